@@ -59,6 +59,7 @@ typedef struct ts_column {
 
 typedef struct ts_batch {
     const ts_schema *schema; /* borrowed: must outlive the batch */
+    const char *table;       /* borrowed: the table/measurement these rows belong to, or NULL */
     size_t nrows;
     size_t capacity;
     ts_column *cols;
