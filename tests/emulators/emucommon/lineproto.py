@@ -239,14 +239,14 @@ def iter_lines(text):
 
 
 def parse(text, precision="ns"):
-    """Parse a whole body; returns (points, errors) with errors as [(line_no, line, message)]."""
+    """Parse a whole body; returns (points, errors): [(line_no, Point)], [(line_no, line, message)]."""
     mult_ok = precision in PRECISION_NS
     if not mult_ok:
         raise ValueError(f"invalid precision {precision!r}")
     points, errors = [], []
     for no, line in iter_lines(text):
         try:
-            points.append(parse_line(line, precision))
+            points.append((no, parse_line(line, precision)))
         except LineError as e:
             errors.append((no, line, str(e)))
     return points, errors
