@@ -8,6 +8,7 @@ same page again, as the service allows a token to be used more than once.
 import collections
 import json
 import secrets
+import sqlite3
 import threading
 import time
 
@@ -32,10 +33,17 @@ def _formatter(typ):
     if typ == "BOOLEAN":
         return fmt.fmt_bool
     if typ == "BIGINT":
-        return lambda v: str(int(v))
+        return _fmt_bigint
     if typ == "INTERVAL":
         return fmt.fmt_interval
     return str
+
+
+def _fmt_bigint(v):
+    # SQLite turns an overflowing integer expression into a REAL; Presto would fail the query.
+    if isinstance(v, float) and (v != v or abs(v) >= 9.223372036854775807e18):
+        raise ValueError("bigint overflow")
+    return str(int(v))
 
 
 def column_info(columns):
@@ -78,22 +86,41 @@ class QueryState:
             self.conn = None
 
     def convert(self, row):
+        """A result row as wire Datums, and its approximate serialized size in bytes."""
         out = []
-        for v, f in zip(row, self.formatters):
-            if v is None:
-                out.append(NULL)
-            elif f is None:
-                out.append(v)           # pre-built complex Datum (SHOW MEASURES dimensions)
-            else:
-                out.append({"ScalarValue": f(v)})
-        return {"Data": out}
+        size = 12
+        try:
+            for v, f in zip(row, self.formatters):
+                if v is None:
+                    out.append(NULL)
+                    size += 18
+                elif f is None:
+                    out.append(v)           # pre-built complex Datum (SHOW MEASURES dimensions)
+                    size += len(json.dumps(v))
+                else:
+                    s = f(v)
+                    out.append({"ScalarValue": s})
+                    # json.dumps escapes quotes, backslashes, controls and non-ASCII: count
+                    # those exactly, the common plain case cheaply
+                    if s.isascii() and s.isprintable() and '"' not in s and "\\" not in s:
+                        size += len(s) + 19
+                    else:
+                        size += len(json.dumps(s)) + 17
+        except (ValueError, TypeError, OverflowError) as e:
+            raise ServiceError("ValidationException",
+                               f"Query failed: a value does not fit its column type ({e})") from None
+        return {"Data": out}, size
 
     def _next_raw(self):
         if self.lookahead:
             return self.lookahead.popleft()
         if self.done:
             return None
-        batch = self.rows.fetchmany(256) if hasattr(self.rows, "fetchmany") else _take(self.rows, 256)
+        try:
+            batch = self.rows.fetchmany(256) if hasattr(self.rows, "fetchmany") else _take(self.rows, 256)
+        except sqlite3.Error as e:   # e.g. integer overflow in sum(): the query's fault, not ours
+            self.close()
+            raise ServiceError("ValidationException", f"Query failed while reading results: {e}") from None
         if not batch:
             self.close()
             return None
@@ -112,7 +139,7 @@ class QueryState:
     def unread(self, rows):
         """Give rows back so the next page starts with them (used for empty pages)."""
         for row in reversed(rows):
-            self.pending.appendleft((row, len(json.dumps(row, separators=(",", ":")))))
+            self.pending.appendleft((row, len(json.dumps(row))))
 
     def next_rows(self, max_rows):
         """Up to max_rows rows (None = no count limit) and ≤ PAGE_BYTES; returns (rows, more)."""
@@ -126,8 +153,7 @@ class QueryState:
                 raw = self._next_raw()
                 if raw is None:
                     break
-                row = self.convert(raw)
-                rsize = len(json.dumps(row, separators=(",", ":")))
+                row, rsize = self.convert(raw)
                 if rsize > PAGE_BYTES:
                     raise ServiceError("ValidationException",
                                        "Query aborted as max page response size has been exceeded by the output "
