@@ -280,6 +280,12 @@ class QueryEngine:
             st = sql.parse(qs)
         except sql.SqlError as e:
             raise ServiceError("ValidationException", str(e)) from None
+        # The catalog is read and the SQLite snapshot taken under the store lock, so a query
+        # never sees a column that a write in progress added but has not committed yet.
+        with self.store.lock:
+            return self._start(qs, st)
+
+    def _start(self, qs, st):
         kind = st[0]
         store = self.store
         if kind == "show_databases":
