@@ -318,10 +318,10 @@ class TimestreamEmulatorTest(unittest.TestCase):
         self.assertEqual(rows[1], ["s1", "u2", "reading", "2024-01-01 00:00:00.000000002", "2.5", None, None, None, None])
         cols, rows, _ = query_all(self.q, 'DESCRIBE "wdb2"."multi"')
         self.assertEqual([c["Name"] for c in cols], ["Column", "Type", "Timestream attribute type"])
-        self.assertEqual(rows, [["site", "VARCHAR", "dimension"], ["unit", "VARCHAR", "dimension"],
-                                ["measure_name", "VARCHAR", "measure_name"], ["time", "TIMESTAMP", "timestamp"],
-                                ["temp", "DOUBLE", "multi"], ["n", "BIGINT", "multi"], ["ok", "BOOLEAN", "multi"],
-                                ["txt", "VARCHAR", "multi"], ["at", "TIMESTAMP", "multi"]])
+        self.assertEqual(rows, [["site", "varchar", "DIMENSION"], ["unit", "varchar", "DIMENSION"],
+                                ["measure_name", "varchar", "MEASURE_NAME"], ["time", "timestamp", "TIMESTAMP"],
+                                ["temp", "double", "MULTI"], ["n", "bigint", "MULTI"], ["ok", "boolean", "MULTI"],
+                                ["txt", "varchar", "MULTI"], ["at", "timestamp", "MULTI"]])
         # a dimension named in both CommonAttributes and the record is a request error
         with self.assertRaises(ClientError) as cm:
             self.w.write_records(DatabaseName="wdb2", TableName="multi",
@@ -462,15 +462,15 @@ class TimestreamEmulatorTest(unittest.TestCase):
         dims = [x["RowValue"]["Data"][0]["ScalarValue"] for x in r["Rows"][0]["Data"][2]["ArrayValue"]]
         self.assertEqual(dims, ["host", "region"])
         _, rows, _ = query_all(self.q, 'DESCRIBE "qdb"."metrics"')
-        self.assertEqual(rows[:4], [["host", "VARCHAR", "dimension"], ["region", "VARCHAR", "dimension"],
-                                    ["measure_name", "VARCHAR", "measure_name"], ["time", "TIMESTAMP", "timestamp"]])
-        self.assertIn(["measure_value::double", "DOUBLE", "measure_value"], rows)
+        self.assertEqual(rows[:4], [["host", "varchar", "DIMENSION"], ["region", "varchar", "DIMENSION"],
+                                    ["measure_name", "varchar", "MEASURE_NAME"], ["time", "timestamp", "TIMESTAMP"]])
+        self.assertIn(["measure_value::double", "double", "MEASURE_VALUE"], rows)
 
     def test_query_errors(self):
         cases = [
             ("SELEKT * FROM qdb.metrics", "mismatched"),
             ('SELECT * FROM "qdb"."nope"', "does not exist"),
-            ('SELECT * FROM "nodb"."metrics"', "does not exist"),
+            ('SELECT * FROM "nodb"."metrics"', "Requested database 'nodb' not found"),
             ("SELECT nocol FROM qdb.metrics", "nocol"),
             ("SELECT * FROM metrics", "qualified"),
             ("SELECT * FROM qdb.metrics WHERE time > 5", "cannot be applied"),
@@ -601,11 +601,11 @@ class TimestreamLoadAndPersistenceTest(unittest.TestCase):
                 _, rows, _ = query_all(q, "SELECT count(*), min(time), max(time) FROM ldb.weather")
                 self.assertEqual(rows, [["1001", "2024-01-01 00:00:00.000000000", "2024-01-01 00:16:39.000000007"]])
                 _, rows, _ = query_all(q, "DESCRIBE ldb.weather")
-                self.assertEqual(rows, [["station", "VARCHAR", "dimension"], ["measure_name", "VARCHAR", "measure_name"],
-                                        ["time", "TIMESTAMP", "timestamp"], ["temp", "DOUBLE", "multi"],
-                                        ["hum", "BIGINT", "multi"], ["ok", "BOOLEAN", "multi"],
-                                        ["txt", "VARCHAR", "multi"],
-                                        ["measure_value::double", "DOUBLE", "measure_value"]])
+                self.assertEqual(rows, [["station", "varchar", "DIMENSION"], ["measure_name", "varchar", "MEASURE_NAME"],
+                                        ["time", "timestamp", "TIMESTAMP"], ["temp", "double", "MULTI"],
+                                        ["hum", "bigint", "MULTI"], ["ok", "boolean", "MULTI"],
+                                        ["txt", "varchar", "MULTI"],
+                                        ["measure_value::double", "double", "MEASURE_VALUE"]])
                 _, rows, _ = query_all(q, "SELECT station, measure_name, temp, hum, ok, txt FROM ldb.weather "
                                           "WHERE measure_name = 'obs' ORDER BY time LIMIT 2")
                 self.assertEqual(rows, [["s0", "obs", "0.0", "0", "false", "a b"], ["s1", "obs", "0.25", "1", "true", "a b"]])
