@@ -260,6 +260,11 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path in ("/ping", "/health"):
             self.send_json(200, {"status": "ok"})
+        elif self.path == "/emulator/stats":
+            # unsigned on purpose: a test helper, not part of the AWS API
+            f = self.server.ctx.faults
+            with f.lock:
+                self.send_json(200, {"faults": dict(f.count)})
         else:
             self.send_error_json(404, "UnknownOperationException", "Use POST / with X-Amz-Target.", False)
 
