@@ -280,6 +280,12 @@ class QueryEngine:
             st = sql.parse(qs)
         except sql.SqlError as e:
             raise ServiceError("ValidationException", str(e)) from None
+        # The catalog is read and the SQLite snapshot taken under the store lock, so a query
+        # never sees a column that a write in progress added but has not committed yet.
+        with self.store.lock:
+            return self._start(qs, st)
+
+    def _start(self, qs, st):
         kind = st[0]
         store = self.store
         if kind == "show_databases":
@@ -296,7 +302,10 @@ class QueryEngine:
         if kind in ("describe", "show_measures"):
             t = self._table(st[1], qs)
             if kind == "describe":
-                rows = [(name, typ, attr) for name, _p, typ, attr in t.columns()]
+                # Spelling as the service prints it (AWS's own published DESCRIBE output): the
+                # type in lower case, the attribute type in upper case (DIMENSION, MEASURE_NAME,
+                # TIMESTAMP, MEASURE_VALUE, MULTI).  Clients should compare case-insensitively.
+                rows = [(name, typ.lower(), attr.upper()) for name, _p, typ, attr in t.columns()]
                 return QueryState(qs, [("Column", "VARCHAR"), ("Type", "VARCHAR"),
                                        ("Timestream attribute type", "VARCHAR")], iter(rows))
             rows = []
@@ -304,8 +313,10 @@ class QueryEngine:
                 if not _like(m, st[2]):
                     continue
                 mtype = t.measures[m]
+                seen = t.measure_dims.get(m, ())
+                order = [c[0] for c in t.cols if c[3] == "dimension" and c[0] in seen]  # table order
                 dims = {"ArrayValue": [{"RowValue": {"Data": [{"ScalarValue": d}, {"ScalarValue": "varchar"}]}}
-                                       for d in sorted(t.measure_dims.get(m, ()))]}
+                                       for d in order]}
                 rows.append((m, mtype.lower(), dims))
             dim_type = {"ArrayColumnInfo": {"Type": {"RowColumnInfo": [
                 {"Name": "dimension_name", "Type": {"ScalarType": "VARCHAR"}},
@@ -329,7 +340,9 @@ class QueryEngine:
     def _table(self, tref, qs):
         db, table = tref[0][0], tref[1][0]
         if db not in self.store.databases:
-            raise ServiceError("ValidationException", f"{sql._where(qs, tref[3].pos)}: Database '{db}' does not exist")
+            # the service's wording for this case (seen in user reports)
+            raise ServiceError("ValidationException", f"Requested database '{db}' not found for identifier "
+                                                      f"'{db}.{table}' at {sql._where(qs, tref[3].pos)}")
         t = self.store.tables.get((db, table))
         if t is None:
             raise ServiceError("ValidationException",
