@@ -29,7 +29,7 @@ class Cleanup:
     def assert_gone(self, srv):
         self.assertIsNotNone(srv.proc.returncode, "%s still running" % srv.name)
         for port in [srv.port] + list(srv.extra_ports):
-            deadline = time.monotonic() + 5
+            deadline = time.monotonic() + 15
             while not port_is_free(port) and time.monotonic() < deadline:
                 time.sleep(0.1)
             self.assertTrue(port_is_free(port), "%s port %d still bound" % (srv.name, port))
@@ -124,7 +124,7 @@ class TestInfluxd(Cleanup, unittest.TestCase):
     def test_create_write_query(self):
         with influxd() as db:
             self.assertEqual(len(db.extra_ports), 1)
-            with urllib.request.urlopen(db.url + "/ping", timeout=5) as r:
+            with urllib.request.urlopen(db.url + "/ping", timeout=20) as r:
                 self.assertEqual(r.status, 204)
             db.query("CREATE DATABASE t1")
             db.write(["cpu,host=a usage=1.5,n=3i 1704067200123456789",
@@ -171,7 +171,7 @@ class TestEmulators(Cleanup, unittest.TestCase):
             self.skipTest("tests/emulators/%s is not there yet" % name)
         with emulator(name) as emu:
             self.assertTrue(emu.url.startswith("http://127.0.0.1:"))
-            wait_http(emu.url + "/", timeout=5)
+            wait_http(emu.url + "/", timeout=20)
         self.assert_gone(emu)
 
     def test_timestream(self):
@@ -199,7 +199,7 @@ class TestEmulators(Cleanup, unittest.TestCase):
         servers.EMULATORS_DIR = d
         try:
             with emulator("stub") as emu:
-                wait_http(emu.url + "/", timeout=5)
+                wait_http(emu.url + "/", timeout=20)
             self.assert_gone(emu)
             with open(stub, "w") as f:
                 f.write("#!/bin/sh\necho 'hello'\nsleep 30\n")

@@ -227,10 +227,11 @@ class TestDuckdbWritesEachReaderReads(OracleSetup):
         cls.files = {}
         sql = edge_sql()
         for c in COMPRESSIONS:
-            path = os.path.join(cls.tmp.name, "edge_%s.parquet" % c)
-            n = write_duckdb(path, sql=sql, compression=c, row_group_size=3)
-            assert n == len(EDGE_ROWS), n
-            cls.files[c] = path
+            cls.files[c] = os.path.join(cls.tmp.name, "edge_%s.parquet" % c)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
+            counts = list(ex.map(lambda c: write_duckdb(cls.files[c], sql=sql, compression=c,
+                                                        row_group_size=3), COMPRESSIONS))
+        assert counts == [len(EDGE_ROWS)] * len(COMPRESSIONS), counts
         cls.results = read_all(cls.files, skip_unsupported=False)
 
     @classmethod
@@ -252,8 +253,10 @@ class TestDuckdbWritesEachReaderReads(OracleSetup):
     def test_schema_as_each_reader_sees_it(self):
         want = ["TIMESTAMP(MICROS,UTC)", "INT64", "TIMESTAMP(NANOS,LOCAL)", "STRING", "DOUBLE",
                 "INT64", "BOOLEAN"]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
+            schemas = dict(zip(READERS, ex.map(lambda r: read_schema(r, self.files["zstd"]), READERS)))
         for r in READERS:
-            cols = read_schema(r, self.files["zstd"])
+            cols = schemas[r]
             with self.subTest(reader=r):
                 self.assertEqual([c["name"] for c in cols], NAMES)
                 self.assertEqual([c["type"] for c in cols], want)
