@@ -521,7 +521,9 @@ static ts_status window_count(worker *w, exp_table *t, arc_window win, uint64_t 
 static ts_status plan_windows(worker *w, exp_part *p, window_list *out, ts_error *err)
 {
     uint64_t max = w->run->o->max_rows_per_query;
-    arc_window whole = {p->lo, p->hi};
+    /* the whole calendar month: rows that appear after counting are read
+     * too, so the count check notices them */
+    arc_window whole = arc_month_window(p->m);
     if (p->count <= max) return push_window(out, whole, err);
     /* depth-first, left to right, so windows come out in time order */
     struct item { arc_window w; uint64_t n; } stack[128];
@@ -989,7 +991,8 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db,
             arc_audit_add(run->audit, "read", f, &ae);
         }
         if (ts_ != TS_OK) {
-            ts_err_context(&e, "table %s.%s", db, t->name);
+            if (!strstr(e.msg, t->name) && !strstr(e.ctx, t->name))
+                ts_err_context(&e, "table %s.%s", db, t->name);
             table_fail(t, &e);
             if (st == TS_OK) {
                 st = ts_;
