@@ -122,7 +122,7 @@ class Influx2EmulatorTest(unittest.TestCase):
             (dict(org="nope"), 404, "not found"),
             (dict(bucket="nope"), 404, "not found"),
             (dict(org=None), 400, "invalid"),
-            (dict(bucket=None), 400, "invalid"),
+            (dict(bucket=None), 404, "not found"),
         ]
         for kw, status, code in cases:
             with self.subTest(kw=kw):
@@ -132,14 +132,18 @@ class Influx2EmulatorTest(unittest.TestCase):
         self.assertEqual(self.c.points()["count"], 0)
         self.assertEqual(self.c.write("m f=1 1\n", bucket="other")[0], 204)
 
-    def test_partial_write(self):
-        st, _, body = self.c.write("m f=1 1\nm f= 2\nm f=3 3\nm,t=x 4\n")
+    def test_bad_lines_reject_the_batch(self):
+        # InfluxDB 2.x OSS: one unparsable line and nothing of the batch is written
+        st, hdrs, body = self.c.write("m f=1 1\nm f= 2\nm f=3 3\nm,t=x 4\n")
         self.assertEqual(st, 400)
         self.assertEqual(body["code"], "invalid")
         self.assertEqual(body["line"], 2)
-        self.assertIn("partial write", body["message"])
-        p = self.c.points()
-        self.assertEqual([x["time"] for x in p["points"]], [1, 3])
+        self.assertIn("unable to parse 'm f= 2'", body["message"])
+        self.assertIn("unable to parse 'm,t=x 4'", body["message"])
+        self.assertEqual(hdrs["x-platform-error-code"], "invalid")
+        self.assertEqual(self.c.points()["count"], 0)
+        st, _, body = self.c.write("")
+        self.assertEqual((st, body["message"]), (400, "writing requires points"))
 
     def test_escapes_round_trip(self):
         lp = ('my\\ meas\\,ure,tag\\ key=a\\=b\\,c,t2=x\\\\y '
@@ -160,10 +164,12 @@ class Influx2EmulatorTest(unittest.TestCase):
 
     def test_field_type_conflict(self):
         self.assertEqual(self.c.write("tc f=1i 1\n")[0], 204)
-        st, _, body = self.c.write("tc f=1.5 2\ntc g=1 3\n")
+        st, _, body = self.c.write("tc f=1.5 2\ntc g=1 3\ntc f=\"s\" 4\n")
         self.assertEqual(st, 422)
-        self.assertIn("field type conflict", body["message"])
-        self.assertEqual(self.c.points(measurement="tc")["count"], 2)
+        self.assertEqual(body, {"code": "unprocessable entity", "message":
+                                "failure writing points to database: partial write: field type conflict: input field "
+                                "\"f\" on measurement \"tc\" is type float, already exists as type integer dropped=2"})
+        self.assertEqual(self.c.points(measurement="tc")["count"], 2)   # the good point was written
 
     def test_body_too_large(self):
         st, _, body = self.c.write("m f=1 1\n" * 30000)
@@ -206,12 +212,13 @@ class Influx2FaultTest(unittest.TestCase):
         self.assertIn((503, "3"), a)
         self.assertIn((204, None), a)
 
-    def test_no_partial_writes_option(self):
-        with Emulator("influx2", "--no-partial-writes") as emu:
+    def test_partial_writes_option(self):
+        with Emulator("influx2", "--partial-writes") as emu:
             c = Client(emu.port)
-            st, _, body = c.write("m f=1 1\nbad\n", token="test-token", org="test-org", bucket="test-bucket")
-            self.assertEqual((st, body["line"]), (400, 2))
-            self.assertEqual(c.points()["count"], 0)
+            st, _, body = c.write("m f=1 1\nbad\nm f=3 3\n", token="test-token", org="test-org", bucket="test-bucket")
+            self.assertEqual((st, body["code"], body["line"]), (400, "invalid", 2))
+            self.assertIn("partial write", body["message"])
+            self.assertEqual([p["time"] for p in c.points()["points"]], [1, 3])
 
     def test_create_bucket_option(self):
         with Emulator("influx2", "--create-bucket", env={"INFLUX_TOKEN": "from-env"}) as emu:
