@@ -311,8 +311,9 @@ static ts_status s3s_head(arc_storage *s, const char *key, arc_object_info *info
     snprintf(info->lock_mode, sizeof info->lock_mode, "%s", oi.lock_mode);
     snprintf(info->lock_until, sizeof info->lock_until, "%s", oi.lock_until);
     /* a single-part checksum is the whole object's SHA-256; a multipart one
-     * ("...-N") is a checksum of checksums and says nothing here */
-    if (oi.checksum_sha256[0] && !strchr(oi.checksum_sha256, '-') &&
+     * is a checksum of checksums and says nothing here. S3 marks it with
+     * "-N"; moto does not, but the multipart ETag ("...-N") gives it away. */
+    if (oi.checksum_sha256[0] && !strchr(oi.checksum_sha256, '-') && !strchr(oi.etag, '-') &&
         strlen(oi.checksum_sha256) == 44) {
         uint8_t d[48];
         int n = EVP_DecodeBlock(d, (const unsigned char *)oi.checksum_sha256, 44);
