@@ -4,10 +4,12 @@
 extern const cli_cmd cmd_export;
 extern const cli_cmd cmd_version;
 extern const cli_cmd cmd_cat;
+extern const cli_cmd cmd_verify;
 
 const cli_cmd *const cli_commands[] = {
     &cmd_export,
     &cmd_version,
     &cmd_cat,
+    &cmd_verify,
     NULL,
 };

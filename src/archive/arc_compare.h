@@ -1,0 +1,136 @@
+/* The parity engine shared by `verify --against` and restore's check:
+ * per table and calendar month, the archive's record count and min/max time
+ * (and with `deep`, per numeric measure count/sum/min/max) against a live
+ * source's, behind a small vtable of "live count sources" (Timestream,
+ * InfluxDB v2, InfluxDB v1). */
+#ifndef ARC_COMPARE_H
+#define ARC_COMPARE_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "archive/arc_layout.h"
+#include "core/ts_error.h"
+
+typedef struct aws_config aws_config;
+typedef struct aws_client aws_client;
+typedef struct arc_storage arc_storage;
+typedef struct arc_verify_report arc_verify_report;
+
+/* Figures of one numeric measure over a table-month. */
+typedef struct arc_measure_stats {
+    char *name;
+    uint64_t count; /* non-NULL values */
+    double sum, min, max; /* valid when count > 0 */
+} arc_measure_stats;
+
+/* Figures of one side over a table-month. */
+typedef struct arc_side_stats {
+    uint64_t records;
+    int64_t min_time, max_time; /* ns; valid when records > 0 */
+    size_t nmeasures;
+    arc_measure_stats *measures; /* deep only; same order on both sides */
+} arc_side_stats;
+
+void arc_side_stats_free(arc_side_stats *s);
+
+typedef struct arc_compare_month {
+    char *database, *table;
+    arc_month month;
+    arc_side_stats archive, live;
+    bool match;
+    char *why; /* what differs, or NULL when match */
+} arc_compare_month;
+
+typedef struct arc_compare_report {
+    arc_compare_month *months;
+    size_t nmonths, cap;
+    size_t ndiffer;
+} arc_compare_report;
+
+void arc_compare_report_init(arc_compare_report *r);
+void arc_compare_report_free(arc_compare_report *r);
+/* "db.table 2024-01: archive 720 records 2024-01-01T.. .. ..; live 1440 records ..." */
+void arc_compare_month_text(const arc_compare_month *m, char *out, size_t outsz);
+/* {"database","table","month","match","why","archive":{...},"live":{...}} (new reference). */
+json_t *arc_compare_month_json(const arc_compare_month *m);
+
+/* ---- live count sources ---- */
+
+typedef struct arc_live arc_live;
+
+/* A live system's per-month figures for one table. `measures` are the
+ * numeric measure columns to aggregate (deep; nmeasures 0 otherwise). The
+ * callee fills *months (ts_malloc'd array of nmonths entries, sorted by
+ * month, only months with records) with side stats whose measures follow
+ * `measures` in order. TS_ERR_NOT_FOUND when the table does not exist there
+ * (the caller then treats it as empty). */
+typedef struct arc_live_month {
+    arc_month month;
+    arc_side_stats s;
+} arc_live_month;
+
+typedef struct arc_live_ops {
+    const char *scheme; /* "timestream", "influx", "influx1" */
+    ts_status (*table_months)(arc_live *l, const char *database, const char *table,
+                              const char *const *measures, size_t nmeasures,
+                              arc_live_month **months, size_t *nmonths, ts_error *err);
+    void (*free)(arc_live *l);
+} arc_live_ops;
+
+struct arc_live {
+    const arc_live_ops *ops;
+};
+
+/* What the front end read from the environment for InfluxDB URLs (the
+ * library never reads it itself); any may be NULL. */
+typedef struct arc_compare_env {
+    const char *influx_host, *influx_token, *influx_org, *influx_username, *influx_password;
+} arc_compare_env;
+
+/* Opens a live source from a URL: timestream://REGION (client: an
+ * aws_client for the query endpoint, borrowed), influx://… (v2; its
+ * v1-compatible /query endpoint), influx1://… (v1). TS_ERR_USAGE for
+ * anything else. */
+ts_status arc_live_open(const char *url, aws_client *client, const arc_compare_env *env,
+                        arc_live **out, ts_error *err);
+void arc_live_free(arc_live *l);
+
+void arc_live_months_free(arc_live_month *m, size_t n);
+
+typedef struct arc_compare_opts {
+    const char *root, *prefix;      /* as for verify */
+    const char *against;            /* live source URL */
+    const aws_config *aws;          /* may be NULL unless S3 / Timestream */
+    aws_client *client;             /* borrowed; for timestream:// (may be NULL otherwise) */
+    arc_compare_env env;
+    const char *const *databases;   /* NULL/0 = all */
+    size_t ndatabases;
+    const char *const *tables;      /* NULL/0 = all (restore: the tables it wrote) */
+    size_t ntables;
+    bool deep;                      /* per numeric measure: reads the archive files' measures */
+    volatile sig_atomic_t *cancel;
+} arc_compare_opts;
+
+/* Reads each database's manifest in `storage` (borrowed), asks the live
+ * source for every table's months, and fills rep with one entry per
+ * table-month present on either side. Differences are also added to vrep
+ * (when not NULL) as ARC_F_LIVE_MISMATCH findings. Returns TS_OK when the
+ * comparison ran (whatever it found); an error when it could not (source
+ * unreachable, manifest unreadable). */
+ts_status arc_compare_run(arc_storage *storage, const arc_compare_opts *o, arc_compare_report *rep,
+                          arc_verify_report *vrep, ts_error *err);
+
+/* The same with an open live source (restore passes its own). */
+ts_status arc_compare_with(arc_storage *storage, arc_live *live, const arc_compare_opts *o,
+                           arc_compare_report *rep, arc_verify_report *vrep, ts_error *err);
+
+/* Front-end helper: fills env from INFLUX_HOST, INFLUX_TOKEN, INFLUX_ORG,
+ * INFLUX_USERNAME, INFLUX_PASSWORD. (Reads the environment: only src/cli
+ * calls it.) */
+void arc_compare_env_from_getenv(arc_compare_env *env);
+
+#endif

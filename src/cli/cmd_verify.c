@@ -1,0 +1,376 @@
+/* tsarchive verify: proves an archive whole (manifests, checksums, full
+ * decode, counts, times, schema, partitions) and, with --against, that it
+ * matches the live system per table and month. Exit 0 only when all holds. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "archive/arc_audit.h"
+#include "archive/arc_compare.h"
+#include "archive/arc_layout.h"
+#include "archive/arc_storage.h"
+#include "archive/arc_verify.h"
+#include "aws/aws.h"
+#include "cli.h"
+#include "core/ts_time.h"
+
+static const cli_opt opts[] = {
+    {.name = "database", .metavar = "NAME", .repeatable = true,
+     .help = "verify only this database (repeatable; default: every database under the root)"},
+    {.name = "prefix", .metavar = "P", .help = "archive prefix inside ROOT (default timestream-archive/)"},
+    {.name = "quick", .help = "sizes and SHA-256 only (no Parquet decode)"},
+    {.name = "jobs", .short_name = 'j', .metavar = "N", .help = "files checked in parallel (default 2)"},
+    {.name = "json", .help = "print the report as one JSON object on stdout"},
+    {.name = "against", .metavar = "SOURCE",
+     .help = "also compare per table and month with the live system: timestream://REGION, "
+             "influx://host:port?org=O&bucket=B (v2), influx1://[user:pass@]host:port/db (v1)"},
+    {.name = "deep", .help = "with --against: also sum/min/max of every numeric measure"},
+    {0},
+};
+
+typedef struct progress_state {
+    cli_ctx *ctx;
+    int64_t t0, last;
+    bool shown;
+} progress_state;
+
+static void on_progress(void *user, const arc_verify_progress *p)
+{
+    progress_state *ps = user;
+    if (!ps->ctx->err_tty) return;
+    int64_t now = ts_mono_ns();
+    if (now - ps->last < 200000000 && p->files_done < p->files_total) return;
+    ps->last = now;
+    double s = (double)(now - ps->t0) / 1e9;
+    if (s <= 0) s = 1e-9;
+    fprintf(ps->ctx->err, "\r\033[Kverify: %llu/%llu files  %.1f/%.1f MB  %.1f MB/s",
+            (unsigned long long)p->files_done, (unsigned long long)p->files_total,
+            (double)p->bytes_done / 1e6, (double)p->bytes_total / 1e6,
+            (double)p->bytes_done / s / 1e6);
+    fflush(ps->ctx->err);
+    ps->shown = true;
+}
+
+static json_t *args_json(const cli_args *a)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; opts[i].name; i++) {
+        const char *const *vals;
+        size_t n = cli_get_all(a, opts[i].name, &vals);
+        if (!n) continue;
+        if (!opts[i].metavar) {
+            json_object_set_new(o, opts[i].name, json_true());
+        } else if (opts[i].repeatable) {
+            json_t *arr = json_array();
+            for (size_t k = 0; k < n; k++) json_array_append_new(arr, json_string(vals[k]));
+            json_object_set_new(o, opts[i].name, arr);
+        } else if (strcmp(opts[i].name, "against") == 0) {
+            /* a URL may carry a password or token: keep only the scheme and host part */
+            char buf[512];
+            const char *v = vals[n - 1];
+            const char *at = strchr(v, '@');
+            const char *sch = strstr(v, "://");
+            if (at && sch && at > sch) snprintf(buf, sizeof buf, "%.*s://***@%s", (int)(sch - v), v, at + 1);
+            else snprintf(buf, sizeof buf, "%s", v);
+            char *q = strchr(buf, '?');
+            if (q) *q = '\0'; /* query strings may hold tokens */
+            json_object_set_new(o, opts[i].name, json_string(buf));
+        } else {
+            json_object_set_new(o, opts[i].name, json_string(vals[n - 1]));
+        }
+    }
+    return o;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || !*s) return false;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || s[0] == '-') return false;
+    *out = v;
+    return true;
+}
+
+static json_t *finding_json(const arc_finding *f)
+{
+    json_t *o = json_pack("{s:s,s:s,s:s}", "kind", arc_finding_kind_name(f->kind), "severity",
+                          f->warning ? "warning" : "error", "message", f->message);
+    if (f->database) json_object_set_new(o, "database", json_string(f->database));
+    if (f->table) json_object_set_new(o, "table", json_string(f->table));
+    if (f->file) json_object_set_new(o, "file", json_string(f->file));
+    if (f->column) json_object_set_new(o, "column", json_string(f->column));
+    if (f->row_group >= 0) json_object_set_new(o, "row_group", json_integer(f->row_group));
+    if (f->page >= 0) json_object_set_new(o, "page", json_integer(f->page));
+    if (f->offset >= 0) json_object_set_new(o, "offset", json_integer(f->offset));
+    return o;
+}
+
+static json_t *time_json(uint64_t records, int64_t ns)
+{
+    if (!records) return json_null();
+    char s[TS_TIME_STR_MAX];
+    ts_time_format(ns, s);
+    return json_string(s);
+}
+
+static void print_report(cli_ctx *ctx, const arc_verify_report *rep, const arc_compare_report *cmp,
+                         bool quick, bool json, const char *root, const char *prefix,
+                         const char *against, bool ran, const ts_error *err, int rc, double secs,
+                         const char *audit_name)
+{
+    if (json) {
+        json_t *fs = json_array();
+        for (size_t i = 0; i < rep->nfindings; i++)
+            json_array_append_new(fs, finding_json(&rep->findings[i]));
+        json_t *ts = json_array();
+        for (size_t i = 0; i < rep->ntables; i++) {
+            const arc_verify_table *t = &rep->tables[i];
+            json_array_append_new(
+                ts, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:b}", "database", t->database,
+                              "table", t->table, "files", (json_int_t)t->files, "files_ok",
+                              (json_int_t)t->files_ok, "records", (json_int_t)t->records,
+                              "bytes", (json_int_t)t->bytes, "errors", (json_int_t)t->errors,
+                              "min_time", time_json(t->records, t->min_time), "max_time",
+                              time_json(t->records, t->max_time), "ok", t->errors == 0));
+        }
+        json_t *j = json_pack(
+            "{s:b,s:i,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:o,s:o}", "ok",
+            rc == CLI_EXIT_OK, "exit_code", rc, "root", root, "prefix", prefix, "mode",
+            quick ? "quick" : "full", "databases", (json_int_t)rep->databases, "files",
+            (json_int_t)rep->files, "files_checked", (json_int_t)rep->files_checked,
+            "bytes_checked", (json_int_t)rep->bytes_checked, "rows_decoded",
+            (json_int_t)rep->rows_decoded, "errors", (json_int_t)rep->errors, "warnings",
+            (json_int_t)rep->warnings, "seconds", secs, "tables", ts, "findings", fs);
+        if (against) {
+            json_object_set_new(j, "against", json_string(against));
+            json_t *ms = json_array();
+            for (size_t i = 0; cmp && i < cmp->nmonths; i++)
+                json_array_append_new(ms, arc_compare_month_json(&cmp->months[i]));
+            json_object_set_new(j, "months", ms);
+        }
+        if (!ran) {
+            char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
+            ts_err_format(err, m, sizeof m);
+            json_object_set_new(j, "error", json_string(m));
+        }
+        if (audit_name) json_object_set_new(j, "audit_log", json_string(audit_name));
+        json_dumpf(j, ctx->out, JSON_SORT_KEYS | JSON_COMPACT);
+        fputc('\n', ctx->out);
+        json_decref(j);
+        return;
+    }
+    if (!ran) return; /* the error is printed by cli_fail */
+    for (size_t i = 0; i < rep->nfindings; i++) {
+        const arc_finding *f = &rep->findings[i];
+        fprintf(ctx->out, "%s [%s] %s\n", f->warning ? "WARNING" : "DAMAGED",
+                arc_finding_kind_name(f->kind), f->message);
+    }
+    for (size_t i = 0; i < rep->ntables; i++) {
+        const arc_verify_table *t = &rep->tables[i];
+        char a[TS_TIME_STR_MAX] = "-", b[TS_TIME_STR_MAX] = "-";
+        if (t->records) {
+            ts_time_format(t->min_time, a);
+            ts_time_format(t->max_time, b);
+        }
+        fprintf(ctx->out, "%s %s.%s: %llu/%llu files ok, %llu records, %llu bytes, %s .. %s\n",
+                t->errors ? "FAIL" : "ok  ", t->database, t->table,
+                (unsigned long long)t->files_ok, (unsigned long long)t->files,
+                (unsigned long long)t->records, (unsigned long long)t->bytes, a, b);
+    }
+    for (size_t i = 0; cmp && i < cmp->nmonths; i++) {
+        const arc_compare_month *m = &cmp->months[i];
+        if (m->match) continue;
+        char line[2048];
+        arc_compare_month_text(m, line, sizeof line);
+        fprintf(ctx->out, "DIFFERS %s\n", line);
+    }
+    if (cmp && against)
+        fprintf(ctx->out, "against %s: %zu table-months compared, %zu differ\n", against,
+                cmp->nmonths, cmp->ndiffer);
+    fprintf(ctx->out,
+            "%s: %zu databases, %llu files (%llu bytes) checked%s, %zu errors, %zu warnings in "
+            "%.1f s\n",
+            rc == CLI_EXIT_OK ? "archive verified" : "ARCHIVE DAMAGED", rep->databases,
+            (unsigned long long)rep->files_checked, (unsigned long long)rep->bytes_checked,
+            quick ? " (quick: sizes and checksums)" : ", every page decoded", rep->errors,
+            rep->warnings, secs);
+}
+
+static int fail_code(ts_status st)
+{
+    switch (st) {
+    case TS_ERR_USAGE: return CLI_EXIT_USAGE;
+    case TS_ERR_CANCELLED: return CLI_EXIT_INTERRUPTED;
+    default: return CLI_EXIT_UNAVAILABLE; /* could not check */
+    }
+}
+
+static int run(const cli_args *a, cli_ctx *ctx)
+{
+    const cli_cmd *self = a->cmd;
+    const char *root = a->pos[0];
+    char prefix[ARC_PATH_MAX];
+    const char *p = cli_get(a, "prefix");
+    if (!p) p = ARC_DEFAULT_PREFIX;
+    snprintf(prefix, sizeof prefix, "%s%s", p, (*p && p[strlen(p) - 1] != '/') ? "/" : "");
+    if (strstr(prefix, "..") || prefix[0] == '/')
+        return cli_usage_error(ctx, self, "--prefix %s: must be a relative key prefix", p);
+    uint64_t v = 2;
+    if (cli_get(a, "jobs") && (!parse_u64(cli_get(a, "jobs"), &v) || v < 1 || v > 64))
+        return cli_usage_error(ctx, self, "--jobs: a number from 1 to 64");
+    const char *against = cli_get(a, "against");
+    bool deep = cli_flag(a, "deep");
+    if (deep && !against) return cli_usage_error(ctx, self, "--deep needs --against SOURCE");
+    bool json = cli_flag(a, "json");
+    bool quick = cli_flag(a, "quick");
+
+    ts_error err;
+    ts_err_clear(&err);
+    ts_status st = TS_OK;
+    bool s3 = strncmp(root, "s3://", 5) == 0;
+    if (!s3 && !strstr(root, "://")) {
+        struct stat sb;
+        if (stat(root, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            st = ts_err_set(&err, TS_ERR_NOT_FOUND, "%s: no such directory", root);
+    }
+    const char *region = NULL;
+    bool need_aws = s3 || (against && strncmp(against, "timestream://", 13) == 0);
+    if (against && strncmp(against, "timestream://", 13) == 0 && against[13]) region = against + 13;
+    aws_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    aws_client *client = NULL;
+    arc_storage *storage = NULL;
+    arc_audit *audit = NULL;
+    bool chain_ok = true;
+    if (st == TS_OK && need_aws) st = aws_config_load(&cfg, region, &err);
+    if (st == TS_OK && need_aws) st = aws_client_new(&cfg, &client, &err);
+    if (st == TS_OK) st = arc_storage_open(root, client, &storage, &err);
+    char run_id[33];
+    if (st == TS_OK) st = arc_random_id(run_id, &err);
+    if (st == TS_OK) st = arc_audit_open(storage, prefix, "verify", run_id, &audit, &chain_ok, &err);
+    if (st == TS_OK) {
+        json_t *f = json_object();
+        json_object_set_new(f, "arguments", args_json(a));
+        json_object_set_new(f, "root", json_string(root));
+        if (need_aws) {
+            json_t *id = json_object();
+            json_object_set_new(id, "credentials", json_string(cfg.cred_source ? cfg.cred_source : ""));
+            json_object_set_new(id, "profile", json_string(cfg.profile ? cfg.profile : ""));
+            json_object_set_new(id, "region", json_string(cfg.region ? cfg.region : ""));
+            json_object_set_new(f, "identity", id);
+        }
+        ts_error ae;
+        ts_err_clear(&ae);
+        /* flushed at the end, once it is known that ROOT holds an archive:
+         * verifying a wrong path must not leave an _audit folder there */
+        arc_audit_add(audit, "start", f, &ae);
+        if (!chain_ok)
+            fprintf(ctx->err, "%s verify: warning: the audit log under %s%s is broken (see "
+                              "'tsarchive audit verify')\n",
+                    ctx->prog, root, prefix);
+    }
+
+    const char *const *dbs;
+    size_t ndbs = cli_get_all(a, "database", &dbs);
+    progress_state ps = {.ctx = ctx, .t0 = ts_mono_ns()};
+    arc_verify_opts o = {.root = root, .prefix = prefix, .aws = need_aws ? &cfg : NULL,
+                         .databases = dbs, .ndatabases = ndbs, .quick = quick, .jobs = (int)v,
+                         .progress = on_progress, .user = &ps, .cancel = ctx->cancel};
+    arc_verify_report rep;
+    arc_verify_report_init(&rep);
+    arc_compare_report cmp;
+    arc_compare_report_init(&cmp);
+    if (st == TS_OK) st = arc_verify_run(storage, &o, &rep, &err);
+    if (ps.shown) fprintf(ctx->err, "\n");
+    if (st == TS_OK && against) {
+        arc_compare_opts co = {.root = root, .prefix = prefix, .against = against,
+                               .aws = need_aws ? &cfg : NULL, .client = client,
+                               .databases = dbs, .ndatabases = ndbs, .deep = deep,
+                               .cancel = ctx->cancel};
+        arc_compare_env_from_getenv(&co.env);
+        st = arc_compare_run(storage, &co, &cmp, &rep, &err);
+    }
+    double secs = (double)(ts_mono_ns() - ps.t0) / 1e9;
+    int rc = st != TS_OK ? fail_code(st) : rep.errors ? CLI_EXIT_DAMAGED : CLI_EXIT_OK;
+    if (audit) {
+        json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:i}", "outcome",
+                              st != TS_OK ? ts_status_name(st) : rep.errors ? "damaged" : "ok",
+                              "databases", (json_int_t)rep.databases, "files_checked",
+                              (json_int_t)rep.files_checked, "bytes_checked",
+                              (json_int_t)rep.bytes_checked, "rows_decoded",
+                              (json_int_t)rep.rows_decoded, "errors", (json_int_t)rep.errors,
+                              "warnings", (json_int_t)rep.warnings, "exit_code", rc);
+        json_t *kinds = json_object();
+        for (size_t i = 0; i < rep.nfindings; i++) {
+            const char *k = arc_finding_kind_name(rep.findings[i].kind);
+            json_t *c = json_object_get(kinds, k);
+            json_object_set_new(kinds, k, json_integer(c ? json_integer_value(c) + 1 : 1));
+        }
+        json_object_set_new(f, "findings", kinds);
+        if (against)
+            json_object_set_new(f, "table_months_differing", json_integer((json_int_t)cmp.ndiffer));
+        if (st != TS_OK) {
+            char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
+            ts_err_format(&err, m, sizeof m);
+            json_object_set_new(f, "error", json_string(m));
+        }
+        ts_error ae;
+        ts_err_clear(&ae);
+        arc_audit_add(audit, "end", f, &ae);
+        if (rep.objects && arc_audit_flush(audit, storage, prefix, &ae) != TS_OK) {
+            char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
+            ts_err_format(&ae, m, sizeof m);
+            fprintf(ctx->err, "%s verify: warning: cannot write the audit log: %s\n", ctx->prog, m);
+        }
+    }
+    const char *shown_against = NULL;
+    char against_safe[512];
+    if (against) {
+        json_t *aj = args_json(a);
+        snprintf(against_safe, sizeof against_safe, "%s",
+                 json_string_value(json_object_get(aj, "against")));
+        json_decref(aj);
+        shown_against = against_safe;
+    }
+    print_report(ctx, &rep, &cmp, quick, json, root, prefix, shown_against, st == TS_OK, &err, rc,
+                 secs, audit && rep.objects ? arc_audit_object_name(audit) : NULL);
+    if (st != TS_OK) {
+        char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
+        ts_err_format(&err, m, sizeof m);
+        fprintf(ctx->err, "%s verify: could not check the archive: %s\n", ctx->prog, m);
+    } else if (rep.errors) {
+        fprintf(ctx->err, "%s verify: %zu problem%s found (exit %d)\n", ctx->prog, rep.errors,
+                rep.errors == 1 ? "" : "s", rc);
+    }
+    arc_compare_report_free(&cmp);
+    arc_verify_report_free(&rep);
+    arc_audit_free(audit);
+    arc_storage_free(storage);
+    aws_client_free(client);
+    aws_config_free(&cfg);
+    return rc;
+}
+
+const cli_cmd cmd_verify = {
+    .name = "verify",
+    .summary = "Prove an archive whole (checksums, full decode, counts) and, with --against, "
+               "that it matches the live system.",
+    .usage = "[options] ROOT",
+    .description =
+        "ROOT is a directory or s3://bucket[/prefix]; the archive is ROOT/timestream-archive/.\n"
+        "Checks every database's export_metadata.json (format 1, safe paths, totals), that every\n"
+        "listed file exists with its size and SHA-256, that no unlisted Parquet file exists, and\n"
+        "(unless --quick) decodes every page of every file (CRCs) to compare row counts, min/max\n"
+        "time (time_ns when present), schema, tsarchive.columns and partition months.\n"
+        "--against SOURCE compares per table and month the live record count and min/max time\n"
+        "(--deep: sum/min/max of every numeric measure) with the archive's.\n"
+        "Exit 0: everything holds. 3: the archive is damaged or differs from the live system\n"
+        "(every finding is listed, --json gives each a machine-readable kind). 4: could not\n"
+        "check (root or database not found, unreachable, no credentials). 130: interrupted.",
+    .opts = opts,
+    .min_pos = 1,
+    .max_pos = 1,
+    .run = run,
+};
