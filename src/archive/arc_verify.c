@@ -569,16 +569,30 @@ static void locate(const char *s, char *col, size_t colsz, long long *rg, long l
         col[n] = '\0';
     }
     if ((p = strstr(s, "row group ")) != NULL) *rg = strtoll(p + 10, NULL, 10);
-    if ((p = strstr(s, "page ")) != NULL && p[5] >= '0' && p[5] <= '9')
-        *page = strtoll(p + 5, NULL, 10);
-    if ((p = strstr(s, "offset ")) != NULL && p[7] >= '0' && p[7] <= '9')
-        *off = strtoll(p + 7, NULL, 10);
+    for (p = s; (p = strstr(p, "page ")) != NULL; p += 5)
+        if (p[5] >= '0' && p[5] <= '9') {
+            *page = strtoll(p + 5, NULL, 10);
+            break;
+        }
+    for (p = s; (p = strstr(p, "offset ")) != NULL; p += 7)
+        if (p[7] >= '0' && p[7] <= '9') {
+            *off = strtoll(p + 7, NULL, 10);
+            break;
+        }
 }
 
-static ts_status decode_finding(vfile *vf, const ts_error *e, ts_error *err)
+static ts_status decode_finding(vfile *vf, const ts_input *in, const ts_error *e, ts_error *err)
 {
     char em[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8], msg[sizeof em + ARC_PATH_MAX + 64];
-    ts_err_format(e, em, sizeof em);
+    /* the context starts with the input's name; the finding names the key */
+    ts_error e2 = *e;
+    size_t nl = in->name ? strlen(in->name) : 0;
+    if (nl && strncmp(e2.ctx, in->name, nl) == 0) {
+        const char *rest = e2.ctx + nl;
+        if (rest[0] == ':' && rest[1] == ' ') rest += 2;
+        memmove(e2.ctx, rest, strlen(rest) + 1);
+    }
+    ts_err_format(&e2, em, sizeof em);
     char col[256] = "";
     long long rg = -1, page = -1, off = -1;
     locate(e->ctx, col, sizeof col, &rg, &page, &off);
@@ -688,7 +702,7 @@ static ts_status decode_file(vrun *run, vfile *vf, ts_input *in, ts_error *err)
             *err = e;
             return st;
         }
-        return decode_finding(vf, &e, err);
+        return decode_finding(vf, in, &e, err);
     }
     st = check_schema(vf, r, err);
     const ts_schema *s = pq_reader_schema(r);
@@ -710,7 +724,7 @@ static ts_status decode_file(vrun *run, vfile *vf, ts_input *in, ts_error *err)
                 *err = e;
                 st = rs;
             } else {
-                st = decode_finding(vf, &e, err);
+                st = decode_finding(vf, in, &e, err);
                 any = false; /* counts of a file that does not decode mean nothing */
                 rows = UINT64_MAX;
             }
@@ -846,6 +860,13 @@ static ts_status check_file(vrun *run, arc_storage *s, vfile *vf, uint8_t *buf, 
             char path[64];
             snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
             st = ts_input_file(path, &in, err);
+            char url[ARC_PATH_MAX + 512];
+            arc_storage_key_url(s, vf->key, url, sizeof url);
+            char *nm = st == TS_OK ? ts_strdup(url) : NULL;
+            if (nm) { /* messages name the object, not the temp copy */
+                ts_free(in->name);
+                in->name = nm;
+            }
         }
     }
     if (st == TS_ERR_NOT_FOUND) {
