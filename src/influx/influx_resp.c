@@ -30,7 +30,7 @@ static void add_bad_line(influx_resp_info *r, long n)
     r->bad_lines[r->nbad++] = n;
 }
 
-/* "line 3:" / "line 3," / "(line 3)" anywhere in the message, as v2 writes
+/* "line 3:" / "(line 3)" anywhere in the message, as v2 writes
  * "errors encountered on line(s):\nline 3: …\nline 7: …". */
 static void scan_line_numbers(influx_resp_info *r, const char *s, size_t n)
 {
@@ -44,7 +44,9 @@ static void scan_line_numbers(influx_resp_info *r, const char *s, size_t n)
             v = v * 10 + (s[j] - '0');
             j++, digits++;
         }
-        if (digits > 0 && digits < 12) add_bad_line(r, v);
+        /* "line 3: reason" (v2) or "(line 3)": not any "line 3" inside quoted data */
+        if (digits > 0 && digits < 12 && j < n && (s[j] == ':' || s[j] == ')'))
+            add_bad_line(r, v);
     }
 }
 
