@@ -206,11 +206,26 @@ typedef struct influx_count {
     int64_t max_time;
 } influx_count;
 
-/* Counts `measurement` between [from, to) ns through /query: count(*) (one
- * column per field, the maximum is taken), and the first and last point's
- * time. TS_ERR_NOT_FOUND when the server has no /query endpoint. */
-ts_status influx_count_range(const influx_target *t, const char *measurement, int64_t from,
-                             int64_t to, influx_count *out, ts_error *err);
+typedef struct influx_querier influx_querier;
+
+/* A keep-alive client for /query (InfluxQL, epoch=ns): InfluxDB 1.x, and
+ * 2.x through its v1-compatible endpoint (db = bucket, Token auth; needs a
+ * DBRP mapping, automatic for buckets on 2.7+). */
+ts_status influx_querier_new(const influx_target *t, influx_querier **out, ts_error *err);
+void influx_querier_free(influx_querier *q);
+/* Points of `measurement` in [from, to) ns: count(*) gives one column per
+ * field and the maximum is taken (a point has at least one field); the
+ * first and last point's times come from ORDER BY time ASC/DESC LIMIT 1.
+ * TS_ERR_NOT_FOUND when the server has no /query endpoint (a v2 emulator,
+ * InfluxDB 3). */
+ts_status influx_count_range(influx_querier *q, const char *measurement, int64_t from, int64_t to,
+                             influx_count *out, ts_error *err);
+/* Parses one /query answer: the maximum over the numeric columns after
+ * "time" of the first row (count), or the first row's time. Exposed for
+ * tests and the fuzzer. TS_ERR_REMOTE with the server's message when the
+ * statement failed; an empty result is 0 rows (*found = false). */
+ts_status influx_query_parse(const char *body, size_t len, bool want_time, bool *found,
+                             int64_t *value, ts_error *err);
 
 /* Escapes an InfluxQL identifier into "…" (backslash before '"' and '\'). */
 ts_status influx_ql_ident(ts_buf *out, const char *name);
