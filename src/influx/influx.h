@@ -192,8 +192,9 @@ int64_t influx_writer_last_seq(const influx_writer *w);
  * the first fatal error, if any. */
 ts_status influx_writer_flush(influx_writer *w, ts_error *err);
 void influx_writer_stats_get(influx_writer *w, influx_writer_stats *st);
-/* Rejections recorded so far (up to a cap; st->rejected counts all); the
- * array is owned by the writer and stable only after flush. */
+/* Rejections recorded so far (up to 1000; st->rejected counts all); owned
+ * by the writer. Entries returned never change, so this may be called while
+ * the workers run. */
 const influx_rejection *influx_writer_rejections(influx_writer *w, size_t *n);
 /* Stops the workers (abandoning queued batches) and frees. NULL is a no-op. */
 void influx_writer_free(influx_writer *w);

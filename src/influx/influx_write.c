@@ -520,7 +520,10 @@ void influx_writer_stats_get(influx_writer *w, influx_writer_stats *st)
 
 const influx_rejection *influx_writer_rejections(influx_writer *w, size_t *n)
 {
+    /* entries below nrej never change and the array never moves */
+    pthread_mutex_lock(&w->mu);
     *n = w->nrej;
+    pthread_mutex_unlock(&w->mu);
     return w->rej;
 }
 
