@@ -268,6 +268,9 @@ typedef struct rs_stat {
     int64_t ym; /* year * 12 + (month - 1) */
     uint64_t n;
     int64_t mn, mx;
+    size_t nf;      /* per field key: non-NULL values (what count(*) reports) */
+    char **fname;
+    uint64_t *fcnt;
 } rs_stat;
 
 typedef struct rs_stats {
@@ -286,7 +289,12 @@ static uint64_t hash_key(const char *s, size_t len, int64_t ym)
 
 static void stats_free(rs_stats *s)
 {
-    for (size_t i = 0; i < s->n; i++) ts_free(s->v[i].meas);
+    for (size_t i = 0; i < s->n; i++) {
+        ts_free(s->v[i].meas);
+        for (size_t f = 0; f < s->v[i].nf; f++) ts_free(s->v[i].fname[f]);
+        ts_free(s->v[i].fname);
+        ts_free(s->v[i].fcnt);
+    }
     ts_free(s->v);
     ts_free(s->slots);
     memset(s, 0, sizeof *s);
@@ -337,6 +345,22 @@ static rs_stat *stats_get(rs_stats *s, const char *m, size_t mlen, int64_t ym)
     return e;
 }
 
+/* Slot of field `name` in e (added with count 0 when new); -1 on NOMEM. */
+static long stat_field(rs_stat *e, const char *name)
+{
+    for (size_t i = 0; i < e->nf; i++)
+        if (strcmp(e->fname[i], name) == 0) return (long)i;
+    char **nn = ts_realloc(e->fname, (e->nf + 1) * sizeof *nn);
+    if (!nn) return -1;
+    e->fname = nn;
+    uint64_t *nc = ts_realloc(e->fcnt, (e->nf + 1) * sizeof *nc);
+    if (!nc) return -1;
+    e->fcnt = nc;
+    if (!(e->fname[e->nf] = ts_strdup(name))) return -1;
+    e->fcnt[e->nf] = 0;
+    return (long)e->nf++;
+}
+
 static ts_status stats_add(rs_stats *s, const char *m, size_t mlen, int64_t ym, uint64_t n,
                            int64_t mn, int64_t mx)
 {
@@ -345,6 +369,16 @@ static ts_status stats_add(rs_stats *s, const char *m, size_t mlen, int64_t ym, 
     e->n += n;
     if (mn < e->mn) e->mn = mn;
     if (mx > e->mx) e->mx = mx;
+    return TS_OK;
+}
+
+static ts_status stats_add_field(rs_stats *s, const char *m, int64_t ym, const char *f, uint64_t n)
+{
+    rs_stat *e = stats_get(s, m, strlen(m), ym);
+    if (!e) return TS_ERR_NOMEM;
+    long k = stat_field(e, f);
+    if (k < 0) return TS_ERR_NOMEM;
+    e->fcnt[k] += n;
     return TS_OK;
 }
 
@@ -509,10 +543,14 @@ static ts_status ckpt_save(rs_ctx *c, ts_error *err)
 static json_t *stats_to_json(const rs_stats *s)
 {
     json_t *a = json_array();
-    for (size_t i = 0; a && i < s->n; i++)
-        json_array_append_new(a, json_pack("[s,I,I,I,I]", s->v[i].meas, (json_int_t)s->v[i].ym,
+    for (size_t i = 0; a && i < s->n; i++) {
+        json_t *f = json_object();
+        for (size_t k = 0; f && k < s->v[i].nf; k++)
+            json_object_set_new(f, s->v[i].fname[k], json_integer((json_int_t)s->v[i].fcnt[k]));
+        json_array_append_new(a, json_pack("[s,I,I,I,I,o]", s->v[i].meas, (json_int_t)s->v[i].ym,
                                            (json_int_t)s->v[i].n, (json_int_t)s->v[i].mn,
-                                           (json_int_t)s->v[i].mx));
+                                           (json_int_t)s->v[i].mx, f));
+    }
     return a;
 }
 
@@ -549,7 +587,34 @@ static void subtract_rejections(rs_ctx *c, rs_pending *p)
         size_t ml;
         unescape_meas(l, len, m, sizeof m, &ml);
         rs_stat *e = stats_get(&p->stats, m, ml, ym_of(t));
-        if (e && e->n > 0) e->n--;
+        if (!e) continue;
+        if (e->n > 0) e->n--;
+        /* the fields of the refused point: after the first unescaped space */
+        size_t i0 = 0;
+        while (i0 < len && l[i0] != ' ') i0 += (l[i0] == '\\' && i0 + 1 < len) ? 2 : 1;
+        size_t endf = (size_t)(sp - l);
+        size_t q = i0 + 1;
+        while (q < endf) {
+            char key[512];
+            size_t kl = 0;
+            while (q < endf && l[q] != '=') {
+                if (l[q] == '\\' && q + 1 < endf) q++;
+                if (kl + 1 < sizeof key) key[kl++] = l[q];
+                q++;
+            }
+            key[kl] = '\0';
+            q++; /* '=' */
+            if (q < endf && l[q] == '"') {
+                q++;
+                while (q < endf && l[q] != '"') q += (l[q] == '\\') ? 2 : 1;
+                q++;
+            } else {
+                while (q < endf && l[q] != ',') q++;
+            }
+            q++; /* ',' */
+            for (size_t k = 0; k < e->nf; k++)
+                if (strcmp(e->fname[k], key) == 0 && e->fcnt[k] > 0) e->fcnt[k]--;
+        }
     }
 }
 
@@ -568,6 +633,9 @@ static ts_status finish_pending(rs_ctx *c, rs_pending *p, ts_error *err)
         rs_stat *e = &p->stats.v[i];
         if (stats_add(&c->total, e->meas, strlen(e->meas), e->ym, e->n, e->mn, e->mx) != TS_OK)
             return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        for (size_t k = 0; k < e->nf; k++)
+            if (stats_add_field(&c->total, e->meas, e->ym, e->fname[k], e->fcnt[k]) != TS_OK)
+                return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
     (void)t;
     if (c->ckpt) {
@@ -638,12 +706,15 @@ typedef struct rs_view {
     long time;             /* view column of time */
     long mname;            /* view column of measure_name, or -1 */
     size_t *measures;      /* view columns that become fields */
+    char **fkey;           /* their field keys in InfluxDB ('_' names renamed) */
     size_t nmeasures;
     ts_column *cols;       /* per batch: shallow copies of the reader's columns */
 } rs_view;
 
 static void view_free(rs_view *v)
 {
+    for (size_t i = 0; v->fkey && i < v->nmeasures; i++) ts_free(v->fkey[i]);
+    ts_free(v->fkey);
     ts_schema_free(&v->schema);
     ts_free(v->src);
     ts_free(v->measures);
@@ -660,7 +731,9 @@ static ts_status view_build(const rs_table *tb, const ts_schema *rs, bool by_mna
     v->src = ts_calloc(rs->ncols + 1, sizeof *v->src);
     v->measures = ts_calloc(rs->ncols + 1, sizeof *v->measures);
     v->cols = ts_calloc(rs->ncols + 1, sizeof *v->cols);
-    if (!v->src || !v->measures || !v->cols) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    v->fkey = ts_calloc(rs->ncols + 1, sizeof *v->fkey);
+    if (!v->src || !v->measures || !v->cols || !v->fkey)
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < rs->ncols; i++) {
         const ts_field *f = &rs->fields[i];
         int role = -1;
@@ -693,7 +766,14 @@ static ts_status view_build(const rs_table *tb, const ts_schema *rs, bool by_mna
         if (role == RS_MNAME) v->mname = (long)vi;
         TS_TRY(ts_schema_add(&v->schema, f->name, f->type, tr, true));
         v->src[vi] = i;
-        if (role == RS_MEASURE) v->measures[v->nmeasures++] = vi;
+        if (role == RS_MEASURE) {
+            size_t nl = strlen(f->name) + 2;
+            char *k = ts_malloc(nl);
+            if (!k) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+            snprintf(k, nl, "%s%s", f->name[0] == '_' ? LP_RESERVED_PREFIX : "", f->name);
+            v->fkey[v->nmeasures] = k;
+            v->measures[v->nmeasures++] = vi;
+        }
     }
     if (v->time < 0) return ts_err_set(err, TS_ERR_CORRUPT, "%s: no time column", key);
     if (by_mname && v->mname < 0)
@@ -791,6 +871,10 @@ static ts_status restore_file(rs_ctx *c, const rs_table *tb, size_t tindex, cons
     if (st == TS_OK && (keep = ts_malloc(TS_BATCH_DEFAULT_ROWS)) == NULL)
         st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     uint64_t base = 0;
+    long cached = -1;
+    long *slot = NULL;
+    if (st == TS_OK && !(slot = ts_calloc(v.nmeasures + 1, sizeof *slot)))
+        st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     while (st == TS_OK) {
         if (o->cancel && *o->cancel) {
             st = ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
@@ -871,8 +955,25 @@ static ts_status restore_file(rs_ctx *c, const rs_table *tb, size_t tindex, cons
                 mn = mbuf;
                 ml++;
             }
-            if (stats_add(&p.stats, mn, ml, ym_of(ut[i]), 1, ut[i], ut[i]) != TS_OK)
+            rs_stat *e = stats_get(&p.stats, mn, ml, ym_of(ut[i]));
+            if (!e) {
                 st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+                break;
+            }
+            e->n++;
+            if (ut[i] < e->mn) e->mn = ut[i];
+            if (ut[i] > e->mx) e->mx = ut[i];
+            long idx = (long)(e - p.stats.v);
+            if (idx != cached) { /* the field slots of this measurement-month */
+                for (size_t m = 0; m < v.nmeasures; m++)
+                    if ((slot[m] = stat_field(e, v.fkey[m])) < 0) {
+                        st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+                        break;
+                    }
+                cached = idx;
+            }
+            for (size_t m = 0; m < v.nmeasures && st == TS_OK; m++)
+                if (ts_batch_valid(use, v.measures[m], i)) e->fcnt[slot[m]]++;
         }
         ts_free(rowno);
         p.rows += use->nrows;
@@ -887,6 +988,7 @@ static ts_status restore_file(rs_ctx *c, const rs_table *tb, size_t tindex, cons
     if (!file_sink) ts_sink_close(sink);
     if (fb_init) ts_batch_free(&fb);
     ts_free(keep);
+    ts_free(slot);
     view_free(&v);
     pq_reader_free(r);
     ts_input_close(in);
@@ -1030,12 +1132,21 @@ static bool ckpt_take(rs_ctx *c, uint32_t fidx, size_t tindex, ts_error *err, ts
     {
         const char *m = json_string_value(json_array_get(e, 0));
         if (!m) continue;
-        if (stats_add(&c->total, m, strlen(m), json_integer_value(json_array_get(e, 1)),
-                      (uint64_t)json_integer_value(json_array_get(e, 2)),
+        int64_t ym = json_integer_value(json_array_get(e, 1));
+        if (stats_add(&c->total, m, strlen(m), ym, (uint64_t)json_integer_value(json_array_get(e, 2)),
                       json_integer_value(json_array_get(e, 3)),
                       json_integer_value(json_array_get(e, 4))) != TS_OK) {
             *st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
             return true;
+        }
+        const char *fk;
+        json_t *fv;
+        json_object_foreach(json_array_get(e, 5), fk, fv)
+        {
+            if (stats_add_field(&c->total, m, ym, fk, (uint64_t)json_integer_value(fv)) != TS_OK) {
+                *st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+                return true;
+            }
         }
     }
     c->files_done++;
@@ -1061,7 +1172,6 @@ static ts_status parity(rs_ctx *c, ts_error *err)
             ts_strdup("more rejected points than the report keeps; counts cannot be matched");
         return TS_OK;
     }
-    (void)rejected_total;
     influx_querier *q = NULL;
     TS_TRY(influx_querier_new(o->influx, &q, err));
     qsort(c->total.v, c->total.n, sizeof *c->total.v, cmp_stat);
@@ -1083,6 +1193,7 @@ static ts_status parity(rs_ctx *c, ts_error *err)
         if (o->has_since && o->since > lo) lo = o->since;
         if (o->has_until && o->until < hi) hi = o->until;
         influx_count got;
+        memset(&got, 0, sizeof got);
         ts_error qe;
         ts_err_clear(&qe);
         st = influx_count_range(q, e->meas, lo, hi, &got, &qe);
@@ -1110,10 +1221,28 @@ static ts_status parity(rs_ctx *c, ts_error *err)
         pr->got_min = got.min_time;
         pr->got_max = got.max_time;
         /* min/max are compared only when nothing was refused in that month */
-        pr->ok = pr->want == pr->got &&
-                 (pr->want == 0 || (pr->got_min <= pr->want_min && pr->got_max >= pr->want_max));
-        if (pr->ok && pr->want > 0 && rep->rejected == 0)
-            pr->ok = pr->got_min == pr->want_min && pr->got_max == pr->want_max;
+        /* count(*) counts each field's values, not points: compare field by
+         * field (exact), and report the largest as the point count */
+        uint64_t wmax = 0;
+        bool fields_ok = true;
+        for (size_t k = 0; k < e->nf; k++) {
+            if (e->fcnt[k] > wmax) wmax = e->fcnt[k];
+            if (influx_count_field(&got, e->fname[k]) != e->fcnt[k]) fields_ok = false;
+        }
+        for (size_t k = 0; k < got.nfields; k++) {
+            bool known = false;
+            for (size_t j = 0; j < e->nf && !known; j++) known = strcmp(e->fname[j], got.fields[k]) == 0;
+            if (!known && got.counts[k]) fields_ok = false; /* a field the archive does not have */
+        }
+        pr->want = wmax;
+        pr->points = e->n;
+        /* refused points may have been the first or last: then the range
+         * read back only has to lie inside the archive's */
+        bool range_ok = rejected_total == 0
+                            ? pr->got_min == pr->want_min && pr->got_max == pr->want_max
+                            : pr->got_min >= pr->want_min && pr->got_max <= pr->want_max;
+        pr->ok = fields_ok && pr->want == pr->got && (e->n == 0 || pr->got == 0 || range_ok);
+        influx_count_free(&got);
         if (!pr->ok) rep->parity_mismatches++;
         progress(c, false);
     }

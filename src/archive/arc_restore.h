@@ -82,7 +82,8 @@ typedef struct arc_parity_row {
     char *measurement;
     int64_t year;
     unsigned month;
-    uint64_t want, got;
+    uint64_t points;    /* points sent for this measurement-month */
+    uint64_t want, got; /* largest per-field count: archive, InfluxDB */
     int64_t want_min, want_max, got_min, got_max;
     bool ok;
 } arc_parity_row;

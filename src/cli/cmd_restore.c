@@ -156,10 +156,10 @@ static void print_json(FILE *f, const arc_restore_report *r, bool dry, int exit_
         fprintf(f, "%s{\"measurement\":", i ? "," : "");
         json_str(f, p->measurement);
         fprintf(f,
-                ",\"month\":\"%04lld-%02u\",\"archive\":%llu,\"influx\":%llu,\"archive_min\":\"%s\","
+                ",\"month\":\"%04lld-%02u\",\"points\":%llu,\"archive\":%llu,\"influx\":%llu,\"archive_min\":\"%s\","
                 "\"archive_max\":\"%s\",\"influx_min\":\"%s\",\"influx_max\":\"%s\",\"ok\":%s}",
-                (long long)p->year, p->month, (unsigned long long)p->want,
-                (unsigned long long)p->got, a, b, p->got ? c : "", p->got ? d : "",
+                (long long)p->year, p->month, (unsigned long long)p->points,
+                (unsigned long long)p->want, (unsigned long long)p->got, a, b, p->got ? c : "", p->got ? d : "",
                 p->ok ? "true" : "false");
     }
     fprintf(f, "]},\"exit\":%d}\n", exit_code);
@@ -167,7 +167,8 @@ static void print_json(FILE *f, const arc_restore_report *r, bool dry, int exit_
 
 static void print_text(FILE *f, const arc_restore_report *r, bool dry)
 {
-    fprintf(f, "%s %s\n", dry ? "dry run: would restore into" : "restored into", r->target);
+    if (dry) fprintf(f, "dry run: the points that would be written, per table\n");
+    else fprintf(f, "restored into %s\n", r->target);
     for (size_t i = 0; i < r->ntables; i++) {
         const arc_restore_table *t = &r->tables[i];
         fprintf(f, "  %s.%s: %llu points from %llu rows (%llu files", t->database, t->table,

@@ -205,7 +205,14 @@ typedef struct influx_count {
     uint64_t points;   /* max over fields of count(field) */
     int64_t min_time;  /* ns; valid when points > 0 */
     int64_t max_time;
+    size_t nfields;    /* count(*) columns: one per field key */
+    char **fields;     /* field key (the column name without "count_") */
+    uint64_t *counts;  /* non-NULL values of that field */
 } influx_count;
+
+void influx_count_free(influx_count *c);
+/* Count of field `name`, 0 when the server has no such column. */
+uint64_t influx_count_field(const influx_count *c, const char *name);
 
 typedef struct influx_querier influx_querier;
 
@@ -222,11 +229,13 @@ void influx_querier_free(influx_querier *q);
 ts_status influx_count_range(influx_querier *q, const char *measurement, int64_t from, int64_t to,
                              influx_count *out, ts_error *err);
 /* Parses one /query answer: the maximum over the numeric columns after
- * "time" of the first row (count), or the first row's time. Exposed for
- * tests and the fuzzer. TS_ERR_REMOTE with the server's message when the
- * statement failed; an empty result is 0 rows (*found = false). */
+ * "time" of the first row (count; with `fields` also each column's value),
+ * or the first row's time. Exposed for tests and the fuzzer. TS_ERR_REMOTE
+ * with the server's message when the statement failed; an empty result is 0
+ * rows (*found = false). `fields` may be NULL; otherwise the caller frees it
+ * with influx_count_free. */
 ts_status influx_query_parse(const char *body, size_t len, bool want_time, bool *found,
-                             int64_t *value, ts_error *err);
+                             int64_t *value, influx_count *fields, ts_error *err);
 
 /* Escapes an InfluxQL identifier into "…" (backslash before '"' and '\'). */
 ts_status influx_ql_ident(ts_buf *out, const char *name);

@@ -49,8 +49,26 @@ void influx_querier_free(influx_querier *q)
     ts_free(q);
 }
 
+void influx_count_free(influx_count *c)
+{
+    if (!c) return;
+    for (size_t i = 0; i < c->nfields; i++) ts_free(c->fields[i]);
+    ts_free(c->fields);
+    ts_free(c->counts);
+    c->fields = NULL;
+    c->counts = NULL;
+    c->nfields = 0;
+}
+
+uint64_t influx_count_field(const influx_count *c, const char *name)
+{
+    for (size_t i = 0; i < c->nfields; i++)
+        if (strcmp(c->fields[i], name) == 0) return c->counts[i];
+    return 0;
+}
+
 ts_status influx_query_parse(const char *body, size_t len, bool want_time, bool *found,
-                             int64_t *value, ts_error *err)
+                             int64_t *value, influx_count *fields, ts_error *err)
 {
     *found = false;
     *value = 0;
@@ -89,9 +107,31 @@ ts_status influx_query_parse(const char *body, size_t len, bool want_time, bool 
         *found = true;
     } else {
         int64_t best = 0;
-        for (size_t i = 1; i < json_array_size(row); i++) {
+        json_t *cols = json_object_get(s0, "columns");
+        size_t n = json_array_size(row);
+        if (fields && n > 1 && n <= 100000 && json_is_array(cols) && json_array_size(cols) == n) {
+            fields->fields = ts_calloc(n, sizeof *fields->fields);
+            fields->counts = ts_calloc(n, sizeof *fields->counts);
+            if (!fields->fields || !fields->counts) {
+                influx_count_free(fields);
+                st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+                goto out;
+            }
+        }
+        for (size_t i = 1; i < n; i++) {
             json_t *v = json_array_get(row, i);
-            if (json_is_integer(v) && json_integer_value(v) > best) best = json_integer_value(v);
+            int64_t x = json_is_integer(v) && json_integer_value(v) > 0 ? json_integer_value(v) : 0;
+            if (x > best) best = x;
+            if (fields && fields->fields) {
+                const char *cn = json_string_value(json_array_get(cols, i));
+                if (!cn) continue;
+                if (strncmp(cn, "count_", 6) == 0) cn += 6;
+                if (!(fields->fields[fields->nfields] = ts_strdup(cn))) {
+                    st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+                    goto out;
+                }
+                fields->counts[fields->nfields++] = (uint64_t)x;
+            }
         }
         *value = best;
         *found = true;
@@ -101,9 +141,9 @@ out:
     return st;
 }
 
-/* One InfluxQL statement; the answer body into *resp_body (caller frees). */
+/* Runs one InfluxQL statement (GET /query) with retries and parses the answer. */
 static ts_status run_query(influx_querier *q, const char *ql, bool want_time, bool *found,
-                           int64_t *value, ts_error *err)
+                           int64_t *value, influx_count *fields, ts_error *err)
 {
     ts_buf url;
     ts_buf_init(&url, 1 << 16);
@@ -128,7 +168,7 @@ static ts_status run_query(influx_querier *q, const char *ql, bool want_time, bo
         bool transient = st == TS_ERR_NETWORK && resp.net_transient;
         if (st == TS_OK && status == 200) {
             st = influx_query_parse((const char *)resp.body.data, resp.body.len, want_time, found,
-                                    value, err);
+                                    value, fields, err);
             http_response_free(&resp);
             break;
         }
@@ -188,7 +228,7 @@ ts_status influx_count_range(influx_querier *q, const char *measurement, int64_t
         st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
         goto out;
     }
-    if ((st = run_query(q, (const char *)ql.data, false, &found, &v, err)) != TS_OK) goto out;
+    if ((st = run_query(q, (const char *)ql.data, false, &found, &v, out, err)) != TS_OK) goto out;
     out->points = found && v > 0 ? (uint64_t)v : 0;
     if (out->points == 0) goto out;
     for (int dir = 0; dir < 2; dir++) {
@@ -202,12 +242,16 @@ ts_status influx_count_range(influx_querier *q, const char *measurement, int64_t
             st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
             goto out;
         }
-        if ((st = run_query(q, (const char *)ql.data, true, &found, &v, err)) != TS_OK) goto out;
+        if ((st = run_query(q, (const char *)ql.data, true, &found, &v, NULL, err)) != TS_OK)
+            goto out;
         if (dir) out->max_time = v;
         else out->min_time = v;
     }
 out:
-    if (st != TS_OK) ts_err_context(err, "counting %s in InfluxDB", measurement);
+    if (st != TS_OK) {
+        influx_count_free(out);
+        ts_err_context(err, "counting %s in InfluxDB", measurement);
+    }
     ts_buf_free(&m);
     ts_buf_free(&ql);
     return st;

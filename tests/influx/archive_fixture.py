@@ -93,37 +93,48 @@ def write_archive(root, database, tables, workdir):
         tinfo = {"name": tname, "columns": [{"name": c[0], "role": c[1], "source_type": c[2], "type": c[3]}
                                             for c in cols],
                  "time_unit": "us", "time_ns": need_ns, "files": []}
+        csvp = os.path.join(workdir, "%s.csv" % tname)
+        with open(csvp, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["t_us", "t_ns"] + [c[0] for c in cols[1:] if c[0] != "time_ns"])
+            for r in rows:
+                vals = []
+                for c in cols[1:]:
+                    if c[0] == "time_ns":
+                        continue
+                    v = r.get(c[0])
+                    vals.append("" if v is None else ("true" if v is True else "false" if v is False else v))
+                w.writerow([r["time"] // 1000, r["time"]] + vals)
+        sel = ["make_timestamp(t_us::BIGINT)::TIMESTAMPTZ AS \"time\""]
+        if need_ns:
+            sel.append("t_ns::BIGINT AS time_ns")
+        for c in cols[1:]:
+            if c[0] == "time_ns":
+                continue
+            sel.append("CAST(NULLIF(\"%s\", '') AS %s) AS \"%s\"" % (c[0], c[2], c[0]))
+        setup = ["CREATE TABLE src AS SELECT * FROM read_csv('%s', header=true, all_varchar=true, "
+                 "quote='\"')" % csvp]
+        outs = []
         for (y, mo) in sorted(months):
-            mrows = months[(y, mo)]
             last = calendar.monthrange(y, mo)[1]
             rel = "%s/year=%04d/month=%02d/%s_%04d%02d01_%04d%02d%02d.parquet" % (
                 tname, y, mo, tname, y, mo, y, mo, last)
             out = os.path.join(base, rel)
             os.makedirs(os.path.dirname(out), exist_ok=True)
-            csvp = os.path.join(workdir, "%s_%04d%02d.csv" % (tname, y, mo))
-            with open(csvp, "w", newline="") as f:
-                w = csv.writer(f)
-                w.writerow(["t_us", "t_ns"] + [c[0] for c in cols[1:] if c[0] != "time_ns"])
-                for r in mrows:
-                    vals = []
-                    for c in cols[1:]:
-                        if c[0] == "time_ns":
-                            continue
-                        v = r.get(c[0])
-                        vals.append("" if v is None else ("true" if v is True else "false" if v is False else v))
-                    w.writerow([r["time"] // 1000, r["time"]] + vals)
-            sel = ["make_timestamp(t_us::BIGINT)::TIMESTAMPTZ AS \"time\""]
-            if need_ns:
-                sel.append("t_ns::BIGINT AS time_ns")
-            for c in cols[1:]:
-                if c[0] == "time_ns":
-                    continue
-                sel.append("CAST(NULLIF(\"%s\", '') AS %s) AS \"%s\"" % (c[0], c[2], c[0]))
-            sql = "SELECT %s FROM read_csv('%s', header=true, all_varchar=true) ORDER BY t_ns" % (
-                ", ".join(sel), csvp)
-            subprocess.run(["node", os.path.join(REPO, "tests", "oracles", "write_duckdb.mjs"),
-                            "--out", out, "--sql", sql, "--compression", "zstd"],
-                           check=True, stdout=subprocess.DEVNULL, cwd=REPO)
+            lo = calendar.timegm((y, mo, 1, 0, 0, 0)) * 10**9
+            hi = calendar.timegm((y + (mo == 12), mo % 12 + 1, 1, 0, 0, 0)) * 10**9
+            q = "SELECT %s FROM src WHERE t_ns::BIGINT >= %d AND t_ns::BIGINT < %d ORDER BY t_ns::BIGINT" % (
+                ", ".join(sel), lo, hi)
+            outs.append((y, mo, rel, out, q))
+        args = ["node", os.path.join(REPO, "tests", "oracles", "write_duckdb.mjs")]
+        for _y, _mo, _rel, out, q in outs[:-1]:
+            setup.append("COPY (%s) TO '%s' (FORMAT parquet, COMPRESSION zstd)" % (q, out))
+        for st in setup:
+            args += ["--setup", st]
+        args += ["--out", outs[-1][3], "--sql", outs[-1][4], "--compression", "zstd"]
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL, cwd=REPO)
+        for y, mo, rel, out, _q in outs:
+            mrows = months[(y, mo)]
             data = open(out, "rb").read()
             tinfo["files"].append({"path": rel, "record_count": len(mrows),
                                    "min_time": rfc3339(min(r["time"] for r in mrows)),
