@@ -29,6 +29,7 @@ static const cli_opt opts[] = {
      .help = "where the resume checkpoint lives (default ./.tsarchive-state)"},
     {.name = "no-resume", .help = "ignore and do not write checkpoints"},
     {.name = "format", .metavar = "lp|csv|jsonl", .help = "file format for a directory target (default lp)"},
+    {.name = "create", .help = "timestream://: create missing databases and tables"},
     {.name = "dry-run", .help = "read the archive and print the points per table; write nothing"},
     {.name = "no-parity", .help = "skip the count comparison with InfluxDB afterwards"},
     {.name = "json", .help = "print the report as JSON"},
@@ -318,6 +319,8 @@ static int run(const cli_args *a, cli_ctx *ctx)
         if (!cli_flag(a, "no-resume"))
             o.state_dir = cli_get(a, "state-dir") ? cli_get(a, "state-dir") : ".tsarchive-state";
         if (fmt) return cli_usage_error(ctx, a->cmd, "--format is for a directory target");
+        if (cli_flag(a, "create"))
+            return cli_usage_error(ctx, a->cmd, "--create is for timestream:// targets");
     } else if (strncmp(to, "timestream://", 13) == 0) {
         ts_err_set(&err, TS_ERR_UNSUPPORTED,
                    "restore into Timestream (%s) is not implemented in this build; restore into "
