@@ -594,6 +594,12 @@ static ts_status page_err(col_state *c, pq_reader *r, ts_status code, ts_error *
 static ts_status page_err(col_state *c, pq_reader *r, ts_status code, ts_error *err,
                           const char *fmt, ...)
 {
+    if (err && err->code != TS_OK) {
+        /* A lower layer already said what; add where. */
+        ts_err_context(err, "column '%s', row group %zu, page %zu (offset %" PRIu64 ")",
+                       c->info.name, r->rg - 1, c->page_no, c->page_off);
+        return err->code;
+    }
     char msg[600];
     va_list ap;
     va_start(ap, fmt);
@@ -660,7 +666,7 @@ static ts_status next_page(pq_reader *r, col_state *c, bool *got, ts_error *err)
                 if (window > MAX_PAGE_HEADER) window = MAX_PAGE_HEADER;
                 continue;
             }
-            ts_err_set(err, st, "%s", e2.msg);
+            ts_err_set(err, st, "unreadable page header: %s", e2.msg);
             return PAGE_ERR(c, r, st, "unreadable page header");
         }
         uint64_t cs = (uint64_t)h.compressed_page_size, us = (uint64_t)h.uncompressed_page_size;

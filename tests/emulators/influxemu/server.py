@@ -75,6 +75,7 @@ class HttpError(Exception):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True    # headers and body go out in two writes: no 40 ms delayed-ACK stalls
     server_version = "tsarchive-influx2-emulator"
     sys_version = ""
 
@@ -96,6 +97,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("X-Influxdb-Build", "OSS")
         for k, v in (headers or {}).items():
             self.send_header(k, v)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if body and self.command != "HEAD":
             self.wfile.write(body)
@@ -103,38 +106,48 @@ class Handler(BaseHTTPRequestHandler):
     def fail(self, e):
         obj = {"code": e.code, "message": str(e)}
         obj.update(e.extra)
-        self.reply(e.status, obj, e.headers)
+        headers = dict(e.headers)
+        headers["X-Platform-Error-Code"] = e.code
+        self.reply(e.status, obj, headers)
 
-    def read_body(self):
-        """The request body, gunzipped if needed, never more than max_body bytes in memory."""
+    def read_raw(self):
+        """The request body as sent, or None when it is over the limit (left unread).
+
+        Reading it before any check keeps keep-alive connections in step even when we refuse.
+        """
         ctx = self.server.ctx
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            raw = self._read_chunked(ctx.max_body)
-        else:
-            length = self.headers.get("Content-Length")
-            if length is None or not length.strip().isdigit():
-                raw = b""
-            else:
-                n = int(length)
-                if n > ctx.max_body:
-                    self.close_connection = True     # the unread body makes the stream unusable
-                    raise HttpError(413, "request too large",
-                                    f"unable to read data: request body is {n} bytes, more than the limit of "
-                                    f"{ctx.max_body}", maxLength=ctx.max_body)
-                raw = self.rfile.read(n)
+            return self._read_chunked(ctx.max_body)
+        length = self.headers.get("Content-Length")
+        if length is None or not length.strip().isdigit():
+            return b""
+        n = int(length)
+        if n > ctx.max_body:
+            self.close_connection = True     # the unread body makes the stream unusable
+            return None
+        raw = self.rfile.read(n)
         ctx.count("bytes_received", len(raw))
+        return raw
+
+    def too_large(self):
+        cap = self.server.ctx.max_body
+        return HttpError(413, "request too large", "unable to read data: points batch is too large", maxLength=cap)
+
+    def decode_body(self, raw):
+        """Gunzip if asked, never inflating past max_body (a gzip bomb is a 413, as in InfluxDB)."""
+        ctx = self.server.ctx
+        if raw is None:
+            raise self.too_large()
         enc = self.headers.get("Content-Encoding", "identity").strip().lower()
-        if enc == "gzip":
+        if enc in ("gzip", "x-gzip"):
             ctx.count("gzip_requests")
             d = zlib.decompressobj(16 + zlib.MAX_WBITS)
             try:
                 out = d.decompress(raw, ctx.max_body + 1)
                 if len(out) > ctx.max_body or d.unconsumed_tail:
-                    raise HttpError(413, "request too large",
-                                    f"unable to read data: decompressed body exceeds the limit of {ctx.max_body} "
-                                    f"bytes", maxLength=ctx.max_body)
+                    raise self.too_large()
                 if not d.eof:
-                    raise HttpError(400, "invalid", "unable to read data: gzip: unexpected EOF")
+                    raise HttpError(400, "invalid", "unable to read data: unexpected EOF")
             except zlib.error as e:
                 raise HttpError(400, "invalid", f"unable to read data: gzip: invalid header ({e})") from None
             return out
@@ -149,15 +162,15 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 size = int(line.split(b";")[0].strip(), 16)
             except ValueError:
-                raise HttpError(400, "invalid", "malformed chunked encoding") from None
+                self.close_connection = True
+                return None
             if size == 0:
                 while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
                     pass
                 return bytes(out)
             if len(out) + size > cap:
                 self.close_connection = True
-                raise HttpError(413, "request too large", "unable to read data: request body too large",
-                                maxLength=cap)
+                return None
             out += self.rfile.read(size)
             self.rfile.readline(16)
 
@@ -170,8 +183,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def find_bucket(self, q):
         ctx = self.server.ctx
-        org = (q.get("org") or [None])[0]
-        org_id = (q.get("orgID") or [None])[0]
+        org = (q.get("org") or [None])[0] or None
+        org_id = (q.get("orgID") or [None])[0] or None
         if org is None and org_id is not None:
             org = next((o for o, i in ctx.orgs.items() if i == org_id), None)
             if org is None:
@@ -182,13 +195,13 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(404, "not found", f"organization name \"{org}\" not found")
         name = (q.get("bucket") or [None])[0]
         bid = (q.get("bucketID") or [None])[0]
-        if name is None and bid is not None:
+        if not name and bid:
             b = next((b for b in ctx.buckets.values() if b.id == bid and b.org == org), None)
             if b is None:
                 raise HttpError(404, "not found", f"bucket id \"{bid}\" not found")
             return b
-        if name is None:
-            raise HttpError(400, "invalid", "Please provide either bucketID or bucket")
+        if not name:
+            raise HttpError(404, "not found", "bucket not found")
         b = ctx.buckets.get((org, name))
         if b is None:
             raise HttpError(404, "not found", f"bucket \"{name}\" not found")
@@ -282,14 +295,18 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self.close_connection = True
             return self.reply(404, {"code": "not found", "message": "path not found"})
+        raw = self.read_raw()
         try:
-            body = self.read_body()
+            # the order of checks is InfluxDB 2.7's: token, precision, bucket given, org, bucket
             self.auth()
             q = parse_qs(url.query, keep_blank_values=True)
-            bucket = self.find_bucket(q)
-            precision = (q.get("precision") or ["ns"])[0]
+            precision = (q.get("precision") or [""])[0] or "ns"
             if precision not in ("ns", "us", "ms", "s"):
                 raise HttpError(400, "invalid", "invalid precision; valid precision units are ns, us, ms, and s")
+            bucket = self.find_bucket(q)
+            body = self.decode_body(raw)
+            if not body:
+                raise HttpError(400, "invalid", "writing requires points")
             # faults come after validation, so a client's own mistakes are never masked by one
             if ctx.faults.active or ctx.faults.latency():
                 lat = ctx.faults.latency()
@@ -313,25 +330,39 @@ class Handler(BaseHTTPRequestHandler):
             self.fail(e)
 
     def write(self, bucket, body, precision):
+        """Parse and store a batch, answering as InfluxDB 2.7 does.
+
+        Unparsable lines reject the whole batch (400, every bad line in the message, as OSS 2.x);
+        with --partial-writes the good lines are written first (InfluxDB 3 / Cloud behaviour).
+        Points whose field type conflicts with an earlier write are dropped and the rest
+        written: 422 "partial write: field type conflict … dropped=N".
+        """
         ctx = self.server.ctx
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as e:
             raise HttpError(400, "invalid", f"unable to parse points: invalid UTF-8 at byte {e.start}") from None
         points, errors = lineproto.parse(text, precision)
+        good = []
+        for no, p in points:
+            if p.measurement.startswith("_") or any(k.startswith("_") for k, _v in p.tags) \
+                    or any(f[0].startswith("_") for f in p.fields):
+                errors.append((no, None, "names starting with '_' are reserved in InfluxDB 2"))
+            else:
+                good.append(p)
+        if errors:
+            errors.sort(key=lambda e: e[0])
+            lines = text.split("\n")
+            errors = [(no, line if line is not None else lines[no - 1].rstrip("\r"), msg) for no, line, msg in errors]
+            ctx.count("lines_rejected", len(errors))
+            detail = "\n".join(f"unable to parse '{line[:1024]}': {msg}" for _no, line, msg in errors[:100])
+            if not ctx.partial:
+                raise HttpError(400, "invalid", detail, line=errors[0][0])
         now = time.time_ns()
         conflicts = []
-        if errors and not ctx.partial:
-            no, line, msg = errors[0]
-            ctx.count("lines_rejected", len(errors))
-            raise HttpError(400, "invalid", f"unable to parse '{line[:256]}': {msg}", line=no)
         written = 0
         with bucket.lock:
-            for no, p in points:
-                if any(k.startswith("_") for k, _v in p.tags) or any(f[0].startswith("_") for f in p.fields) \
-                        or p.measurement.startswith("_"):
-                    errors.append((no, p.measurement, "names starting with '_' are reserved in InfluxDB 2"))
-                    continue
+            for p in good:
                 ftypes = bucket.field_types.setdefault(p.measurement, {})
                 bad = next(((k, kind, ftypes[k]) for k, kind, _v in p.fields if ftypes.get(k, kind) != kind), None)
                 if bad:
@@ -347,19 +378,13 @@ class Handler(BaseHTTPRequestHandler):
                 written += 1
         ctx.count("points_written", written)
         if errors:
-            errors.sort(key=lambda e: e[0])
-            ctx.count("lines_rejected", len(errors))
-            no, line, msg = errors[0]
-            where = f" (line {no})"
-            raise HttpError(400, "invalid",
-                            f"partial write: unable to parse '{line[:256]}': {msg}{where}; "
-                            f"{len(errors)} line(s) rejected, {written} point(s) written",
-                            line=no, rejected=len(errors), written=written)
+            raise HttpError(400, "invalid", f"partial write: {detail}; {len(errors)} line(s) rejected, "
+                                            f"{written} point(s) written", line=errors[0][0])
         if conflicts:
             ctx.count("lines_rejected", len(conflicts))
             raise HttpError(422, "unprocessable entity",
                             f"failure writing points to database: partial write: {conflicts[0]} "
-                            f"dropped={len(conflicts)}", rejected=len(conflicts), written=written)
+                            f"dropped={len(conflicts)}")
         ctx.count("writes_ok")
         self.reply(204)
 
@@ -377,8 +402,9 @@ def main(argv=None):
     ap.add_argument("--faults", default="", help="429=P,503=P,500=P,drop=P,retry_after=S,latency_ms=N,seed=N")
     ap.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY,
                     help="largest request body, compressed or not (413 above it)")
-    ap.add_argument("--no-partial-writes", action="store_true",
-                    help="reject the whole batch when a line is bad (default: write the good lines, answer 400)")
+    ap.add_argument("--partial-writes", action="store_true",
+                    help="write the good lines of a batch with bad ones, then answer 400 (InfluxDB 3/Cloud style); "
+                         "default: reject the whole batch, as InfluxDB 2.x OSS")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args(argv)
     try:
@@ -390,7 +416,7 @@ def main(argv=None):
     for b in args.bucket or ["test-bucket"]:
         org, slash, name = b.rpartition("/")
         buckets.append((org if slash else orgs[0], name))
-    ctx = Context(args.token, orgs, buckets, faults, args.max_body_bytes, not args.no_partial_writes, args.verbose)
+    ctx = Context(args.token, orgs, buckets, faults, args.max_body_bytes, args.partial_writes, args.verbose)
     if args.create_bucket:
         orig = Handler.find_bucket
 

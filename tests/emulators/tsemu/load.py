@@ -70,10 +70,13 @@ def load_file(store, db, table, path, mode="multi", precision="ns", log=None):
     shapes = {}          # (dim names…, measure names…) → rows
     known_cols = {}      # name → (type, attr) already ensured
     key_cache = {}
-    measures_seen = {}   # measure name → (type, dims frozenset)
+    measures_seen = {}   # measure name → type
+    pending = 0
 
     def col(name, typ, attr, where):
         have = known_cols.get(name)
+        if have == (typ, attr):
+            return
         if have is None:
             try:
                 store.ensure_column(t, name, typ, attr)
@@ -84,27 +87,27 @@ def load_file(store, db, table, path, mode="multi", precision="ns", log=None):
             raise LoadError(f"{where}: '{name}' was loaded as {have[1]} {have[0]}, now as {attr} {typ}")
 
     def emit(dims, mname, mtype, measures, ts, where):
-        sig = (dims, mname)
+        # One cache hit per row in the common case: the identity key of (dims, measure name) and
+        # the fact that this measure was already registered with these dimensions and type.
+        sig = (dims, mname, mtype)
         key = key_cache.get(sig)
         if key is None:
+            prev = measures_seen.get(mname)
+            if prev is not None and prev != mtype:
+                raise LoadError(f"{where}: measure '{mname}' is {prev} earlier in the file, {mtype} here")
+            try:
+                store.note_measure(t, mname, mtype, {d for d, _ in dims})
+            except ValueError as e:
+                raise LoadError(f"{where}: {e}") from None
+            measures_seen[mname] = mtype
             key = record_key(dict(dims), mname)
             if len(key_cache) < 1000000:
                 key_cache[sig] = key
-        prev = measures_seen.get(mname)
-        dnames = frozenset(d for d, _ in dims)
-        if prev is None or prev[0] != mtype or not dnames <= prev[1]:
-            if prev is not None and prev[0] != mtype:
-                raise LoadError(f"{where}: measure '{mname}' is {prev[0]} earlier in the file, {mtype} here")
-            try:
-                store.note_measure(t, mname, mtype, set(dnames))
-            except ValueError as e:
-                raise LoadError(f"{where}: {e}") from None
-            measures_seen[mname] = (mtype, dnames | (prev[1] if prev else frozenset()))
-        shape = tuple(d for d, _ in dims) + tuple(m for m, _ in measures)
+        shape = tuple([d for d, _ in dims] + [m for m, _ in measures])
         rows = shapes.get(shape)
         if rows is None:
             rows = shapes[shape] = []
-        rows.append((ts, key, mname, 1) + tuple(v for _, v in dims) + tuple(v for _, v in measures))
+        rows.append(tuple([ts, key, mname, 1] + [v for _, v in dims] + [v for _, v in measures]))
 
     def flush():
         if shapes:
@@ -154,11 +157,12 @@ def load_file(store, db, table, path, mode="multi", precision="ns", log=None):
                     col(fk, typ, "multi", where)
                     multi.append((fk, _value(typ, kind, v, where)))
             if multi:
-                multi.sort()
                 emit(dims, mname_tag or p.measurement, "MULTI", multi, ts, where)
                 total += 1
-            if sum(len(r) for r in shapes.values()) >= CHUNK:
+            pending += 1
+            if pending >= CHUNK:
                 flush()
+                pending = 0
     flush()
     if log:
         secs = time.monotonic() - started

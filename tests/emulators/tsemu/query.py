@@ -8,6 +8,7 @@ same page again, as the service allows a token to be used more than once.
 import collections
 import json
 import secrets
+import sqlite3
 import threading
 import time
 
@@ -32,10 +33,17 @@ def _formatter(typ):
     if typ == "BOOLEAN":
         return fmt.fmt_bool
     if typ == "BIGINT":
-        return lambda v: str(int(v))
+        return _fmt_bigint
     if typ == "INTERVAL":
         return fmt.fmt_interval
     return str
+
+
+def _fmt_bigint(v):
+    # SQLite turns an overflowing integer expression into a REAL; Presto would fail the query.
+    if isinstance(v, float) and (v != v or abs(v) >= 9.223372036854775807e18):
+        raise ValueError("bigint overflow")
+    return str(int(v))
 
 
 def column_info(columns):
@@ -78,22 +86,41 @@ class QueryState:
             self.conn = None
 
     def convert(self, row):
+        """A result row as wire Datums, and its approximate serialized size in bytes."""
         out = []
-        for v, f in zip(row, self.formatters):
-            if v is None:
-                out.append(NULL)
-            elif f is None:
-                out.append(v)           # pre-built complex Datum (SHOW MEASURES dimensions)
-            else:
-                out.append({"ScalarValue": f(v)})
-        return {"Data": out}
+        size = 12
+        try:
+            for v, f in zip(row, self.formatters):
+                if v is None:
+                    out.append(NULL)
+                    size += 18
+                elif f is None:
+                    out.append(v)           # pre-built complex Datum (SHOW MEASURES dimensions)
+                    size += len(json.dumps(v))
+                else:
+                    s = f(v)
+                    out.append({"ScalarValue": s})
+                    # json.dumps escapes quotes, backslashes, controls and non-ASCII: count
+                    # those exactly, the common plain case cheaply
+                    if s.isascii() and s.isprintable() and '"' not in s and "\\" not in s:
+                        size += len(s) + 19
+                    else:
+                        size += len(json.dumps(s)) + 17
+        except (ValueError, TypeError, OverflowError) as e:
+            raise ServiceError("ValidationException",
+                               f"Query failed: a value does not fit its column type ({e})") from None
+        return {"Data": out}, size
 
     def _next_raw(self):
         if self.lookahead:
             return self.lookahead.popleft()
         if self.done:
             return None
-        batch = self.rows.fetchmany(256) if hasattr(self.rows, "fetchmany") else _take(self.rows, 256)
+        try:
+            batch = self.rows.fetchmany(256) if hasattr(self.rows, "fetchmany") else _take(self.rows, 256)
+        except sqlite3.Error as e:   # e.g. integer overflow in sum(): the query's fault, not ours
+            self.close()
+            raise ServiceError("ValidationException", f"Query failed while reading results: {e}") from None
         if not batch:
             self.close()
             return None
@@ -112,7 +139,7 @@ class QueryState:
     def unread(self, rows):
         """Give rows back so the next page starts with them (used for empty pages)."""
         for row in reversed(rows):
-            self.pending.appendleft((row, len(json.dumps(row, separators=(",", ":")))))
+            self.pending.appendleft((row, len(json.dumps(row))))
 
     def next_rows(self, max_rows):
         """Up to max_rows rows (None = no count limit) and ≤ PAGE_BYTES; returns (rows, more)."""
@@ -126,8 +153,7 @@ class QueryState:
                 raw = self._next_raw()
                 if raw is None:
                     break
-                row = self.convert(raw)
-                rsize = len(json.dumps(row, separators=(",", ":")))
+                row, rsize = self.convert(raw)
                 if rsize > PAGE_BYTES:
                     raise ServiceError("ValidationException",
                                        "Query aborted as max page response size has been exceeded by the output "
@@ -254,6 +280,12 @@ class QueryEngine:
             st = sql.parse(qs)
         except sql.SqlError as e:
             raise ServiceError("ValidationException", str(e)) from None
+        # The catalog is read and the SQLite snapshot taken under the store lock, so a query
+        # never sees a column that a write in progress added but has not committed yet.
+        with self.store.lock:
+            return self._start(qs, st)
+
+    def _start(self, qs, st):
         kind = st[0]
         store = self.store
         if kind == "show_databases":
@@ -270,7 +302,10 @@ class QueryEngine:
         if kind in ("describe", "show_measures"):
             t = self._table(st[1], qs)
             if kind == "describe":
-                rows = [(name, typ, attr) for name, _p, typ, attr in t.columns()]
+                # Spelling as the service prints it (AWS's own published DESCRIBE output): the
+                # type in lower case, the attribute type in upper case (DIMENSION, MEASURE_NAME,
+                # TIMESTAMP, MEASURE_VALUE, MULTI).  Clients should compare case-insensitively.
+                rows = [(name, typ.lower(), attr.upper()) for name, _p, typ, attr in t.columns()]
                 return QueryState(qs, [("Column", "VARCHAR"), ("Type", "VARCHAR"),
                                        ("Timestream attribute type", "VARCHAR")], iter(rows))
             rows = []
@@ -278,8 +313,10 @@ class QueryEngine:
                 if not _like(m, st[2]):
                     continue
                 mtype = t.measures[m]
+                seen = t.measure_dims.get(m, ())
+                order = [c[0] for c in t.cols if c[3] == "dimension" and c[0] in seen]  # table order
                 dims = {"ArrayValue": [{"RowValue": {"Data": [{"ScalarValue": d}, {"ScalarValue": "varchar"}]}}
-                                       for d in sorted(t.measure_dims.get(m, ()))]}
+                                       for d in order]}
                 rows.append((m, mtype.lower(), dims))
             dim_type = {"ArrayColumnInfo": {"Type": {"RowColumnInfo": [
                 {"Name": "dimension_name", "Type": {"ScalarType": "VARCHAR"}},
@@ -303,7 +340,9 @@ class QueryEngine:
     def _table(self, tref, qs):
         db, table = tref[0][0], tref[1][0]
         if db not in self.store.databases:
-            raise ServiceError("ValidationException", f"{sql._where(qs, tref[3].pos)}: Database '{db}' does not exist")
+            # the service's wording for this case (seen in user reports)
+            raise ServiceError("ValidationException", f"Requested database '{db}' not found for identifier "
+                                                      f"'{db}.{table}' at {sql._where(qs, tref[3].pos)}")
         t = self.store.tables.get((db, table))
         if t is None:
             raise ServiceError("ValidationException",

@@ -106,8 +106,9 @@ def op_create_database(ctx, req):
 
 def op_describe_database(ctx, req):
     name = _need_str(req, "DatabaseName")
-    ctx.store.need_db(name)
-    return {"Database": ctx.store.database_json(name)}
+    with ctx.store.lock:
+        ctx.store.need_db(name)
+        return {"Database": ctx.store.database_json(name)}
 
 
 def op_update_database(ctx, req):
@@ -115,8 +116,9 @@ def op_update_database(ctx, req):
 
 
 def op_list_databases(ctx, req):
-    page, tok = _page(list(ctx.store.databases), req)
-    out = {"Databases": [ctx.store.database_json(n) for n in page]}
+    with ctx.store.lock:
+        page, tok = _page(list(ctx.store.databases), req)
+        out = {"Databases": [ctx.store.database_json(n) for n in page]}
     if tok:
         out["NextToken"] = tok
     return out
@@ -144,11 +146,12 @@ def op_update_table(ctx, req):
 
 def op_list_tables(ctx, req):
     db = req.get("DatabaseName")
-    if db is not None:
-        ctx.store.need_db(db)
-    keys = {f"{d}\x00{t}": (d, t) for (d, t) in ctx.store.tables if db is None or d == db}
-    page, tok = _page(list(keys), req)
-    out = {"Tables": [ctx.store.table_json(ctx.store.tables[keys[k]]) for k in page]}
+    with ctx.store.lock:
+        if db is not None:
+            ctx.store.need_db(db)
+        keys = {f"{d}\x00{t}": (d, t) for (d, t) in ctx.store.tables if db is None or d == db}
+        page, tok = _page(list(keys), req)
+        out = {"Tables": [ctx.store.table_json(ctx.store.tables[keys[k]]) for k in page]}
     if tok:
         out["NextToken"] = tok
     return out
@@ -230,6 +233,7 @@ OPS = {
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"     # SDKs keep connections alive; every answer has a length
+    disable_nagle_algorithm = True    # headers and body go out in two writes: no 40 ms delayed-ACK stalls
     server_version = "tsarchive-timestream-emulator"
     sys_version = ""
 
@@ -256,6 +260,11 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path in ("/ping", "/health"):
             self.send_json(200, {"status": "ok"})
+        elif self.path == "/emulator/stats":
+            # unsigned on purpose: a test helper, not part of the AWS API
+            f = self.server.ctx.faults
+            with f.lock:
+                self.send_json(200, {"faults": dict(f.count)})
         else:
             self.send_error_json(404, "UnknownOperationException", "Use POST / with X-Amz-Target.", False)
 

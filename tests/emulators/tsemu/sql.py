@@ -549,6 +549,7 @@ class Compiler:
         self.now = now_ns
         self.table_names = set(table_names)
         self.aliases = {}   # output alias → Expr (ORDER BY / GROUP BY may name them)
+        self.saw_column = False
 
     def err(self, tok, msg):
         return SqlError(f"{_where(self.sql_text, tok.pos)}: {msg}" if tok is not None else msg)
@@ -558,6 +559,7 @@ class Compiler:
             qual = parts[-2][0]
             if qual not in self.table_names:
                 raise self.err(tok, f"Column '{'.'.join(p[0] for p in parts)}' cannot be resolved")
+        self.saw_column = True
         name, quoted = parts[-1]
         c = self.cols.get(name)
         if c is None and not quoted:
@@ -766,10 +768,14 @@ class Compiler:
             ve = self.compile(v)
             if typ == "UNKNOWN":
                 typ = ve.type
+            elif ve.type not in (typ, "UNKNOWN") and not (ve.type in NUMERIC and typ in NUMERIC):
+                raise SqlError(f"All CASE results must be the same type: {typ.lower()} and {ve.type.lower()}")
             parts.append(f"WHEN {ce.sql} THEN {ve.sql}")
             agg = agg or ce.agg or ve.agg
         if other is not None:
             oe = self.compile(other)
+            if typ != "UNKNOWN" and oe.type not in (typ, "UNKNOWN") and not (oe.type in NUMERIC and typ in NUMERIC):
+                raise SqlError(f"All CASE results must be the same type: {typ.lower()} and {oe.type.lower()}")
             parts.append(f"ELSE {oe.sql}")
             typ = oe.type if typ == "UNKNOWN" else typ
             agg = agg or oe.agg
@@ -1001,7 +1007,10 @@ def compile_select(sql_text, st, table, now_ns):
                 out_cols.append((name, typ))
                 exprs.append(Expr(_q(phys), typ, colname=name))
             continue
+        comp.saw_column = False
         e = comp.compile(it[1])
+        if not comp.saw_column and not e.agg:
+            e.is_const = True       # no column inside: allowed next to aggregates
         if e.type == "UNKNOWN" and e.sql == "*":
             raise SqlError("'*' is only valid as a whole select item or inside count(*)")
         name = it[2] or e.colname or f"_col{len(out_cols)}"

@@ -176,6 +176,15 @@ class Store:
             props["MagneticStoreWriteProperties"] = req["MagneticStoreWriteProperties"]
         if req.get("Schema"):
             props["Schema"] = req["Schema"]
+        keys = (props.get("Schema") or {}).get("CompositePartitionKey") or []
+        if len(keys) > 1:
+            raise ServiceError("ValidationException",
+                               "You have specified too many partition keys to be used in your composite partition "
+                               "key. Only 1 partition keys can be specified.")
+        for k in keys:
+            if k.get("Type") not in ("DIMENSION", "MEASURE") or (k.get("Type") == "DIMENSION" and not k.get("Name")):
+                raise ServiceError("ValidationException",
+                                   "A composite partition key needs Type DIMENSION (with a Name) or MEASURE.")
         rp = props["RetentionProperties"]
         h, d = rp.get("MemoryStoreRetentionPeriodInHours"), rp.get("MagneticStoreRetentionPeriodInDays")
         if not isinstance(h, int) or not 1 <= h <= 8766:
@@ -402,6 +411,11 @@ class Store:
             if dn in dmap:
                 raise _Reject(f"Duplicate dimension name '{dn}' in the record.")
             dmap[dn] = dv
+        for k in (t.props.get("Schema") or {}).get("CompositePartitionKey") or []:
+            if k.get("Type") == "DIMENSION" and k.get("EnforcementInRecord", "OPTIONAL") == "REQUIRED" \
+                    and k.get("Name") not in dmap:
+                raise _Reject(f"The record is missing the dimension '{k.get('Name')}', which the table's composite "
+                              f"partition key requires.")
         # values: list of (column name, type, value)
         values = []
         if mtype == "MULTI":
