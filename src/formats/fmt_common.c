@@ -95,7 +95,9 @@ const fmt_counts *fmt_sink_counts(const ts_sink *s)
 {
     if (!s) return NULL;
     const char *k = s->ops->kind;
-    if (strcmp(k, "lp") && strcmp(k, "csv") && strcmp(k, "jsonl")) return NULL;
+    if (strcmp(k, "lp") && strcmp(k, "csv") && strcmp(k, "jsonl") && strcmp(k, "split") &&
+        strcmp(k, "parquet"))
+        return NULL;
     return &((const fmt_sink_base *)s)->counts;
 }
 

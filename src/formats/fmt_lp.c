@@ -635,7 +635,9 @@ static ts_status fill_line(lp_source *s, lp_meas **full, ts_error *err)
     }
     if (!m->has_batch) {
         size_t cap = s->o.batch_rows ? s->o.batch_rows : TS_BATCH_DEFAULT_ROWS;
-        if (m->rows < cap) cap = m->rows ? (size_t)m->rows : 1;
+        /* A small measurement's batch never fills, so it is handed out at
+         * the end of the round, in first-seen order. */
+        if (m->rows < cap) cap = (size_t)m->rows + 1;
         if (ts_batch_init(&m->batch, &m->schema, cap) != TS_OK)
             return ts_err_set(err, TS_ERR_NOMEM, "out of memory for a batch of %zu rows", cap);
         m->batch.table = m->name;
