@@ -143,28 +143,23 @@ ts_status fmt_schema_spec_parse(const char *text, fmt_schema_spec *out, ts_error
         bool has_role = false;
         *c1 = 0;
         const char *last = c1 + 1;
-        if (ts_role_parse(last, &role) && !ts_type_parse(last, &ty)) {
-            char *c2 = strrchr(item, ':');
-            if (!c2 || c2 == item) {
-                fmt_schema_spec_free(out);
-                return ts_err_set(err, TS_ERR_USAGE, "--schema: '%.*s' has a role but no type",
-                                  (int)n, p);
-            }
+        /* name:type:role when the part before the last is a type and the
+         * last a role ("time" is both a type and a role: the position decides). */
+        char *c2 = strrchr(item, ':');
+        ts_type t2;
+        if (c2 && c2 != item && ts_type_parse(c2 + 1, &t2) && ts_role_parse(last, &role)) {
             *c2 = 0;
-            if (!ts_type_parse(c2 + 1, &ty)) {
-                fmt_schema_spec_free(out);
-                return ts_err_set(err, TS_ERR_USAGE,
-                                  "--schema: unknown type '%s' for '%s' (timestamp, string, "
-                                  "double, int64, bool)",
-                                  c2 + 1, item);
-            }
+            ty = t2;
             has_role = true;
         } else if (!ts_type_parse(last, &ty)) {
+            char bad[512];
+            snprintf(bad, sizeof bad, "%s", last);
             fmt_schema_spec_free(out);
             return ts_err_set(err, TS_ERR_USAGE,
                               "--schema: unknown type '%s' for '%s' (timestamp, string, double, "
-                              "int64, bool)",
-                              last, item);
+                              "int64, bool; roles after a second ':' are time, dimension, "
+                              "measure_name, measure)",
+                              bad, item);
         }
         fmt_schema_spec_entry *ne = ts_realloc(out->e, (out->n + 1) * sizeof *ne);
         if (!ne) {
