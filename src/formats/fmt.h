@@ -143,8 +143,10 @@ void fmt_schema_spec_free(fmt_schema_spec *s);
 
 /* ---- value text shared by the formats ---- */
 
-/* Shortest decimal that reads back to the same double (15..17 digits).
- * Finite values only. Returns the length written into out (>= 32 bytes). */
+/* Shortest decimal that reads back to the same double, laid out as Python's
+ * repr() does ("1.0", "0.1", "1e-05", "1e+16", "-0.0"), so text output
+ * matches the canonical JSON Lines of docs/testing.md. Finite values only.
+ * Returns the length written into out (>= 32 bytes). */
 size_t fmt_double(double v, char *out, size_t outsz);
 /* Strict integer parse of the whole text; false on junk or overflow. */
 bool fmt_parse_i64(const char *s, size_t n, int64_t *out);

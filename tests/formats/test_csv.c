@@ -56,7 +56,7 @@ static void test_inference(void **state)
     /* region/label strings → tags; the second timestamp column is a measure */
     /* fields keep the column order; tags are sorted by key */
     assert_conv_out(r, "energy,label=7,region=n plant_id=1i,mw=1.5,online=true,seen=1704067200000000000i 1704067200123456789\n"
-                       "energy,label=x,region=s plant_id=-2i,mw=2,online=false 1704063601000000000\n"
+                       "energy,label=x,region=s plant_id=-2i,mw=2.0,online=false 1704063601000000000\n"
                        "energy plant_id=3i,mw=-3e-05,seen=1706781600000000000i 1704067200000000000\n");
     assert_int_equal(r.sink.bad_rows, 0);
     conv_free(&r);
@@ -74,7 +74,7 @@ static void test_inference_failure_names_line(void **state)
     conv_free(&r);
     ro.schema = "v:double";
     r = conv(FMT_CSV, "inf.csv", in, &ro, FMT_CSV, NULL);
-    assert_conv_out(r, "time,v\n2024-01-01T00:00:00.000000000Z,1\n2024-01-01T00:00:01.000000000Z,2\n"
+    assert_conv_out(r, "time,v\n2024-01-01T00:00:00.000000000Z,1.0\n2024-01-01T00:00:01.000000000Z,2.0\n"
                        "2024-01-01T00:00:02.000000000Z,2.5\n");
     conv_free(&r);
     ro.schema = "v:bool";
@@ -93,8 +93,8 @@ static void test_schema_roles_and_time_formats(void **state)
     const char *in = "plant,ts,measure_name,v\n7,1700000000123,gen,5\n8,-1,gen,6\n";
     fmt_write_opts wo = {.measurement = "m"};
     conv_result r = conv(FMT_CSV, "r.csv", in, &ro, FMT_LP, &wo);
-    assert_conv_out(r, "m,measure_name=gen,plant=7 v=5 1700000000123000000\n"
-                       "m,measure_name=gen,plant=8 v=6 -1000000\n");
+    assert_conv_out(r, "m,measure_name=gen,plant=7 v=5.0 1700000000123000000\n"
+                       "m,measure_name=gen,plant=8 v=6.0 -1000000\n");
     conv_free(&r);
     /* a "time" column of epoch numbers without --time-format is refused with advice */
     r = conv(FMT_CSV, "r.csv", "time,v\n1700000000,1\n", NULL, FMT_CSV, NULL);

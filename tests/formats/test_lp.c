@@ -146,7 +146,7 @@ static void test_source_precision_and_default_time(void **state)
     fmt_read_opts_init(&ro);
     ro.precision = TS_EPOCH_MS;
     conv_result r = conv(FMT_LP, "p.lp", "m f=1 1700000000123\n", &ro, FMT_CSV, NULL);
-    assert_conv_out(r, "time,f\n2023-11-14T22:13:20.123000000Z,1\n");
+    assert_conv_out(r, "time,f\n2023-11-14T22:13:20.123000000Z,1.0\n");
     conv_free(&r);
     ro.precision = TS_EPOCH_S;
     r = conv(FMT_LP, "p.lp", "m f=1 9223372036854775807\n", &ro, FMT_CSV, NULL);
@@ -160,7 +160,7 @@ static void test_source_precision_and_default_time(void **state)
     ro.has_default_time = true;
     ro.default_time = 5;
     r = conv(FMT_LP, "p.lp", "m f=1\n", &ro, FMT_CSV, NULL);
-    assert_conv_out(r, "time,f\n1970-01-01T00:00:00.000000005Z,1\n");
+    assert_conv_out(r, "time,f\n1970-01-01T00:00:00.000000005Z,1.0\n");
     conv_free(&r);
 }
 
@@ -200,8 +200,8 @@ static void test_source_skip_bad_lines(void **state)
                          "m f=1 1\nm f=x 2\nm f=2i 3\nm,k=v f=3,g=\"new\" 4\ngarbage\n", &ro, FMT_CSV, NULL);
     /* the conflicting line is rejected as a whole: it adds no column */
     assert_conv_out(r, "time,k,f,g\n"
-                       "1970-01-01T00:00:00.000000001Z,,1,\n"
-                       "1970-01-01T00:00:00.000000004Z,v,3,new\n");
+                       "1970-01-01T00:00:00.000000001Z,,1.0,\n"
+                       "1970-01-01T00:00:00.000000004Z,v,3.0,new\n");
     assert_int_equal(r.in.bad_lines, 3);
     assert_int_equal(r.in.rows, 2);
     size_t n;
@@ -219,7 +219,7 @@ static void test_source_table_filter(void **state)
     fmt_read_opts_init(&ro);
     ro.table = "b";
     conv_result r = conv(FMT_LP, "f.lp", "a x=1 1\nb y=2 2\na x=3 3\n", &ro, FMT_CSV, NULL);
-    assert_conv_out(r, "time,y\n1970-01-01T00:00:00.000000002Z,2\n");
+    assert_conv_out(r, "time,y\n1970-01-01T00:00:00.000000002Z,2.0\n");
     conv_free(&r);
     ro.table = "zz";
     r = conv(FMT_LP, "f.lp", "a x=1 1\nb y=2 2\n", &ro, FMT_CSV, NULL);
@@ -318,7 +318,7 @@ static void test_sink_doubles_round_trip_exactly(void **state)
         p++;
     }
     assert_non_null(strstr(lp.out, "v=0.1 "));
-    assert_non_null(strstr(lp.out, "v=-0 "));
+    assert_non_null(strstr(lp.out, "v=-0.0 "));
     conv_free(&lp);
     conv_free(&back);
 }
@@ -335,7 +335,7 @@ static void test_sink_bad_rows(void **state)
     conv_free(&r);
     fmt_write_opts wo = {.skip_bad_rows = true};
     r = conv(FMT_JSONL, "b.jsonl", jl, NULL, FMT_LP, &wo);
-    assert_conv_out(r, "b,tag=ok v=1 1000000000\n");
+    assert_conv_out(r, "b,tag=ok v=1.0 1000000000\n");
     assert_int_equal(r.sink.bad_rows, 3);
     conv_free(&r);
     r = conv(FMT_JSONL, "b.jsonl", jl + strlen("{\"time\":\"1970-01-01T00:00:01Z\",\"v\":1.0,\"tag\":\"ok\"}\n{\"time\":\"1970-01-01T00:00:02Z\",\"v\":\"NaN\",\"tag\":\"ok\"}\n"), NULL, FMT_LP, NULL);
@@ -351,12 +351,12 @@ static void test_sink_measurement_column(void **state)
                       "2024-01-01T00:00:00Z,temp,n,20\n";
     fmt_write_opts wo = {.measurement_column = "measure_name"};
     conv_result r = conv(FMT_CSV, "m.csv", csv, NULL, FMT_LP, &wo);
-    assert_conv_out(r, "x_power,region=n v=1.5 1704067200000000000\ntemp,region=n v=20 1704067200000000000\n");
+    assert_conv_out(r, "x_power,region=n v=1.5 1704067200000000000\ntemp,region=n v=20.0 1704067200000000000\n");
     conv_free(&r);
     /* default: measure_name is a tag, the table the measurement */
     r = conv(FMT_CSV, "m.csv", csv, NULL, FMT_LP, NULL);
     assert_conv_out(r, "m,measure_name=_power,region=n v=1.5 1704067200000000000\n"
-                       "m,measure_name=temp,region=n v=20 1704067200000000000\n");
+                       "m,measure_name=temp,region=n v=20.0 1704067200000000000\n");
     conv_free(&r);
 }
 
