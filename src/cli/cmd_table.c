@@ -3,9 +3,11 @@
 
 extern const cli_cmd cmd_convert;
 extern const cli_cmd cmd_version;
+extern const cli_cmd cmd_cat;
 
 const cli_cmd *const cli_commands[] = {
     &cmd_convert,
     &cmd_version,
+    &cmd_cat,
     NULL,
 };
