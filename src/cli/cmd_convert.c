@@ -22,6 +22,7 @@ static const cli_opt opts[] = {
     {.name = "measurement", .metavar = "NAME", .help = "LP output: measurement for every row, or @COLUMN to take it from a column"},
     {.name = "default-time", .metavar = "T", .help = "LP input: time for points without a timestamp ('now' or RFC 3339)"},
     {.name = "codec", .metavar = "C", .help = "Parquet output compression: zstd (default), snappy, gzip, none"},
+    {.name = "time-unit", .metavar = "U", .help = "Parquet output TIMESTAMP unit: ns (default, lossless), us, ms (refused if digits would be lost)"},
     {.name = "skip-bad-lines", .help = "count and skip malformed input lines instead of failing (exit 5)"},
     {.name = "reject-file", .metavar = "F", .help = "copy skipped input lines to F"},
     {.name = "skip-bad-rows", .help = "LP output: count and skip rows that cannot be points (NaN, newline in a tag)"},
@@ -167,6 +168,12 @@ static int run(const cli_args *a, cli_ctx *ctx)
     if (wo.codec && strcasecmp(wo.codec, "zstd") && strcasecmp(wo.codec, "snappy") &&
         strcasecmp(wo.codec, "gzip") && strcasecmp(wo.codec, "none"))
         return cli_usage_error(ctx, self, "--codec must be zstd, snappy, gzip or none, not '%s'", wo.codec);
+    if ((v = cli_get(a, "time-unit"))) {
+        if (!strcmp(v, "ns")) wo.time_unit = 3;
+        else if (!strcmp(v, "us")) wo.time_unit = 2;
+        else if (!strcmp(v, "ms")) wo.time_unit = 1;
+        else return cli_usage_error(ctx, self, "--time-unit must be ns, us or ms, not '%s'", v);
+    }
     bool json = cli_flag(a, "json");
     FILE *jout = strcmp(out_path, "-") == 0 ? ctx->err : ctx->out;
 
@@ -238,8 +245,8 @@ static int run(const cli_args *a, cli_ctx *ctx)
                     "points and were not written\n",
                     ctx->prog, all_null, all_null == 1 ? "" : "s");
         if (bad_rows)
-            fprintf(ctx->err, "%s convert: %" PRIu64 " row%s could not be written and were skipped\n",
-                    ctx->prog, bad_rows, bad_rows == 1 ? "" : "s");
+            fprintf(ctx->err, "%s convert: %" PRIu64 " row%s could not be written and %s skipped\n",
+                    ctx->prog, bad_rows, bad_rows == 1 ? "" : "s", bad_rows == 1 ? "was" : "were");
         if (bad_lines || all_null || bad_rows) rc = CLI_EXIT_PARTIAL;
     }
     if (json) {
