@@ -102,6 +102,9 @@ typedef struct fmt_write_opts {
     const char *measurement;   /* LP: measurement for every row (overrides the table) */
     const char *measurement_column; /* LP: take the measurement from this column */
     bool skip_bad_rows;        /* LP: rows that cannot be written are counted, not fatal */
+    const char *codec;         /* Parquet: "zstd" (default), "snappy", "gzip", "none" */
+    int time_unit;             /* Parquet TIMESTAMP unit: 0 = NANOS (lossless), else a
+                                  pq_time_unit (1 ms, 2 µs: refused where digits would be lost) */
 } fmt_write_opts;
 
 /* Counts a source or sink keeps; all that the user should hear about. */
@@ -142,8 +145,10 @@ void fmt_schema_spec_free(fmt_schema_spec *s);
 
 /* ---- value text shared by the formats ---- */
 
-/* Shortest decimal that reads back to the same double (15..17 digits).
- * Finite values only. Returns the length written into out (>= 32 bytes). */
+/* Shortest decimal that reads back to the same double, laid out as Python's
+ * repr() does ("1.0", "0.1", "1e-05", "1e+16", "-0.0"), so text output
+ * matches the canonical JSON Lines of docs/testing.md. Finite values only.
+ * Returns the length written into out (>= 32 bytes). */
 size_t fmt_double(double v, char *out, size_t outsz);
 /* Strict integer parse of the whole text; false on junk or overflow. */
 bool fmt_parse_i64(const char *s, size_t n, int64_t *out);
@@ -215,5 +220,27 @@ ts_status jsonl_source_new(fmt_text_in *in, const fmt_read_opts *o, ts_source **
                            ts_error *err);
 ts_status jsonl_sink_new(fmt_text_out *out, const fmt_write_opts *o, ts_sink **sink,
                          ts_error *err);
+
+/* ---- opening by format ---- */
+
+/* A source for path ("-" = standard input) in the given format, or the
+ * format its extension (then its first bytes) name. */
+ts_status fmt_source_open(const char *path, fmt_kind kind, const fmt_read_opts *o, ts_source **out,
+                          ts_error *err);
+/* A sink writing path ("-" = standard output); files appear atomically at
+ * finish and not at all when the run fails. */
+ts_status fmt_sink_open(const char *path, fmt_kind kind, fmt_compress comp, const fmt_write_opts *o,
+                        ts_sink **out, ts_error *err);
+/* A sink opening one fmt_sink_open() per table, named by replacing
+ * "{table}" in pattern with the batch's table (made safe as a file name). */
+ts_status fmt_split_sink_new(const char *pattern, fmt_kind kind, fmt_compress comp,
+                             const fmt_write_opts *o, ts_sink **out, ts_error *err);
+
+/* ---- Parquet (adapters over src/parquet) ---- */
+
+ts_status fmt_parquet_source_open(const char *path, const fmt_read_opts *o, ts_source **out,
+                                  ts_error *err);
+ts_status fmt_parquet_sink_open(const char *path, const fmt_write_opts *o, ts_sink **out,
+                                ts_error *err);
 
 #endif

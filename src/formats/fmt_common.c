@@ -1,5 +1,6 @@
 /* Pieces every text format shares: the format registry (names, extensions,
  * sniffing), the --schema syntax, and exact number and time text. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,7 +96,9 @@ const fmt_counts *fmt_sink_counts(const ts_sink *s)
 {
     if (!s) return NULL;
     const char *k = s->ops->kind;
-    if (strcmp(k, "lp") && strcmp(k, "csv") && strcmp(k, "jsonl")) return NULL;
+    if (strcmp(k, "lp") && strcmp(k, "csv") && strcmp(k, "jsonl") && strcmp(k, "split") &&
+        strcmp(k, "parquet"))
+        return NULL;
     return &((const fmt_sink_base *)s)->counts;
 }
 
@@ -141,28 +144,23 @@ ts_status fmt_schema_spec_parse(const char *text, fmt_schema_spec *out, ts_error
         bool has_role = false;
         *c1 = 0;
         const char *last = c1 + 1;
-        if (ts_role_parse(last, &role) && !ts_type_parse(last, &ty)) {
-            char *c2 = strrchr(item, ':');
-            if (!c2 || c2 == item) {
-                fmt_schema_spec_free(out);
-                return ts_err_set(err, TS_ERR_USAGE, "--schema: '%.*s' has a role but no type",
-                                  (int)n, p);
-            }
+        /* name:type:role when the part before the last is a type and the
+         * last a role ("time" is both a type and a role: the position decides). */
+        char *c2 = strrchr(item, ':');
+        ts_type t2;
+        if (c2 && c2 != item && ts_type_parse(c2 + 1, &t2) && ts_role_parse(last, &role)) {
             *c2 = 0;
-            if (!ts_type_parse(c2 + 1, &ty)) {
-                fmt_schema_spec_free(out);
-                return ts_err_set(err, TS_ERR_USAGE,
-                                  "--schema: unknown type '%s' for '%s' (timestamp, string, "
-                                  "double, int64, bool)",
-                                  c2 + 1, item);
-            }
+            ty = t2;
             has_role = true;
         } else if (!ts_type_parse(last, &ty)) {
+            char bad[512];
+            snprintf(bad, sizeof bad, "%s", last);
             fmt_schema_spec_free(out);
             return ts_err_set(err, TS_ERR_USAGE,
                               "--schema: unknown type '%s' for '%s' (timestamp, string, double, "
-                              "int64, bool)",
-                              last, item);
+                              "int64, bool; roles after a second ':' are time, dimension, "
+                              "measure_name, measure)",
+                              bad, item);
         }
         fmt_schema_spec_entry *ne = ts_realloc(out->e, (out->n + 1) * sizeof *ne);
         if (!ne) {
@@ -212,14 +210,66 @@ ts_role fmt_default_role(const char *name, ts_type t, bool *time_taken)
 
 /* ---- numbers and times ---- */
 
+/* The exponent after 'e' in printf's %e output. */
+static int exp_of(const char *p)
+{
+    if (*p == 'e') p++;
+    int sign = 1;
+    if (*p == '-' || *p == '+') sign = *p++ == '-' ? -1 : 1;
+    int x = 0;
+    while (*p >= '0' && *p <= '9') x = x * 10 + (*p++ - '0');
+    return sign * x;
+}
+
 size_t fmt_double(double v, char *out, size_t outsz)
 {
-    int n = 0;
-    for (int prec = 15; prec <= 17; prec++) {
-        n = snprintf(out, outsz, "%.*g", prec, v);
-        if (prec == 17 || strtod(out, NULL) == v) break;
+    if (v == 0) return (size_t)snprintf(out, outsz, "%s", signbit(v) ? "-0.0" : "0.0");
+    /* Shortest digits that read back to v: DBL_DIG = 15 means at most one
+     * 15-digit decimal maps to a double, so when 15 digits round-trip their
+     * zero-stripped form is the shortest; else 16 or 17 (correctly rounded,
+     * hence the closest). */
+    char e[40];
+    /* subnormals carry fewer digits: search them from one digit up */
+    for (int prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, v);
+        if (prec == 17 || strtod(e, NULL) == v) break;
     }
-    return n > 0 ? (size_t)n : 0;
+    /* e = "-d.ddddde[+-]xx": collect digits and exponent */
+    const char *p = e;
+    bool neg = *p == '-';
+    if (neg) p++;
+    char dig[20];
+    size_t nd = 0;
+    for (; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9') dig[nd++] = *p;
+    int x = exp_of(p);
+    while (nd > 1 && dig[nd - 1] == '0') nd--;
+    /* Python's repr layout: exponent form when x < -4 or x >= 16. */
+    char buf[64];
+    size_t k = 0;
+    if (neg) buf[k++] = '-';
+    if (x < -4 || x >= 16) {
+        buf[k++] = dig[0];
+        if (nd > 1) {
+            buf[k++] = '.';
+            for (size_t i = 1; i < nd; i++) buf[k++] = dig[i];
+        }
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+    } else if (x >= 0) {
+        for (int i = 0; i <= x; i++) buf[k++] = (size_t)i < nd ? dig[i] : '0';
+        buf[k++] = '.';
+        if ((size_t)x + 1 < nd)
+            for (size_t i = (size_t)x + 1; i < nd; i++) buf[k++] = dig[i];
+        else
+            buf[k++] = '0';
+    } else {
+        buf[k++] = '0';
+        buf[k++] = '.';
+        for (int i = 0; i < -x - 1; i++) buf[k++] = '0';
+        for (size_t i = 0; i < nd; i++) buf[k++] = dig[i];
+    }
+    buf[k] = 0;
+    return (size_t)snprintf(out, outsz, "%s", buf);
 }
 
 bool fmt_parse_i64(const char *s, size_t n, int64_t *out)

@@ -354,13 +354,6 @@ static ts_status jl_setup(jsonl_source *s, ts_error *err)
     fmt_schema_spec spec = {0};
     if (s->o.schema) TS_TRY(fmt_schema_spec_parse(s->o.schema, &spec, err));
     ts_status st = TS_OK;
-    for (size_t i = 0; i < spec.n && st == TS_OK; i++) {
-        st = add_col(s, spec.e[i].name, err);
-        if (st == TS_OK) {
-            s->cols[s->ncols - 1].type = spec.e[i].type;
-            s->cols[s->ncols - 1].inferred = false;
-        }
-    }
     /* Inference pass over a bounded prefix; the input is then rewound. */
     size_t rows = 0;
     while (st == TS_OK && rows < s->infer_rows) {
@@ -383,12 +376,26 @@ static ts_status jl_setup(jsonl_source *s, ts_error *err)
                 st = add_col(s, key, err);
                 if (st != TS_OK) break;
                 c = (long)s->ncols - 1;
+                const fmt_schema_spec_entry *e = fmt_schema_spec_find(&spec, key, strlen(key));
+                if (e) {
+                    s->cols[c].type = e->type;
+                    s->cols[c].inferred = false;
+                }
             }
             if (s->cols[c].inferred) observe(s, &s->cols[c], v);
         }
         json_decref(j);
     }
     if (st == TS_OK) st = fmt_text_in_rewind(s->in, err);
+    /* keys the schema names but the first rows lack come last */
+    for (size_t i = 0; i < spec.n && st == TS_OK; i++) {
+        if (col_index(s, spec.e[i].name) >= 0) continue;
+        st = add_col(s, spec.e[i].name, err);
+        if (st == TS_OK) {
+            s->cols[s->ncols - 1].type = spec.e[i].type;
+            s->cols[s->ncols - 1].inferred = false;
+        }
+    }
     bool time_taken = false;
     for (size_t i = 0; i < spec.n; i++)
         if (spec.e[i].has_role && spec.e[i].role == TS_ROLE_TIME) time_taken = true;
@@ -559,10 +566,7 @@ static ts_status jl_write(ts_sink *sk, const ts_batch *b, ts_error *err)
                 ts_status st = json_str(L, p, n);
                 if (st != TS_OK) return ts_err_set(err, st, "row too large for JSON Lines output");
             } else {
-                TS_TRY(ts_buf_append(L, p, n));
-                /* keep a double a double when read back: 1 → 1.0 */
-                if (t == TS_TYPE_DOUBLE && !memchr(p, '.', n) && !memchr(p, 'e', n))
-                    TS_TRY(ts_buf_append(L, ".0", 2));
+                TS_TRY(ts_buf_append(L, p, n)); /* doubles keep ".0": read back as doubles */
             }
         }
         if (b->schema->ncols == 0) TS_TRY(ts_buf_append_byte(L, '{'));

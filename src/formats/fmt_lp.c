@@ -82,6 +82,8 @@ ts_status lp_parse_line(const char *s, size_t n, lp_line *l, bool *empty, size_t
     l->ntags = l->nfields = 0;
     l->has_time = false;
     if (n > 0 && s[n - 1] == '\r') n--;
+    const char *nul = memchr(s, 0, n);
+    if (nul) return fail_at(errcol, (size_t)(nul - s), err, "NUL byte in the line%s", "");
     size_t p = 0;
     while (p < n && (s[p] == ' ' || s[p] == '\t')) p++;
     if (p == n || s[p] == '#') {
@@ -232,6 +234,7 @@ ts_status lp_parse_line(const char *s, size_t n, lp_line *l, bool *empty, size_t
 
 typedef struct lp_col_info {
     char *name;
+    size_t name_len;
     bool is_tag;
     lp_ftype type;
     uint64_t first_line; /* where it was first seen (for conflict messages) */
@@ -348,11 +351,11 @@ static long col_find(lp_meas *m, size_t pos, const char *key, size_t len)
 {
     if (pos < m->nhint) {
         size_t h = m->hint[pos];
-        if (h < m->ncols && strlen(m->cols[h].name) == len && memcmp(m->cols[h].name, key, len) == 0)
+        if (h < m->ncols && m->cols[h].name_len == len && memcmp(m->cols[h].name, key, len) == 0)
             return (long)h;
     }
     for (size_t i = 0; i < m->ncols; i++)
-        if (memcmp(m->cols[i].name, key, len) == 0 && m->cols[i].name[len] == 0) {
+        if (m->cols[i].name_len == len && memcmp(m->cols[i].name, key, len) == 0) {
             if (pos < m->nhint) m->hint[pos] = i;
             return (long)i;
         }
@@ -472,6 +475,7 @@ static ts_status scan_line(lp_source *s, uint64_t lineno, size_t *errcol, ts_err
         memset(ci, 0, sizeof *ci);
         ci->name = ts_strndup(kv->key, kv->key_len);
         if (!ci->name) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        ci->name_len = kv->key_len;
         ci->is_tag = is_tag;
         ci->type = kv->type;
         ci->first_line = lineno;
@@ -635,7 +639,9 @@ static ts_status fill_line(lp_source *s, lp_meas **full, ts_error *err)
     }
     if (!m->has_batch) {
         size_t cap = s->o.batch_rows ? s->o.batch_rows : TS_BATCH_DEFAULT_ROWS;
-        if (m->rows < cap) cap = m->rows ? (size_t)m->rows : 1;
+        /* A small measurement's batch never fills, so it is handed out at
+         * the end of the round, in first-seen order. */
+        if (m->rows < cap) cap = (size_t)m->rows + 1;
         if (ts_batch_init(&m->batch, &m->schema, cap) != TS_OK)
             return ts_err_set(err, TS_ERR_NOMEM, "out of memory for a batch of %zu rows", cap);
         m->batch.table = m->name;

@@ -15,7 +15,7 @@
 #include "formats/fmt.h"
 
 #define RAW_CHUNK ((size_t)64 << 10)
-#define DEC_CHUNK ((size_t)256 << 10)
+#define DEC_CHUNK ((size_t)64 << 10)
 
 struct fmt_text_in {
     char *name;
@@ -406,7 +406,7 @@ ts_status fmt_text_in_line(fmt_text_in *in, const char **line, size_t *len, ts_e
 
 /* ---- writer ---- */
 
-#define OUT_CHUNK ((size_t)256 << 10)
+#define OUT_CHUNK ((size_t)64 << 10)
 
 struct fmt_text_out {
     ts_output *o;
