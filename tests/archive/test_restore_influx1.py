@@ -60,6 +60,7 @@ class RestoreInflux1(unittest.TestCase):
         cls.root = os.path.join(cls.tmp, "energy")
         os.makedirs(cls.tmp + "/w1")
         cls.how = af.energy_archive(cls.bin, cls.lp, "demo", cls.root, cls.tmp + "/w1")
+        print("energy archive made by", cls.how)
         cls.rows = af.parse_lp(cls.lp)["generation"]
         cls.srv_cm = influxd()
         cls.srv = cls.srv_cm.__enter__()
@@ -164,7 +165,7 @@ class RestoreInflux1(unittest.TestCase):
                         "--step", "900", "--out", big], check=True)
         root = os.path.join(self.tmp, "big")
         os.makedirs(self.tmp + "/w3", exist_ok=True)
-        af.energy_archive(self.bin, big, "demo", root, self.tmp + "/w3")
+        af.energy_archive(self.bin, big, "demo", root, self.tmp + "/w3", prefer_export=False)
         db = "resume"
         self.srv.query('CREATE DATABASE "%s"' % db)
         state = os.path.join(self.tmp, "state-kill")
