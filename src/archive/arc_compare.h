@@ -24,7 +24,8 @@ typedef struct arc_verify_report arc_verify_report;
 typedef struct arc_measure_stats {
     char *name;
     uint64_t count; /* non-NULL values */
-    double sum, min, max; /* valid when count > 0 */
+    double sum, min, max; /* valid when count > 0 and has_agg */
+    bool has_agg;         /* sum/min/max known (numeric, and the source gives them) */
 } arc_measure_stats;
 
 /* Figures of one side over a table-month. */
