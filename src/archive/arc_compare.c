@@ -352,8 +352,19 @@ static void tsl_free(arc_live *l)
     ts_free(tl);
 }
 
-static const arc_live_ops ts_live_ops = {
-    .scheme = "timestream", .table_months = tsl_table_months, .free = tsl_free};
+static ts_status tsl_list_tables(arc_live *l, const char *db, char ***names, size_t *n,
+                                 ts_error *err)
+{
+    ts_live *tl = (ts_live *)l;
+    ts_status st = aws_ts_list_tables(tl->ts, db, names, n, err);
+    if (st != TS_OK) ts_err_context(err, "listing the tables of %s in Timestream", db);
+    return st;
+}
+
+static const arc_live_ops ts_live_ops = {.scheme = "timestream",
+                                         .table_months = tsl_table_months,
+                                         .list_tables = tsl_list_tables,
+                                         .free = tsl_free};
 
 /* ---- live: InfluxDB (v2 through its v1-compatible /query, and v1) ---- */
 
@@ -686,6 +697,57 @@ static ts_status compare_table(arc_storage *storage, arc_live *live, const arc_c
     return st;
 }
 
+/* Tables that exist live but not in the archive: every live month of them
+ * differs (the archive side is empty). */
+static ts_status compare_live_only(arc_live *live, const arc_compare_opts *o,
+                                   const arc_manifest *man, arc_compare_report *rep,
+                                   arc_verify_report *vrep, ts_error *err)
+{
+    const char *livedb = man->source_database && strcmp(man->source_kind, "timestream") == 0
+                             ? man->source_database : man->database;
+    char **names = NULL;
+    size_t n = 0;
+    TS_TRY(live->ops->list_tables(live, livedb, &names, &n, err));
+    ts_status st = TS_OK;
+    for (size_t i = 0; st == TS_OK && i < n; i++) {
+        if (!wanted(o->tables, o->ntables, names[i])) continue;
+        bool listed = false;
+        for (size_t t = 0; t < man->ntables; t++)
+            if (strcmp(man->tables[t].name, names[i]) == 0) listed = true;
+        if (listed) continue;
+        arc_live_month *lm = NULL;
+        size_t nl = 0;
+        st = live->ops->table_months(live, livedb, names[i], NULL, 0, &lm, &nl, err);
+        for (size_t k = 0; st == TS_OK && k < nl; k++) {
+            arc_compare_month m;
+            memset(&m, 0, sizeof m);
+            m.database = ts_strdup(man->database);
+            m.table = ts_strdup(names[i]);
+            m.month = lm[k].month;
+            m.live = lm[k].s;
+            memset(&lm[k].s, 0, sizeof lm[k].s);
+            m.why = ts_strdup("the table is not in the archive");
+            if (!m.database || !m.table || !m.why) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+            if (st == TS_OK && vrep) {
+                char line[2048];
+                arc_compare_month_text(&m, line, sizeof line);
+                st = arc_verify_add(vrep, ARC_F_LIVE_MISMATCH, false, man->database, names[i],
+                                    NULL, line, err);
+            }
+            if (st == TS_OK) st = push_month(rep, &m, err);
+            if (st != TS_OK) {
+                ts_free(m.database);
+                ts_free(m.table);
+                ts_free(m.why);
+                arc_side_stats_free(&m.live);
+            }
+        }
+        arc_live_months_free(lm, nl);
+    }
+    aws_ts_names_free(names, n);
+    return st;
+}
+
 static ts_status list_cb(void *user, const char *rel_key, uint64_t size, ts_error *err)
 {
     (void)size;
@@ -739,6 +801,8 @@ ts_status arc_compare_with(arc_storage *storage, arc_live *live, const arc_compa
         for (size_t t = 0; st == TS_OK && parsed && t < man.ntables; t++)
             if (wanted(o->tables, o->ntables, man.tables[t].name))
                 st = compare_table(storage, live, o, dbdir, &man, &man.tables[t], rep, vrep, err);
+        if (st == TS_OK && parsed && live->ops->list_tables)
+            st = compare_live_only(live, o, &man, rep, vrep, err);
         arc_manifest_free(&man);
         ts_buf_free(&text);
     }

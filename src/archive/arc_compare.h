@@ -79,6 +79,11 @@ typedef struct arc_live_ops {
     ts_status (*table_months)(arc_live *l, const char *database, const char *table,
                               const char *const *measures, size_t nmeasures,
                               arc_live_month **months, size_t *nmonths, ts_error *err);
+    /* The live database's tables (sorted, ts_strdup'd, freed by the caller
+     * with ts_free each + the array), so tables missing from the archive are
+     * found; NULL when the source cannot list them. */
+    ts_status (*list_tables)(arc_live *l, const char *database, char ***names, size_t *n,
+                             ts_error *err);
     void (*free)(arc_live *l);
 } arc_live_ops;
 

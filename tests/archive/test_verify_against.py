@@ -137,6 +137,20 @@ class AgainstTimestream(unittest.TestCase):
             self.assertIn("DIFFERS energy.generation 2024-02: archive 1392 records", out)
             self.assertIn("live 1393 records", out)
             self.assertIn("4 table-months compared, 3 differ", out)
+            # 4. a table that exists only on the live side
+            tw = boto3.client("timestream-write", endpoint_url=emu.url, region_name="us-east-1",
+                              aws_access_key_id="test", aws_secret_access_key="test")
+            tw.create_table(DatabaseName=DB, TableName="late")
+            tw.write_records(DatabaseName=DB, TableName="late", Records=[
+                {"Dimensions": [{"Name": "d", "Value": "1"}], "MeasureName": "m", "MeasureValue": "1.5",
+                 "MeasureValueType": "DOUBLE", "Time": str(1704067200 * NS + 7), "TimeUnit": "NANOSECONDS"}])
+            rc, rep, err = self.verify(root, emu)
+            self.assertEqual(rc, 3, (rep, err))
+            late = [m for m in rep["months"] if m["table"] == "late"]
+            self.assertEqual(len(late), 1, rep["months"])
+            self.assertEqual((late[0]["month"], late[0]["archive"]["records"], late[0]["live"]["records"]),
+                             ("2024-01", 0, 1))
+            self.assertEqual(late[0]["why"], "the table is not in the archive")
 
     def test_deep_value_change(self):
         """Same count and times, one value changed on the live side: only --deep sees it."""
