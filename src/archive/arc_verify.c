@@ -42,6 +42,7 @@ static const char *const kind_names[ARC_F_KIND_COUNT] = {
     [ARC_F_TIME_MISMATCH] = "time_mismatch",
     [ARC_F_SCHEMA_MISMATCH] = "schema_mismatch",
     [ARC_F_PARTITION_MISMATCH] = "partition_mismatch",
+    [ARC_F_STATS_MISMATCH] = "statistics_mismatch",
     [ARC_F_LIVE_MISMATCH] = "live_mismatch",
 };
 
@@ -685,6 +686,72 @@ static ts_status check_schema(vfile *vf, pq_reader *r, ts_error *err)
                     NULL, -1, -1, -1, msg, err);
 }
 
+/* Footer statistics of one row group against what its pages decoded to:
+ * null counts of every column, min/max of "time". The first difference in
+ * a file is reported (a flipped byte in the footer that decoding alone
+ * would not notice). */
+typedef struct rg_check {
+    uint64_t *nulls;      /* per reader column */
+    long time_col;        /* reader column of "time", or -1 */
+    int64_t tmin, tmax;   /* decoded, ns */
+    bool tany;
+    bool reported;
+} rg_check;
+
+static int64_t le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+    return (int64_t)v;
+}
+
+static ts_status check_rg_stats(vfile *vf, pq_reader *r, size_t g, rg_check *rc, ts_error *err)
+{
+    if (rc->reported) return TS_OK;
+    const pq_file_meta *fm = pq_reader_meta(r);
+    char msg[2048];
+    const char *col = NULL;
+    msg[0] = '\0';
+    for (size_t c = 0; c < pq_reader_ncolumns(r) && !col; c++) {
+        const pq_column_info *ci = pq_reader_column(r, c);
+        if (g >= fm->nrow_groups || ci->leaf >= fm->row_groups[g].ncolumns) break;
+        const pq_column_chunk *cc = &fm->row_groups[g].columns[ci->leaf];
+        if (!cc->has_meta || !cc->meta.has_statistics) continue;
+        const pq_statistics *stt = &cc->meta.statistics;
+        if (stt->has_null_count && (uint64_t)stt->null_count != rc->nulls[c]) {
+            col = ci->name;
+            FMT_MSG(msg, "%s: row group %zu, column '%s': the footer's statistics say %lld NULLs, "
+                         "the pages hold %llu",
+                    vf->key, g, ci->name, (long long)stt->null_count,
+                    (unsigned long long)rc->nulls[c]);
+        } else if ((long)c == rc->time_col && rc->tany && ci->phys == PQ_INT64 && ci->unit_ns > 0 &&
+                   stt->min_value.set && stt->min_value.len == 8 && stt->max_value.set &&
+                   stt->max_value.len == 8) {
+            int64_t smin = le64(stt->min_value.ptr), smax = le64(stt->max_value.ptr);
+            if (smin != rc->tmin / ci->unit_ns || smax != rc->tmax / ci->unit_ns) {
+                col = ci->name;
+                FMT_MSG(msg, "%s: row group %zu, column '%s': the footer's statistics say min %lld "
+                             "max %lld, the pages hold %lld .. %lld",
+                        vf->key, g, ci->name, (long long)smin, (long long)smax,
+                        (long long)(rc->tmin / ci->unit_ns), (long long)(rc->tmax / ci->unit_ns));
+            }
+        }
+    }
+    if (!col) return TS_OK;
+    rc->reported = true;
+    return add_full(&vf->local, ARC_F_STATS_MISMATCH, false, vf->db->name, vf->t->name, vf->key,
+                    col, (long long)g, -1, -1, msg, err);
+}
+
+static uint64_t count_valid(const uint8_t *bits, size_t n)
+{
+    uint64_t v = 0;
+    size_t full = n / 8;
+    for (size_t i = 0; i < full; i++) v += (uint64_t)__builtin_popcount(bits[i]);
+    if (n % 8) v += (uint64_t)__builtin_popcount(bits[full] & ((1u << (n % 8)) - 1));
+    return v;
+}
+
 /* Full decode: every page of every column, then counts and times. A
  * non-fatal reader error becomes a finding; a fatal one is returned. */
 static ts_status decode_file(vrun *run, vfile *vf, ts_input *in, ts_error *err)
@@ -712,6 +779,12 @@ static ts_status decode_file(vrun *run, vfile *vf, ts_input *in, ts_error *err)
     int64_t mn = 0, mx = 0;
     bool any = false;
     const ts_batch *b;
+    const pq_file_meta *fm = pq_reader_meta(r);
+    size_t ncol = pq_reader_ncolumns(r), g = 0;
+    uint64_t in_g = 0;
+    rg_check rc = {.nulls = ts_calloc(ncol ? ncol : 1, sizeof *rc.nulls),
+                   .time_col = ts_schema_find(s, "time")};
+    if (!rc.nulls && st == TS_OK) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     while (st == TS_OK) {
         if (run->o->cancel && *run->o->cancel) {
             st = ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
@@ -750,7 +823,27 @@ static ts_status decode_file(vrun *run, vfile *vf, ts_input *in, ts_error *err)
             }
         }
         rows += b->nrows;
+        /* footer statistics, row group by row group (a batch never spans two) */
+        for (size_t c = 0; c < ncol && c < b->schema->ncols; c++)
+            rc.nulls[c] += b->nrows - count_valid(b->cols[c].validity, b->nrows);
+        if (rc.time_col >= 0 && b->nrows) {
+            const int64_t *v = b->cols[rc.time_col].v.i64;
+            for (size_t i = 0; i < b->nrows; i++) {
+                if (!rc.tany || v[i] < rc.tmin) rc.tmin = v[i];
+                if (!rc.tany || v[i] > rc.tmax) rc.tmax = v[i];
+                rc.tany = true;
+            }
+        }
+        in_g += b->nrows;
+        while (st == TS_OK && g < fm->nrow_groups && in_g >= (uint64_t)fm->row_groups[g].num_rows) {
+            st = check_rg_stats(vf, r, g, &rc, err);
+            in_g -= (uint64_t)fm->row_groups[g].num_rows;
+            memset(rc.nulls, 0, ncol * sizeof *rc.nulls);
+            rc.tany = false;
+            g++;
+        }
     }
+    ts_free(rc.nulls);
     if (st == TS_OK && rows != UINT64_MAX) {
         const arc_file *f = vf->f;
         int64_t footer = pq_reader_footer_rows(r);

@@ -33,6 +33,7 @@ typedef enum arc_finding_kind {
     ARC_F_TIME_MISMATCH,      /* min/max time decoded != listed, time != floor(time_ns) */
     ARC_F_SCHEMA_MISMATCH,    /* Parquet schema or tsarchive.columns != manifest columns */
     ARC_F_PARTITION_MISMATCH, /* file name/folders vs the rows' month */
+    ARC_F_STATS_MISMATCH,     /* footer statistics (null count, time min/max) vs the pages */
     ARC_F_LIVE_MISMATCH,      /* --against: a table-month differs from the live system */
     ARC_F_KIND_COUNT
 } arc_finding_kind;

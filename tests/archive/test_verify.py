@@ -192,7 +192,8 @@ class VerifyLocal(VerifyBase):
                 self.assertEqual(rc, 3, "flip at %d of %d (pages end at %d) not detected by decode: %s"
                                  % (pos, size, foot, rep["findings"]))
                 self.assertTrue(deep & {"decode_error", "count_mismatch", "time_mismatch",
-                                        "schema_mismatch", "partition_mismatch"}, (pos, rep))
+                                        "schema_mismatch", "partition_mismatch",
+                                        "statistics_mismatch"}, (pos, rep))
             elif pos < 4 or pos >= size - 4:
                 self.assertEqual(rc, 3, (pos, rep))
                 self.assertIn("decode_error", deep, (pos, rep))
