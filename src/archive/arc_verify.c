@@ -690,8 +690,15 @@ static ts_status check_schema(vfile *vf, pq_reader *r, ts_error *err)
  * null counts of every column, min/max of "time". The first difference in
  * a file is reported (a flipped byte in the footer that decoding alone
  * would not notice). */
+typedef struct col_range {
+    bool any, nan;
+    int64_t imin, imax;   /* INT64 physical columns (not TIMESTAMP) */
+    double dmin, dmax;    /* DOUBLE physical columns */
+} col_range;
+
 typedef struct rg_check {
     uint64_t *nulls;      /* per reader column */
+    col_range *rng;       /* per reader column */
     long time_col;        /* reader column of "time", or -1 */
     int64_t tmin, tmax;   /* decoded, ns */
     bool tany;
@@ -716,6 +723,15 @@ static ts_status check_rg_stats(vfile *vf, pq_reader *r, size_t g, rg_check *rc,
         const pq_column_info *ci = pq_reader_column(r, c);
         if (g >= fm->nrow_groups || ci->leaf >= fm->row_groups[g].ncolumns) break;
         const pq_column_chunk *cc = &fm->row_groups[g].columns[ci->leaf];
+        if (cc->has_meta && (cc->meta.npath != 1 || !cc->meta.path[0] ||
+                             strcmp(cc->meta.path[0], ci->name) != 0)) {
+            col = ci->name;
+            FMT_MSG(msg, "%s: row group %zu, column '%s': the column chunk's path_in_schema is "
+                         "\"%s\"",
+                    vf->key, g, ci->name,
+                    cc->meta.npath && cc->meta.path[0] ? cc->meta.path[0] : "");
+            break;
+        }
         if (!cc->has_meta || !cc->meta.has_statistics) continue;
         const pq_statistics *stt = &cc->meta.statistics;
         if (stt->has_null_count && (uint64_t)stt->null_count != rc->nulls[c]) {
@@ -724,6 +740,31 @@ static ts_status check_rg_stats(vfile *vf, pq_reader *r, size_t g, rg_check *rc,
                          "the pages hold %llu",
                     vf->key, g, ci->name, (long long)stt->null_count,
                     (unsigned long long)rc->nulls[c]);
+        } else if (ci->kind == PQ_VK_INT && ci->phys == PQ_INT64 && rc->rng[c].any &&
+                   stt->min_value.set && stt->min_value.len == 8 && stt->max_value.set &&
+                   stt->max_value.len == 8 &&
+                   (le64(stt->min_value.ptr) != rc->rng[c].imin ||
+                    le64(stt->max_value.ptr) != rc->rng[c].imax)) {
+            col = ci->name;
+            FMT_MSG(msg, "%s: row group %zu, column '%s': the footer's statistics say min %lld "
+                         "max %lld, the pages hold %lld .. %lld",
+                    vf->key, g, ci->name, (long long)le64(stt->min_value.ptr),
+                    (long long)le64(stt->max_value.ptr), (long long)rc->rng[c].imin,
+                    (long long)rc->rng[c].imax);
+        } else if (ci->phys == PQ_DOUBLE && rc->rng[c].any && !rc->rng[c].nan &&
+                   stt->min_value.set && stt->min_value.len == 8 && stt->max_value.set &&
+                   stt->max_value.len == 8) {
+            double smin, smax;
+            int64_t a = le64(stt->min_value.ptr), bb = le64(stt->max_value.ptr);
+            memcpy(&smin, &a, 8);
+            memcpy(&smax, &bb, 8);
+            /* == also equates -0.0 and +0.0, which writers use for zero bounds */
+            if (!(smin == rc->rng[c].dmin) || !(smax == rc->rng[c].dmax)) {
+                col = ci->name;
+                FMT_MSG(msg, "%s: row group %zu, column '%s': the footer's statistics say min %.17g "
+                             "max %.17g, the pages hold %.17g .. %.17g",
+                        vf->key, g, ci->name, smin, smax, rc->rng[c].dmin, rc->rng[c].dmax);
+            }
         } else if ((long)c == rc->time_col && rc->tany && ci->phys == PQ_INT64 && ci->unit_ns > 0 &&
                    stt->min_value.set && stt->min_value.len == 8 && stt->max_value.set &&
                    stt->max_value.len == 8) {
@@ -783,8 +824,9 @@ static ts_status decode_file(vrun *run, vfile *vf, ts_input *in, ts_error *err)
     size_t ncol = pq_reader_ncolumns(r), g = 0;
     uint64_t in_g = 0;
     rg_check rc = {.nulls = ts_calloc(ncol ? ncol : 1, sizeof *rc.nulls),
+                   .rng = ts_calloc(ncol ? ncol : 1, sizeof *rc.rng),
                    .time_col = ts_schema_find(s, "time")};
-    if (!rc.nulls && st == TS_OK) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    if ((!rc.nulls || !rc.rng) && st == TS_OK) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     while (st == TS_OK) {
         if (run->o->cancel && *run->o->cancel) {
             st = ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
@@ -824,8 +866,32 @@ static ts_status decode_file(vrun *run, vfile *vf, ts_input *in, ts_error *err)
         }
         rows += b->nrows;
         /* footer statistics, row group by row group (a batch never spans two) */
-        for (size_t c = 0; c < ncol && c < b->schema->ncols; c++)
+        for (size_t c = 0; c < ncol && c < b->schema->ncols; c++) {
             rc.nulls[c] += b->nrows - count_valid(b->cols[c].validity, b->nrows);
+            const pq_column_info *ci = pq_reader_column(r, c);
+            col_range *cr = &rc.rng[c];
+            if (ci->kind == PQ_VK_INT && ci->phys == PQ_INT64) {
+                const int64_t *v = b->cols[c].v.i64;
+                for (size_t i = 0; i < b->nrows; i++) {
+                    if (!ts_batch_valid(b, c, i)) continue;
+                    if (!cr->any || v[i] < cr->imin) cr->imin = v[i];
+                    if (!cr->any || v[i] > cr->imax) cr->imax = v[i];
+                    cr->any = true;
+                }
+            } else if (ci->phys == PQ_DOUBLE) {
+                const double *v = b->cols[c].v.f64;
+                for (size_t i = 0; i < b->nrows; i++) {
+                    if (!ts_batch_valid(b, c, i)) continue;
+                    if (v[i] != v[i]) {
+                        cr->nan = true;
+                        continue;
+                    }
+                    if (!cr->any || v[i] < cr->dmin) cr->dmin = v[i];
+                    if (!cr->any || v[i] > cr->dmax) cr->dmax = v[i];
+                    cr->any = true;
+                }
+            }
+        }
         if (rc.time_col >= 0 && b->nrows) {
             const int64_t *v = b->cols[rc.time_col].v.i64;
             for (size_t i = 0; i < b->nrows; i++) {
@@ -839,11 +905,13 @@ static ts_status decode_file(vrun *run, vfile *vf, ts_input *in, ts_error *err)
             st = check_rg_stats(vf, r, g, &rc, err);
             in_g -= (uint64_t)fm->row_groups[g].num_rows;
             memset(rc.nulls, 0, ncol * sizeof *rc.nulls);
+            memset(rc.rng, 0, ncol * sizeof *rc.rng);
             rc.tany = false;
             g++;
         }
     }
     ts_free(rc.nulls);
+    ts_free(rc.rng);
     if (st == TS_OK && rows != UINT64_MAX) {
         const arc_file *f = vf->f;
         int64_t footer = pq_reader_footer_rows(r);
