@@ -341,7 +341,7 @@ static ts_status tsl_table_months(arc_live *l, const char *db, const char *table
         ts_err_context(err, "counting %s.%s in Timestream", db, table);
         return st;
     }
-    qsort(*months, *nmonths, sizeof **months, cmp_live_month);
+    if (*nmonths) qsort(*months, *nmonths, sizeof **months, cmp_live_month);
     return TS_OK;
 }
 

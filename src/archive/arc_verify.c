@@ -1239,7 +1239,7 @@ ts_status arc_verify_run(arc_storage *storage, const arc_verify_opts *o, arc_ver
     char where[ARC_PATH_MAX + 512];
     arc_storage_key_url(storage, prefix, where, sizeof where);
     if (st != TS_OK) ts_err_context(err, "listing %s", where);
-    if (st == TS_OK) qsort(l.v, l.n, sizeof *l.v, cmp_lkey);
+    if (st == TS_OK && l.n) qsort(l.v, l.n, sizeof *l.v, cmp_lkey);
     rep->objects = l.n;
 
     /* databases: first segment under the prefix, "_audit" aside */
