@@ -141,6 +141,8 @@ def tree(root):
             rel = os.path.relpath(p, root)
             if "/_audit/" in "/" + rel:
                 continue
+            if f.startswith(".tmp-"):
+                continue  # a temp file left by kill -9: never listed, never taken for a whole file
             out[rel] = sha256_file(p)
     return out
 
