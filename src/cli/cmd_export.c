@@ -203,11 +203,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     {
         json_t *f = json_object();
         json_object_set_new(f, "arguments", args_json(a));
-        json_t *id = json_object();
-        json_object_set_new(id, "credentials", json_string(cfg.cred_source ? cfg.cred_source : ""));
-        json_object_set_new(id, "profile", json_string(cfg.profile ? cfg.profile : ""));
-        json_object_set_new(id, "region", json_string(cfg.region ? cfg.region : ""));
-        json_object_set_new(f, "identity", id);
+        json_object_set_new(f, "identity", arc_audit_identity(&cfg));
         json_object_set_new(f, "source", json_string(from));
         json_object_set_new(f, "root", json_string(root));
         ts_error ae;
