@@ -1202,7 +1202,8 @@ ts_status arc_export_timestream(const aws_config *aws, const arc_export_opts *op
         }
         if (dst != TS_OK) {
             /* other databases still get exported; the first error is returned */
-            ts_err_context(&e, "database %s", dbs[i]);
+            if (!strstr(e.ctx, dbs[i]) && !strstr(e.msg, dbs[i]))
+                ts_err_context(&e, "database %s", dbs[i]);
             if (first == TS_OK) {
                 first = dst;
                 *err = e;
