@@ -409,7 +409,9 @@ class ExportE2E(unittest.TestCase):
                       "throttle=0.1,5xx=0.05,empty_pages=0.3,seed=1") as bad:
             load_retry(bad.url, self.writes)
             root = os.path.join(self.tmp, "faulty")
-            self.export(root, env=self.env(bad.url, TSARCHIVE_RETRY_BASE_MS="5", TSARCHIVE_RETRY_CAP_MS="50"))
+            # and with 3 jobs against the reference's 1: the same bytes
+            self.export(root, "--jobs", 3,
+                        env=self.env(bad.url, TSARCHIVE_RETRY_BASE_MS="5", TSARCHIVE_RETRY_CAP_MS="50"))
             a, b = tree(clean), tree(root)
             self.assertEqual(sorted(a), sorted(b))
             for k in a:
