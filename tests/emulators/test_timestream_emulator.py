@@ -138,22 +138,42 @@ class TimestreamEmulatorTest(unittest.TestCase):
         conn.close()
 
     def test_malformed_json_is_a_400(self):
-        # A correctly signed request whose body is not JSON: sign it with botocore's signer.
+        # correctly signed requests whose body is not a JSON object
+        for body in (b"{not json", b"[1,2]", b"\xff\xfe"):
+            status, out = self.signed("Query", body)
+            self.assertEqual(status, 400, out)
+            self.assertEqual(out["__type"], "SerializationException", out)
+
+    def test_wrong_json_types_are_400(self):
+        # what a hand-written client could send: members of the wrong JSON type
+        for op, body in (("WriteRecords", {"DatabaseName": "qdb", "TableName": "metrics",
+                                           "Records": [{"MeasureName": "m", "MeasureValue": "1", "Time": 5}]}),
+                         ("WriteRecords", {"DatabaseName": "qdb", "TableName": "metrics", "Records": [None]}),
+                         ("Query", {"QueryString": ["SELECT 1"]}),
+                         ("ListTables", {"DatabaseName": {"x": 1}}),
+                         ("CreateTable", {"DatabaseName": "qdb", "TableName": "x",
+                                          "RetentionProperties": {"MemoryStoreRetentionPeriodInHours": "6"}})):
+            with self.subTest(op=op, body=body):
+                status, out = self.signed(op, json.dumps(body).encode())
+                self.assertEqual(status, 400, out)
+                self.assertIn("SerializationException", out["__type"])
+
+    def signed(self, op, body):
+        """POST a body signed with botocore's signer; returns (status, decoded JSON)."""
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
         from botocore.credentials import Credentials
-        for body in (b"{not json", b"[1,2]", b"\xff\xfe"):
-            req = AWSRequest(method="POST", url=self.emu.url + "/", data=body,
-                             headers={"X-Amz-Target": "Timestream_20181101.Query",
-                                      "Content-Type": "application/x-amz-json-1.0"})
-            SigV4Auth(Credentials("test", "test"), "timestream", "us-east-1").add_auth(req)
-            conn = http.client.HTTPConnection("127.0.0.1", self.emu.port, timeout=10)
+        req = AWSRequest(method="POST", url=self.emu.url + "/", data=body,
+                         headers={"X-Amz-Target": f"Timestream_20181101.{op}",
+                                  "Content-Type": "application/x-amz-json-1.0"})
+        SigV4Auth(Credentials("test", "test"), "timestream", "us-east-1").add_auth(req)
+        conn = http.client.HTTPConnection("127.0.0.1", self.emu.port, timeout=10)
+        try:
             conn.request("POST", "/", body=body, headers=dict(req.headers.items()))
             r = conn.getresponse()
-            out = json.loads(r.read())
+            return r.status, json.loads(r.read())
+        finally:
             conn.close()
-            self.assertEqual(r.status, 400, out)
-            self.assertEqual(out["__type"], "SerializationException", out)
 
     # ------------------------------------------------------------------ databases and tables
     def test_database_lifecycle_and_paging(self):
