@@ -2,8 +2,12 @@
 #include "cli.h"
 
 extern const cli_cmd cmd_version;
+extern const cli_cmd cmd_cat;
+extern const cli_cmd cmd_inspect;
 
 const cli_cmd *const cli_commands[] = {
     &cmd_version,
+    &cmd_cat,
+    &cmd_inspect,
     NULL,
 };
