@@ -3,9 +3,11 @@
 
 extern const cli_cmd cmd_version;
 extern const cli_cmd cmd_cat;
+extern const cli_cmd cmd_inspect;
 
 const cli_cmd *const cli_commands[] = {
     &cmd_version,
     &cmd_cat,
+    &cmd_inspect,
     NULL,
 };
