@@ -2,8 +2,10 @@
 #include "cli.h"
 
 extern const cli_cmd cmd_version;
+extern const cli_cmd cmd_cat;
 
 const cli_cmd *const cli_commands[] = {
     &cmd_version,
+    &cmd_cat,
     NULL,
 };
