@@ -154,9 +154,16 @@ class S3StorageTest(unittest.TestCase):
     def test_moto(self):
         with moto_server() as m:
             env = m.env()
-            rc, out = run_live(env, TSARCHIVE_TEST_BUCKET="tsa-live", TSARCHIVE_TEST_PREFIX="live")
-            self.check(rc, out, 6)
+            rc, out = run_live(env, TSARCHIVE_TEST_BUCKET="tsa-live", TSARCHIVE_TEST_PREFIX="live",
+                               TSARCHIVE_TEST_OBJECT_LOCK="1")
+            self.check(rc, out, 7)
+            self.assertNotIn("SKIPPED ] test_object_lock", out)
             s3 = boto(env)
+            # the lock holds: the locked version cannot be deleted
+            ver = s3.head_object(Bucket="tsa-locked", Key="live/lock/small.parquet")["VersionId"]
+            with self.assertRaises(Exception):
+                s3.delete_object(Bucket="tsa-locked", Key="live/lock/small.parquet",
+                                 VersionId=ver)
             # what we wrote is what another client reads, under the exact key
             obj = s3.get_object(Bucket="tsa-live", Key="live/" + EQ_KEY)
             self.assertEqual(obj["Body"].read(), pattern(1000))
