@@ -28,15 +28,16 @@ gen() { # $1 rows, $2 file: deterministic data, nanosecond times
    FROM range($1) t(i)) TO '$2' (HEADER)"
 }
 
-measure() { # label, command...: prints "label wall_s peak_rss_mb"
+measure() { # label, command...: prints "label wall_s cpu_s peak_rss_mb"
   local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$DIR/time.txt" "$@" > /dev/null
-  read -r wall rss < "$DIR/time.txt"
-  printf '%-32s %8.2f s %8.1f MB\n' "$label" "$wall" "$(echo "$rss / 1024" | bc -l)"
-  echo "$label $wall $rss" >> "$DIR/results.txt"
+  /usr/bin/time -f "%e %M %U %S" -o "$DIR/time.txt" "$@" > /dev/null
+  read -r wall rss user sys < "$DIR/time.txt"
+  printf '%-32s wall %7.2f s  cpu %7.2f s  peak RSS %7.1f MB\n' "$label" "$wall" "$(echo "$user + $sys" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+  echo "$label $wall $rss $(echo "$user + $sys" | bc -l)" >> "$DIR/results.txt"
 }
 
 : > "$DIR/results.txt"
+measure "duckdb startup select-1" $DUCK "SELECT 1" $THREADS
 for n in 1000000 "$ROWS"; do
   csv="$DIR/energy_$n.csv"
   [ -s "$csv" ] || gen "$n" "$csv"
@@ -51,11 +52,11 @@ for n in 1000000 "$ROWS"; do
 done
 
 awk -v R="$ROWS" '
-  { wall[$1" "$2" "$3]=$4; rss[$1" "$2" "$3]=$5 }
+  { wall[$1" "$2" "$3]=$4; rss[$1" "$2" "$3]=$5; cpu[$1" "$2" "$3]=$6 }
   END {
     printf "\nratios at %d rows (tsarchive / duckdb):\n", R
-    printf "  csv->parquet   wall %.2f  peak RSS %.2f\n", wall["tsarchive csv->parquet " R]/wall["duckdb csv->parquet " R], rss["tsarchive csv->parquet " R]/rss["duckdb csv->parquet " R]
-    printf "  parquet->text  wall %.2f  peak RSS %.2f\n", wall["tsarchive parquet->lp " R]/wall["duckdb parquet->csv " R], rss["tsarchive parquet->lp " R]/rss["duckdb parquet->csv " R]
+    printf "  csv->parquet   wall %.2f  cpu %.2f  peak RSS %.2f\n", wall["tsarchive csv->parquet " R]/wall["duckdb csv->parquet " R], cpu["tsarchive csv->parquet " R]/cpu["duckdb csv->parquet " R], rss["tsarchive csv->parquet " R]/rss["duckdb csv->parquet " R]
+    printf "  parquet->text  wall %.2f  cpu %.2f  peak RSS %.2f\n", wall["tsarchive parquet->lp " R]/wall["duckdb parquet->csv " R], cpu["tsarchive parquet->lp " R]/cpu["duckdb parquet->csv " R], rss["tsarchive parquet->lp " R]/rss["duckdb parquet->csv " R]
     printf "tsarchive peak RSS 1M -> %d rows: csv->parquet %.1f -> %.1f MB, parquet->lp %.1f -> %.1f MB\n", R,
       rss["tsarchive csv->parquet 1000000"]/1024, rss["tsarchive csv->parquet " R]/1024,
       rss["tsarchive parquet->lp 1000000"]/1024, rss["tsarchive parquet->lp " R]/1024
