@@ -130,7 +130,15 @@ void aws_error_parse(const http_response *resp, aws_protocol proto, char *code, 
     if (msg_sz) msg[0] = '\0';
     const char *body = resp->body.data ? (const char *)resp->body.data : "";
     size_t blen = resp->body.len;
-    if (blen && proto != AWS_PROTO_XML) {
+    /* the body's first byte decides: proxies and emulators answer a JSON
+     * protocol with XML errors (and the reverse) */
+    size_t lead = 0;
+    while (lead < blen && (body[lead] == ' ' || body[lead] == '\n' || body[lead] == '\r' ||
+                           body[lead] == '\t'))
+        lead++;
+    bool looks_xml = lead < blen && body[lead] == '<';
+    bool looks_json = lead < blen && body[lead] == '{';
+    if (looks_json || (blen && proto != AWS_PROTO_XML && !looks_xml)) {
         json_error_t je;
         json_t *j = json_loadb(body, blen, 0, &je);
         if (j && json_is_object(j)) {
@@ -177,7 +185,7 @@ void aws_error_parse(const http_response *resp, aws_protocol proto, char *code, 
         snprintf(code, code_sz, "%s", c);
     }
     if (msg_sz && !msg[0]) {
-        if (blen && blen < 200 && proto != AWS_PROTO_XML && body[0] != '{')
+        if (blen && blen < 200 && !looks_xml && !looks_json)
             copy_clean(msg, msg_sz, body);
         else
             snprintf(msg, msg_sz, "HTTP %ld", resp->status);

@@ -30,7 +30,7 @@ typedef struct aws_config {
     int max_attempts;      /* TSARCHIVE_MAX_ATTEMPTS (default 8) */
     int64_t retry_base_ms; /* TSARCHIVE_RETRY_BASE_MS (default 100) */
     int64_t retry_cap_ms;  /* TSARCHIVE_RETRY_CAP_MS (default 20000) */
-    size_t s3_part_size;   /* TSARCHIVE_S3_PART_SIZE (default 16 MiB, 5 MiB..5 GiB) */
+    size_t s3_part_size;   /* TSARCHIVE_S3_PART_SIZE_MB (default 16 MiB; 5 MiB..5 GiB) */
 } aws_config;
 
 /* Loads credentials, region, endpoints and retry settings:
@@ -54,6 +54,10 @@ ts_status aws_endpoint(const aws_config *cfg, const char *service_id, char **url
 /* SigV4 signing name of a service id ("s3", "iam", "timestream", "logs",
  * "monitoring", ...), or NULL for an unknown id. */
 const char *aws_signing_name(const char *service_id);
+
+/* IAM action prefix for a signing name ("monitoring" → "cloudwatch"), for
+ * hints such as "needs the IAM permission cloudwatch:DescribeAlarms". */
+const char *aws_iam_action_prefix(const char *signing_service);
 
 typedef struct aws_client aws_client;
 

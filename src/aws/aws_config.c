@@ -36,6 +36,12 @@ const char *aws_signing_name(const char *service_id)
     return i < 0 ? NULL : signing_name[i];
 }
 
+const char *aws_iam_action_prefix(const char *signing_service)
+{
+    if (strcmp(signing_service, "monitoring") == 0) return "cloudwatch";
+    return signing_service;
+}
+
 static const char *env(const char *name)
 {
     const char *v = getenv(name);

@@ -67,7 +67,7 @@ ts_status aws_json_call(aws_client *c, const char *endpoint_url, const char *sig
     if (strncmp(code, "AccessDenied", 12) == 0 || strcmp(code, "NotAuthorized") == 0)
         ts_err_set(err, st,
                    "%s %s: %s: %s (the identity from %s needs the IAM permission %s:%s)",
-                   signing_service, op, code, msg, src, signing_service, op);
+                   signing_service, op, code, msg, src, aws_iam_action_prefix(signing_service), op);
     else if (st == TS_ERR_AUTH)
         ts_err_set(err, st,
                    "%s %s: %s: %s (check the credentials from %s, the region %s and the "

@@ -11,7 +11,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler
 
 from emucommon.serve import Faults, drop_connection, serve
-from . import sigv4
+from . import shapes, sigv4
 from .load import LoadError, load_file
 from .query import QueryEngine
 from .store import ServiceError, open_store
@@ -326,6 +326,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error_json(400, "SerializationException", f"Malformed JSON request body: {e}", False)
             return
         try:
+            shapes.check(op, req)
             resp = OPS[op](ctx, req)
         except ServiceError as e:
             if after_drop:

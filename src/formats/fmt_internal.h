@@ -1,0 +1,45 @@
+/* Private to src/formats: the common head of every text source and sink
+ * (so counts can be read without knowing the format) and shared helpers. */
+#ifndef FMT_INTERNAL_H
+#define FMT_INTERNAL_H
+
+#include "formats/fmt.h"
+
+typedef struct fmt_source_base {
+    ts_source base;
+    fmt_counts counts;
+} fmt_source_base;
+
+typedef struct fmt_sink_base {
+    ts_sink base;
+    fmt_counts counts;
+} fmt_sink_base;
+
+const fmt_schema_spec_entry *fmt_schema_spec_find(const fmt_schema_spec *s, const char *name,
+                                                  size_t len);
+/* Role a column gets when --schema names none (see fmt_schema_spec_parse). */
+ts_role fmt_default_role(const char *name, ts_type t, bool *time_taken);
+bool fmt_float_syntax(const char *s, size_t n);
+/* true/True/TRUE/t/T and false/False/FALSE/f/F. */
+bool fmt_parse_bool(const char *s, size_t n, bool *out);
+/* Appends the line and "\n" to the reject file when there is one. */
+ts_status fmt_reject_line(ts_output *reject, const char *line, size_t len, ts_error *err);
+
+/* Type inference over text values (CSV cells, JSON strings). */
+typedef struct fmt_infer {
+    bool seen;     /* a non-NULL value was seen */
+    bool can_bool, can_int, can_double, can_time;
+    uint64_t first_line; /* where the first value was seen */
+} fmt_infer;
+void fmt_infer_init(fmt_infer *f);
+void fmt_infer_text(fmt_infer *f, const char *s, size_t n, bool time_column, fmt_time_format tf);
+/* The narrowest type every value fit: bool, int64, double, timestamp, else string. */
+ts_type fmt_infer_result(const fmt_infer *f, bool time_column);
+
+/* Text of a non-NULL cell: the string itself, or digits, RFC 3339 with 9
+ * fraction digits, true/false, shortest exact double, NaN/Infinity/-Infinity.
+ * buf needs 64 bytes. */
+ts_status fmt_cell_text(const ts_batch *b, size_t c, size_t r, char *buf, size_t bufsz, const char **p,
+                        size_t *n);
+
+#endif
