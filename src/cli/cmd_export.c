@@ -19,7 +19,7 @@ static const cli_opt opts[] = {
     {.name = "to", .metavar = "ROOT", .help = "archive root: a directory or s3://bucket[/prefix] "
                                               "(default s3://${PROJECT_NAME}-${ENVIRONMENT}-timestream-archive)"},
     {.name = "database", .metavar = "NAME", .repeatable = true,
-     .help = "export only this database (repeatable; default: every database, or those named "
+     .help = "export only this database (default: every database, or those named "
              "${PROJECT_NAME}_${ENVIRONMENT}_* when both are set)"},
     {.name = "prefix", .metavar = "P", .help = "archive prefix inside ROOT (default timestream-archive/)"},
     {.name = "codec", .metavar = "C", .help = "zstd (default), snappy, gzip or none"},
