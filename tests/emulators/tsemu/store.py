@@ -392,7 +392,10 @@ class Store:
             tval = int(str(raw_time).strip(), 10) * mult
         except ValueError:
             raise _Reject(f"Invalid time value '{raw_time}'.") from None
-        if not isinstance(version, int) or version < 1:
+        if not INT64_MIN <= tval <= INT64_MAX:
+            raise _Reject(f"The record timestamp {raw_time} {unit} is outside the TIMESTAMP range "
+                          f"(1677-09-21 … 2262-04-11).")
+        if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= INT64_MAX:
             raise _Reject(f"Invalid version {version}: versions must be positive 64-bit integers.")
         dmap = {}
         for d in dims:
