@@ -77,6 +77,7 @@ class HttpError(Exception):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True    # headers and body go out in two writes: no 40 ms delayed-ACK stalls
+    timeout = 300                     # a client that stalls mid-request frees its thread eventually
     server_version = "tsarchive-influx2-emulator"
     sys_version = ""
 
