@@ -208,7 +208,7 @@ class S3StorageTest(unittest.TestCase):
             # what we wrote is what another client reads, under the exact key
             obj = s3.get_object(Bucket="tsa-live", Key="live/" + EQ_KEY)
             self.assertEqual(obj["Body"].read(), pattern(1000))
-            big = s3.get_object(Bucket="tsa-live", Key="live/mp/big.parquet")["Body"].read()
+            big = s3.get_object(Bucket="tsa-live", Key="live/mp/year=2024/month=01/big.parquet")["Body"].read()
             self.assertEqual(len(big), (12 << 20) + 123)
             self.assertEqual(big[:4096], pattern(4096))
             self.assertEqual(big[-4096:], pattern(4096, len(big) - 4096))
@@ -315,6 +315,8 @@ class S3StorageTest(unittest.TestCase):
                         kinds.add("continuation")
                     if "uploadId=" in path:
                         kinds.add("multipart")
+                        if "%3D" in path:
+                            kinds.add("multipart-equals-key")
                     if "Range" in headers:
                         kinds.add("range")
                 self.assertGreater(checked, 50)
@@ -323,7 +325,8 @@ class S3StorageTest(unittest.TestCase):
                 ours, theirs, _ = botocore_signature(method, path, headers, body,
                                                      env["AWS_ACCESS_KEY_ID"], "other")
                 self.assertNotEqual(ours, theirs)
-                self.assertEqual(kinds, {"equals-key", "continuation", "multipart", "range"})
+                self.assertEqual(kinds, {"equals-key", "continuation", "multipart", "multipart-equals-key",
+                                         "range"})
 
 
 if __name__ == "__main__":
