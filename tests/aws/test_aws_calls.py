@@ -44,7 +44,7 @@ class AwsCallsTest(unittest.TestCase):
     def test_moto(self):
         with moto_server() as m:
             rc, out = run_live(m.env())
-            self.check(rc, out, 3)
+            self.check(rc, out, 4)
             # what we created is what boto3 sees
             tw = boto3.client("timestream-write", endpoint_url=m.url, region_name="us-east-1",
                               aws_access_key_id="test", aws_secret_access_key="test")
@@ -65,7 +65,9 @@ class AwsCallsTest(unittest.TestCase):
             env = m.env(AWS_ACCESS_KEY_ID=key["AccessKeyId"],
                         AWS_SECRET_ACCESS_KEY=key["SecretAccessKey"])
             rc, out = run_live(env, TSARCHIVE_TEST_AUTH_CHECKED="1")
-            self.check(rc, out, 4)
+            self.check(rc, out, 5)
+            self.assertIn("identity: arn:aws:iam::", out)
+            self.assertIn(":user/tsa", out)
             self.assertNotIn(key["SecretAccessKey"], out)
             self.assertNotIn("WRONGsecret", out)
 
