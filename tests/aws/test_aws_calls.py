@@ -1,4 +1,5 @@
-"""awsJson1_0 / awsJson1_1 / awsQuery calls against moto on 127.0.0.1.
+"""awsJson1_0 / awsJson1_1 / awsQuery calls against moto on 127.0.0.1 (also behind a proxy
+that throttles the first calls the way Timestream does: HTTP 400 + ThrottlingException).
 
 Runs $TSARCHIVE_BUILD/test_aws_calls_live (cmocka) against moto in its default mode and with
 signature checking on (INITIAL_NO_AUTH_ACTION_COUNT + an IAM key moto issued), where a wrong
@@ -10,6 +11,8 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.environ.get("TSARCHIVE_SRC", "."), "tests", "lib"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_s3_storage import FlakyProxy  # noqa: E402
 from servers import moto_server, REPO_ROOT  # noqa: E402
 
 import boto3  # noqa: E402
@@ -70,6 +73,14 @@ class AwsCallsTest(unittest.TestCase):
             self.assertIn(":user/tsa", out)
             self.assertNotIn(key["SecretAccessKey"], out)
             self.assertNotIn("WRONGsecret", out)
+
+    def test_throttling_is_retried(self):
+        with moto_server() as m:
+            port = int(m.url.rsplit(":", 1)[1])
+            with FlakyProxy(port, json_throttle=True) as proxy:
+                rc, out = run_live(m.env(AWS_ENDPOINT_URL=proxy.url))
+                self.check(rc, out, 4)
+                self.assertEqual([r[2] for r in proxy.refused], [400, 400], proxy.refused)
 
 
 if __name__ == "__main__":

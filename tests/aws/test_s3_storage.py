@@ -64,9 +64,10 @@ def run_live(server_env, **extra):
 class FlakyProxy:
     """Forwards to an upstream HTTP server; refuses the first requests it is told to."""
 
-    def __init__(self, upstream_port, faults=True):
+    def __init__(self, upstream_port, faults=True, json_throttle=False):
         self.upstream_port = upstream_port
         self.faults = faults
+        self.json_throttle = json_throttle  # refuse as Timestream does: 400 ThrottlingException
         self.recorded = []  # (method, raw path, headers, body)
         self.refused = []
         self.flaky_seen = 0
@@ -94,6 +95,16 @@ class FlakyProxy:
                     k = outer.flaky_seen
                     if flaky:
                         outer.flaky_seen += 1
+                if first and outer.json_throttle:
+                    outer.refused.append((self.command, self.path, 400))
+                    msg = (b'{"__type":"com.amazonaws.timestream.v20181101#ThrottlingException",'
+                           b'"message":"Rate exceeded"}')
+                    self.send_response(400)
+                    self.send_header("Content-Type", "application/x-amz-json-1.0")
+                    self.send_header("Content-Length", str(len(msg)))
+                    self.end_headers()
+                    self.wfile.write(msg)
+                    return
                 if first or (flaky and k < 2):
                     outer.refused.append((self.command, self.path, 503))
                     msg = (b"<?xml version=\"1.0\"?><Error><Code>SlowDown</Code>"
