@@ -83,6 +83,17 @@ static ts_status out_write(ts_output *base, const void *p, size_t n, ts_error *e
         size_t target = part_target(o);
         size_t room = target > o->part.len ? target - o->part.len : 0;
         size_t k = n < room ? n : room;
+        if (o->part.cap < target) {
+            /* exactly one part of memory, not the next power of two */
+            uint8_t *np = ts_realloc(o->part.data, target);
+            if (!np) {
+                o->failed = true;
+                out_abort(base);
+                return ts_err_set(err, TS_ERR_NOMEM, "out of memory buffering %s", base->name);
+            }
+            o->part.data = np;
+            o->part.cap = target;
+        }
         ts_status st = ts_buf_append(&o->part, b, k);
         if (st != TS_OK) {
             o->failed = true;

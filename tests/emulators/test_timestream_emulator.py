@@ -510,6 +510,45 @@ class TimestreamEmulatorTest(unittest.TestCase):
                 self.assertEqual(code(cm.exception), "ValidationException")
                 self.assertIn(needle, cm.exception.response["Error"]["Message"])
 
+    def test_concurrent_writes_and_paged_reads(self):
+        # the server is threaded: writers adding columns while readers page must not interfere
+        import threading
+        self._table("cdb", "conc")
+        writers = [clients(self.emu.url)[0] for _ in range(3)]
+        reader = clients(self.emu.url)[1]
+        errors = []
+
+        def write(k, w):
+            try:
+                for j in range(5):
+                    w.write_records(DatabaseName="cdb", TableName="conc", Records=[
+                        {"Dimensions": [{"Name": f"d{k}", "Value": str(i)}], "MeasureName": f"m{k}",
+                         "MeasureValueType": "MULTI", "Time": str(T0 + j * 1000 + i), "TimeUnit": "NANOSECONDS",
+                         "MeasureValues": [{"Name": f"f{k}_{j}", "Value": str(i), "Type": "BIGINT"}]}
+                        for i in range(100)])
+            except Exception as e:  # reported below, with the thread's context
+                errors.append(f"writer {k}: {e!r}")
+
+        def read():
+            try:
+                for _ in range(3):
+                    _, rows, _ = query_all(reader, "SELECT * FROM qdb.metrics ORDER BY time", MaxRows=50)
+                    if len(rows) != 125:
+                        errors.append(f"reader saw {len(rows)} rows")
+                    query_all(reader, "DESCRIBE cdb.conc")
+            except Exception as e:
+                errors.append(f"reader: {e!r}")
+
+        threads = [threading.Thread(target=write, args=(k, w)) for k, w in enumerate(writers)]
+        threads.append(threading.Thread(target=read))
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(60)
+        self.assertEqual(errors, [])
+        _, rows, _ = query_all(self.q, "SELECT count(*), count(f0_4), count(f2_0) FROM cdb.conc")
+        self.assertEqual(rows, [["1500", "100", "100"]])
+
     # ------------------------------------------------------------------ paging
     def test_paging_by_max_rows(self):
         qs = 'SELECT * FROM "qdb"."metrics" ORDER BY time, host'

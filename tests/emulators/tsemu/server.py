@@ -234,6 +234,7 @@ OPS = {
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"     # SDKs keep connections alive; every answer has a length
     disable_nagle_algorithm = True    # headers and body go out in two writes: no 40 ms delayed-ACK stalls
+    timeout = 300                     # a client that stalls mid-request frees its thread eventually
     server_version = "tsarchive-timestream-emulator"
     sys_version = ""
 
