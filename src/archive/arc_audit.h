@@ -79,3 +79,9 @@ ts_status arc_audit_verify(arc_storage *s, const char *prefix, arc_audit_report 
 ts_status arc_random_id(char out[33], ts_error *err);
 
 #endif
+
+typedef struct aws_config aws_config;
+/* Who ran the command, without secrets: credential source, profile, region,
+ * and the STS caller ARN when one quick GetCallerIdentity call answers
+ * (one attempt, 5 s); never keys. Returns a new JSON object (NULL on OOM). */
+json_t *arc_audit_identity(const aws_config *cfg);

@@ -7,6 +7,7 @@
 
 #include "arc_layout.h"
 #include "arc_storage.h"
+#include "aws/aws.h"
 #include "core/ts_alloc.h"
 #include "core/ts_buf.h"
 #include "core/ts_time.h"
@@ -161,4 +162,49 @@ ts_status arc_audit_flush(arc_audit *a, arc_storage *s, const char *prefix, ts_e
     ts_output_close(o);
     if (st != TS_OK) ts_err_context(err, "audit log %s", key);
     return st;
+}
+
+/* ---- identity ---- */
+
+json_t *arc_audit_identity(const aws_config *cfg)
+{
+    json_t *id = json_object();
+    if (!id) return NULL;
+    json_object_set_new(id, "credentials", json_string(cfg->cred_source ? cfg->cred_source : ""));
+    json_object_set_new(id, "profile", json_string(cfg->profile ? cfg->profile : ""));
+    json_object_set_new(id, "region", json_string(cfg->region ? cfg->region : ""));
+    /* a separate client: one attempt, short timeout — identity is a courtesy */
+    aws_config quick = *cfg;
+    quick.max_attempts = 1;
+    aws_client *c = NULL;
+    char *url = NULL;
+    bool custom = false;
+    ts_error e;
+    ts_err_clear(&e);
+    if (aws_endpoint(cfg, "STS", &url, &custom, &e) != TS_OK || aws_client_new(&quick, &c, &e) != TS_OK) {
+        ts_free(url);
+        aws_client_free(c);
+        return id;
+    }
+    http_client_set_connect_timeout(aws_client_http(c), 2000);
+    static const char body[] = "Action=GetCallerIdentity&Version=2011-06-15";
+    http_header h[1] = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+    char full[1024];
+    snprintf(full, sizeof full, "%s/", url);
+    aws_request req = {.method = "POST", .url = full, .signing_service = "sts", .headers = h,
+                       .nheaders = 1, .body = (const uint8_t *)body, .body_len = sizeof body - 1,
+                       .timeout_ms = 5000, .protocol = AWS_PROTO_XML};
+    http_response resp;
+    memset(&resp, 0, sizeof resp);
+    if (aws_send(c, &req, &resp, &e) == TS_OK && resp.status == 200 && ts_buf_nul(&resp.body) == TS_OK) {
+        const char *s = strstr((const char *)resp.body.data, "<Arn>");
+        const char *t = s ? strstr(s, "</Arn>") : NULL;
+        if (s && t && t - s - 5 < 512) {
+            json_object_set_new(id, "arn", json_stringn(s + 5, (size_t)(t - s - 5)));
+        }
+    }
+    http_response_free(&resp);
+    aws_client_free(c);
+    ts_free(url);
+    return id;
 }

@@ -82,7 +82,12 @@ typedef struct exp_run {
     ts_error first_err;
     char export_id[33];
     int64_t started_at;
+    int64_t state_written; /* mono ns of the last checkpoint write */
+    bool state_dirty;
 } exp_run;
+
+/* The checkpoint is rewritten at most this often (it grows with the files). */
+#define STATE_INTERVAL_NS (INT64_C(3) * 1000000000)
 
 static void table_free(exp_table *t)
 {
@@ -479,6 +484,11 @@ static bool object_matches(worker *w, const char *key, const arc_file *f)
     ts_err_clear(&e);
     arc_object_info info;
     if (arc_storage_head(w->storage, key, &info, &e) != TS_OK || info.size != f->size) return false;
+    if (info.has_sha256) { /* the store kept a whole-object SHA-256: no need to read it back */
+        char hex[TS_SHA256_HEX_LEN];
+        ts_hex(info.sha256, sizeof info.sha256, hex);
+        return strcmp(hex, f->sha256) == 0;
+    }
     hash_out *h;
     if (hash_out_new(NULL, &h, &e) != TS_OK) return false;
     bool ok = arc_storage_get_to(w->storage, key, &h->base, &e) == TS_OK;
@@ -672,10 +682,13 @@ static ts_status record_file(worker *w, exp_part *p, const arc_file *rec, bool s
     run->prog.partitions_done++;
     if (skipped) run->prog.partitions_skipped++;
     if (run->o->progress) run->o->progress(run->o->user, &run->prog);
-    if (st == TS_OK && !skipped) {
+    if (!skipped) run->state_dirty = true;
+    if (st == TS_OK && run->state_dirty && ts_mono_ns() - run->state_written >= STATE_INTERVAL_NS) {
         char key[ARC_PATH_MAX];
         st = arc_join(key, sizeof key, err, run->dbdir, ARC_STATE_NAME, NULL);
         if (st == TS_OK) st = write_doc(w->storage, key, &run->done, NULL, NULL, err);
+        run->state_written = ts_mono_ns();
+        run->state_dirty = false;
     }
     if (run->audit) {
         json_t *f = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "database", run->db, "table",
@@ -904,6 +917,7 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db,
                                  arc_export_result *res, ts_error *err)
 {
     run->db = db;
+    run->state_dirty = false;
     TS_TRY(arc_join(run->dbdir, sizeof run->dbdir, err, run->o->prefix, db, NULL));
     if (!arc_name_ok(db))
         return ts_err_set(err, TS_ERR_UNSUPPORTED,
@@ -1075,6 +1089,14 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db,
         res->files_skipped += t->skipped;
     }
     bool cancelled = run->o->cancel && *run->o->cancel;
+    if (!(all_ok && !cancelled && st == TS_OK) && run->state_dirty) {
+        /* stopping short: leave the checkpoint complete for the next run */
+        ts_error se;
+        ts_err_clear(&se);
+        if (arc_join(key, sizeof key, &se, run->dbdir, ARC_STATE_NAME, NULL) == TS_OK)
+            write_doc(mw->storage, key, &run->done, NULL, NULL, &se);
+        run->state_dirty = false;
+    }
     if (all_ok && !cancelled && st == TS_OK) {
         /* every table matched: the manifest, then the checkpoint goes */
         char sha[TS_SHA256_HEX_LEN];
@@ -1180,7 +1202,8 @@ ts_status arc_export_timestream(const aws_config *aws, const arc_export_opts *op
         }
         if (dst != TS_OK) {
             /* other databases still get exported; the first error is returned */
-            ts_err_context(&e, "database %s", dbs[i]);
+            if (!strstr(e.ctx, dbs[i]) && !strstr(e.msg, dbs[i]))
+                ts_err_context(&e, "database %s", dbs[i]);
             if (first == TS_OK) {
                 first = dst;
                 *err = e;

@@ -16,11 +16,15 @@ unsigned arc_days_in_month(int64_t year, unsigned month)
     return d[month - 1];
 }
 
+static int64_t floor_div(int64_t a, int64_t b);
+
 arc_month arc_month_of(int64_t ns)
 {
-    ts_tm tm;
-    ts_time_split(ns, &tm);
-    return (arc_month){.year = tm.year, .month = tm.month};
+    /* days only: ts_time_split's days * ns-per-day overflows at INT64_MIN */
+    int64_t y;
+    unsigned m, d;
+    ts_civil_from_days(floor_div(ns, TS_NS_PER_DAY), &y, &m, &d);
+    return (arc_month){.year = y, .month = m};
 }
 
 arc_month arc_month_next(arc_month m)

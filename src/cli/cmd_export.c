@@ -19,7 +19,7 @@ static const cli_opt opts[] = {
     {.name = "to", .metavar = "ROOT", .help = "archive root: a directory or s3://bucket[/prefix] "
                                               "(default s3://${PROJECT_NAME}-${ENVIRONMENT}-timestream-archive)"},
     {.name = "database", .metavar = "NAME", .repeatable = true,
-     .help = "export only this database (repeatable; default: every database, or those named "
+     .help = "export only this database (default: every database, or those named "
              "${PROJECT_NAME}_${ENVIRONMENT}_* when both are set)"},
     {.name = "prefix", .metavar = "P", .help = "archive prefix inside ROOT (default timestream-archive/)"},
     {.name = "codec", .metavar = "C", .help = "zstd (default), snappy, gzip or none"},
@@ -203,11 +203,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     {
         json_t *f = json_object();
         json_object_set_new(f, "arguments", args_json(a));
-        json_t *id = json_object();
-        json_object_set_new(id, "credentials", json_string(cfg.cred_source ? cfg.cred_source : ""));
-        json_object_set_new(id, "profile", json_string(cfg.profile ? cfg.profile : ""));
-        json_object_set_new(id, "region", json_string(cfg.region ? cfg.region : ""));
-        json_object_set_new(f, "identity", id);
+        json_object_set_new(f, "identity", arc_audit_identity(&cfg));
         json_object_set_new(f, "source", json_string(from));
         json_object_set_new(f, "root", json_string(root));
         ts_error ae;

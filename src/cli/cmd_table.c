@@ -2,17 +2,21 @@
 #include "cli.h"
 
 extern const cli_cmd cmd_export;
+extern const cli_cmd cmd_audit;
 extern const cli_cmd cmd_convert;
 extern const cli_cmd cmd_version;
 extern const cli_cmd cmd_cat;
+extern const cli_cmd cmd_inspect;
 extern const cli_cmd cmd_verify;
 extern const cli_cmd cmd_restore;
 
 const cli_cmd *const cli_commands[] = {
     &cmd_export,
+    &cmd_audit,
     &cmd_convert,
     &cmd_version,
     &cmd_cat,
+    &cmd_inspect,
     &cmd_verify,
     &cmd_restore,
     NULL,

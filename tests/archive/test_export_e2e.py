@@ -141,6 +141,8 @@ def tree(root):
             rel = os.path.relpath(p, root)
             if "/_audit/" in "/" + rel:
                 continue
+            if f.startswith(".tmp-"):
+                continue  # a temp file left by kill -9: never listed, never taken for a whole file
             out[rel] = sha256_file(p)
     return out
 
@@ -330,11 +332,14 @@ class ExportE2E(unittest.TestCase):
             s3 = boto3.client("s3", endpoint_url=moto.url, region_name="us-east-1",
                               aws_access_key_id="test", aws_secret_access_key="test")
             s3.create_bucket(Bucket="proj-dev-timestream-archive")
-            # the default root comes from PROJECT_NAME and ENVIRONMENT
-            rc, out, err = run_tsarchive(["export", "--from", "timestream://us-east-1", "--json",
-                                          "--max-rows-per-query", MAX_ROWS, "--jobs", 3],
-                                         env=self.env(AWS_ENDPOINT_URL_S3=moto.url), timeout=600)
-            self.assertEqual(rc, 0, err)
+            # the seed guide's wrapper: the root and the databases come from PROJECT_NAME and
+            # ENVIRONMENT, the region from AWS_REGION
+            r = subprocess.run(["bash", os.path.join(REPO_ROOT, "scripts", "run_timestream_export.sh"),
+                                "--json", "--max-rows-per-query", str(MAX_ROWS), "--jobs", "3"],
+                               env=_clean_env(self.env(AWS_ENDPOINT_URL_S3=moto.url, TSARCHIVE_BIN=tsarchive_bin())),
+                               capture_output=True, text=True, timeout=600)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(json.loads(r.stdout)["root"], "s3://proj-dev-timestream-archive")
             self.check_s3(s3, "proj-dev-timestream-archive")
         # s3rver takes only its own key pair: the emulator gets the same one
         s3k = {"AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER"}
@@ -404,7 +409,9 @@ class ExportE2E(unittest.TestCase):
                       "throttle=0.1,5xx=0.05,empty_pages=0.3,seed=1") as bad:
             load_retry(bad.url, self.writes)
             root = os.path.join(self.tmp, "faulty")
-            self.export(root, env=self.env(bad.url, TSARCHIVE_RETRY_BASE_MS="5", TSARCHIVE_RETRY_CAP_MS="50"))
+            # and with 3 jobs against the reference's 1: the same bytes
+            self.export(root, "--jobs", 3,
+                        env=self.env(bad.url, TSARCHIVE_RETRY_BASE_MS="5", TSARCHIVE_RETRY_CAP_MS="50"))
             a, b = tree(clean), tree(root)
             self.assertEqual(sorted(a), sorted(b))
             for k in a:
