@@ -14,7 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "archive/arc_manifest.h"
 #include "archive/arc_restore.h"
+#include "archive/arc_storage.h"
 #include "core/ts_alloc.h"
 #include "core/ts_hash.h"
 #include "core/ts_io.h"
@@ -98,163 +100,108 @@ static bool relpath_ok(const char *p)
     return true;
 }
 
-static bool json_time(json_t *v, int64_t *ns)
-{
-    if (json_is_integer(v)) {
-        *ns = (int64_t)json_integer_value(v);
-        return true;
-    }
-    if (!json_is_string(v)) return false;
-    return ts_time_parse(json_string_value(v), json_string_length(v), ns);
-}
-
+/* The shared, validating manifest reader, then the part restore needs. */
 static ts_status rs_manifest_load(const char *text, size_t len, const char *where, rs_db *d,
                                   ts_error *err)
 {
     memset(d, 0, sizeof *d);
-    json_error_t je;
-    json_t *root = json_loadb(text, len, 0, &je);
-    if (!root)
-        return ts_err_set(err, TS_ERR_CORRUPT, "%s: not JSON (line %d: %s)", where, je.line, je.text);
-    ts_status st = TS_OK;
-#define BAD(...) do { st = ts_err_set(err, TS_ERR_CORRUPT, __VA_ARGS__); goto out; } while (0)
-    json_t *fv = json_object_get(root, "format_version");
-    if (!json_is_integer(fv)) BAD("%s: format_version missing", where);
-    if (json_integer_value(fv) != 1) {
-        st = ts_err_set(err, TS_ERR_UNSUPPORTED, "%s: archive format %lld; this tsarchive reads format 1",
-                        where, (long long)json_integer_value(fv));
-        goto out;
+    arc_manifest m;
+    arc_manifest_init(&m);
+    ts_status st = arc_manifest_parse(text, len, &m, err);
+    if (st != TS_OK) {
+        ts_err_context(err, "%s", where);
+        return st;
     }
-    json_t *db = json_object_get(root, "database");
-    if (json_is_string(db)) d->name = ts_strdup(json_string_value(db));
-    json_t *tables = json_object_get(root, "tables");
-    if (!json_is_array(tables)) BAD("%s: tables is not an array", where);
-    d->tables = ts_calloc(json_array_size(tables) + 1, sizeof *d->tables);
-    if (!d->tables) BAD("out of memory");
-    for (size_t i = 0; i < json_array_size(tables); i++) {
-        json_t *to = json_array_get(tables, i);
-        json_t *name = json_object_get(to, "name");
-        json_t *cols = json_object_get(to, "columns");
-        json_t *files = json_object_get(to, "files");
-        if (!json_is_string(name) || !json_is_array(files))
-            BAD("%s: tables[%zu] needs a name and files", where, i);
+#define NOMEM() do { st = ts_err_set(err, TS_ERR_NOMEM, "out of memory"); goto out; } while (0)
+    if (m.database && !(d->name = ts_strdup(m.database))) NOMEM();
+    d->tables = ts_calloc(m.ntables + 1, sizeof *d->tables);
+    if (!d->tables) NOMEM();
+    for (size_t i = 0; i < m.ntables; i++) {
+        const arc_table *at = &m.tables[i];
         rs_table *tb = &d->tables[d->ntables++];
-        tb->name = ts_strdup(json_string_value(name));
-        if (!tb->name || strchr(tb->name, '/') || strchr(tb->name, '\n'))
-            BAD("%s: tables[%zu]: bad table name", where, i);
-        size_t nc = json_is_array(cols) ? json_array_size(cols) : 0;
-        tb->cols = ts_calloc(nc + 1, sizeof *tb->cols);
-        tb->files = ts_calloc(json_array_size(files) + 1, sizeof *tb->files);
-        if (!tb->cols || !tb->files) BAD("out of memory");
-        for (size_t c = 0; c < nc; c++) {
-            json_t *co = json_array_get(cols, c);
-            json_t *cn = json_object_get(co, "name"), *cr = json_object_get(co, "role");
-            if (!json_is_string(cn) || !json_is_string(cr))
-                BAD("%s: table %s: columns[%zu] needs name and role", where, tb->name, c);
-            const char *r = json_string_value(cr);
-            int role = strcmp(r, "time") == 0 ? RS_TIME
-                       : strcmp(r, "time_ns") == 0 ? RS_TIME_NS
-                       : strcmp(r, "dimension") == 0 ? RS_DIM
-                       : strcmp(r, "measure_name") == 0 ? RS_MNAME
-                       : strcmp(r, "measure") == 0 ? RS_MEASURE : -1;
-            if (role < 0) BAD("%s: table %s: column %s: unknown role \"%s\"", where, tb->name,
-                              json_string_value(cn), r);
-            tb->cols[tb->ncols].name = ts_strdup(json_string_value(cn));
-            tb->cols[tb->ncols].role = role;
-            if (!tb->cols[tb->ncols++].name) BAD("out of memory");
+        tb->name = ts_strdup(at->name);
+        tb->cols = ts_calloc(at->ncols + 1, sizeof *tb->cols);
+        tb->files = ts_calloc(at->nfiles + 1, sizeof *tb->files);
+        if (!tb->name || !tb->cols || !tb->files) NOMEM();
+        for (size_t c = 0; c < at->ncols; c++) {
+            static const int roles[] = {[ARC_ROLE_TIME] = RS_TIME, [ARC_ROLE_TIME_NS] = RS_TIME_NS,
+                                        [ARC_ROLE_DIMENSION] = RS_DIM,
+                                        [ARC_ROLE_MEASURE_NAME] = RS_MNAME,
+                                        [ARC_ROLE_MEASURE] = RS_MEASURE};
+            tb->cols[c].role = roles[at->cols[c].role];
+            if (!(tb->cols[c].name = ts_strdup(at->cols[c].name))) NOMEM();
+            tb->ncols++;
         }
-        for (size_t f = 0; f < json_array_size(files); f++) {
-            json_t *fo = json_array_get(files, f);
-            json_t *p = json_object_get(fo, "path"), *rc = json_object_get(fo, "record_count");
-            json_t *sha = json_object_get(fo, "sha256");
-            if (!json_is_string(p) || !relpath_ok(json_string_value(p)))
-                BAD("%s: table %s: files[%zu]: path missing or unsafe (relative paths of "
-                    "[A-Za-z0-9_.=-] only)", where, tb->name, f);
+        for (size_t f = 0; f < at->nfiles; f++) {
+            const arc_file *af = &at->files[f];
+            if (!relpath_ok(af->path)) {
+                st = ts_err_set(err, TS_ERR_CORRUPT, "%s: table %s: unsafe path \"%s\"", where,
+                                at->name, af->path);
+                goto out;
+            }
             rs_file *rf = &tb->files[tb->nfiles++];
-            rf->path = ts_strdup(json_string_value(p));
-            if (!rf->path) BAD("out of memory");
-            if (json_is_integer(rc) && json_integer_value(rc) >= 0)
-                rf->records = (uint64_t)json_integer_value(rc);
-            if (json_is_string(sha) && json_string_length(sha) == 64)
-                memcpy(rf->sha256, json_string_value(sha), 65);
-            rf->has_range = json_time(json_object_get(fo, "min_time"), &rf->min_time) &&
-                            json_time(json_object_get(fo, "max_time"), &rf->max_time);
+            if (!(rf->path = ts_strdup(af->path))) NOMEM();
+            rf->records = af->records;
+            rf->has_range = af->records > 0;
+            rf->min_time = af->min_time;
+            rf->max_time = af->max_time;
+            memcpy(rf->sha256, af->sha256, TS_SHA256_HEX_LEN);
         }
     }
-#undef BAD
+#undef NOMEM
 out:
-    json_decref(root);
+    arc_manifest_free(&m);
     if (st != TS_OK) rs_db_free(d);
     return st;
 }
 
 /* ======================================================================
- * Archive storage (a local directory). Kept behind three small functions
- * so the shared arc_storage (directory or s3://) can replace them.
+ * Archive storage: the shared arc_storage (a directory or s3://).
  * ====================================================================== */
-
-static ts_status rs_read_all(const char *path, ts_buf *out, ts_error *err)
-{
-    ts_input *in = NULL;
-    TS_TRY(ts_input_file(path, &in, err));
-    ts_status st = TS_OK;
-    if (in->size > RS_MAX_MANIFEST) {
-        st = ts_err_set(err, TS_ERR_LIMIT, "%s is larger than %zu bytes", path, RS_MAX_MANIFEST);
-    } else {
-        ts_buf_clear(out);
-        st = ts_buf_reserve(out, (size_t)in->size + 1);
-        if (st == TS_OK) st = ts_input_read_at(in, 0, out->data, (size_t)in->size, err);
-        if (st == TS_OK) out->len = (size_t)in->size;
-    }
-    ts_input_close(in);
-    return st;
-}
 
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Database directories under dir that hold a manifest, sorted. */
-static ts_status rs_list_databases(const char *dir, char ***names, size_t *n, ts_error *err)
+typedef struct rs_dblist {
+    const char *prefix;
+    size_t plen;
+    char **names;
+    size_t n, cap;
+} rs_dblist;
+
+/* Keys "<prefix><db>/export_metadata.json" name the archived databases. */
+static ts_status list_cb(void *user, const char *key, uint64_t size, ts_error *err)
 {
-    *names = NULL;
-    *n = 0;
-    DIR *d = opendir(dir);
-    if (!d) {
-        if (errno == ENOENT)
-            return ts_err_set(err, TS_ERR_NOT_FOUND,
-                              "no archive at %s (expected <ROOT>/timestream-archive/<database>/"
-                              "export_metadata.json)", dir);
-        return ts_err_errno(err, TS_ERR_IO, errno, "cannot list %s", dir);
+    (void)size;
+    rs_dblist *l = user;
+    if (strncmp(key, l->prefix, l->plen) != 0) return TS_OK;
+    const char *rest = key + l->plen;
+    const char *slash = strchr(rest, '/');
+    if (!slash || slash == rest || strcmp(slash + 1, "export_metadata.json") != 0) return TS_OK;
+    if (rest[0] == '_' || rest[0] == '.') return TS_OK;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 8;
+        char **nn = ts_realloc(l->names, nc * sizeof *nn);
+        if (!nn) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        l->names = nn;
+        l->cap = nc;
     }
-    size_t cap = 0;
-    ts_status st = TS_OK;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.' || de->d_name[0] == '_') continue;
-        char p[PATH_MAX];
-        if (snprintf(p, sizeof p, "%s/%s/export_metadata.json", dir, de->d_name) >= (int)sizeof p)
-            continue;
-        struct stat sb;
-        if (stat(p, &sb) != 0 || !S_ISREG(sb.st_mode)) continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            char **nn = ts_realloc(*names, cap * sizeof *nn);
-            if (!nn) {
-                st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-                break;
-            }
-            *names = nn;
-        }
-        if (!((*names)[*n] = ts_strdup(de->d_name))) {
-            st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-            break;
-        }
-        (*n)++;
-    }
-    closedir(d);
-    if (*n) qsort(*names, *n, sizeof **names, cmp_str);
+    if (!(l->names[l->n] = ts_strndup(rest, (size_t)(slash - rest))))
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    l->n++;
+    return TS_OK;
+}
+
+static ts_status rs_list_databases(arc_storage *s, const char *prefix, char ***names, size_t *n,
+                                   ts_error *err)
+{
+    rs_dblist l = {.prefix = prefix, .plen = strlen(prefix)};
+    ts_status st = arc_storage_list(s, prefix, list_cb, &l, err);
+    if (l.n) qsort(l.names, l.n, sizeof *l.names, cmp_str);
+    *names = l.names;
+    *n = l.n;
     return st;
 }
 
@@ -855,7 +802,7 @@ static ts_status restore_file(rs_ctx *c, const rs_table *tb, size_t tindex, cons
     memset(&p, 0, sizeof p);
     p.file = fidx;
     p.table = tindex;
-    ts_status st = ts_input_file(path, &in, err);
+    ts_status st = arc_storage_open_input(c->o->store, path, &in, err);
     if (st == TS_OK) st = pq_reader_open(in, NULL, &r, err);
     if (st == TS_OK) st = view_build(tb, pq_reader_schema(r), o->by_measure_name, &v, c->keys[fidx], err);
     if (st == TS_OK) {
@@ -1313,12 +1260,12 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
     }
     rep->target = ts_strdup((const char *)buf.data);
 
-    /* databases and manifests */
+    /* databases and manifests: keys under "<prefix>/" in the store */
     char adir[PATH_MAX];
     const char *prefix = o->prefix ? o->prefix : "timestream-archive/";
     size_t pl = strlen(prefix);
     while (pl > 0 && prefix[pl - 1] == '/') pl--;
-    snprintf(adir, sizeof adir, "%s%s%.*s", o->root, pl ? "/" : "", (int)pl, prefix);
+    snprintf(adir, sizeof adir, "%.*s%s", (int)pl, prefix, pl ? "/" : "");
     if (o->database) {
         dbnames = ts_calloc(1, sizeof *dbnames);
         if (!dbnames || !(dbnames[0] = ts_strdup(o->database))) {
@@ -1326,12 +1273,13 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
             goto out;
         }
         ndb = 1;
-    } else if ((st = rs_list_databases(adir, &dbnames, &ndb, err)) != TS_OK) {
+    } else if ((st = rs_list_databases(o->store, adir, &dbnames, &ndb, err)) != TS_OK) {
         goto out;
     }
     if (ndb == 0) {
-        st = ts_err_set(err, TS_ERR_NOT_FOUND, "no archive database (export_metadata.json) under %s",
-                        adir);
+        st = ts_err_set(err, TS_ERR_NOT_FOUND,
+                        "no archive database (%s<database>/export_metadata.json) under %s", adir,
+                        arc_storage_describe(o->store));
         goto out;
     }
     dbs = ts_calloc(ndb, sizeof *dbs);
@@ -1342,10 +1290,13 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
     size_t ntab = 0;
     for (size_t d = 0; d < ndb; d++) {
         char mp[PATH_MAX];
-        snprintf(mp, sizeof mp, "%s/%s/export_metadata.json", adir, dbnames[d]);
-        if ((st = rs_read_all(mp, &buf, err)) != TS_OK) {
-            if (st == TS_ERR_NOT_FOUND || err->sys_errno == ENOENT)
-                st = ts_err_set(err, TS_ERR_NOT_FOUND, "archive database %s not found", mp);
+        snprintf(mp, sizeof mp, "%s%s/export_metadata.json", adir, dbnames[d]);
+        if ((st = arc_storage_read_all(o->store, mp, &buf, RS_MAX_MANIFEST, err)) != TS_OK) {
+            if (st == TS_ERR_NOT_FOUND || err->sys_errno == ENOENT) {
+                ts_err_clear(err);
+                st = ts_err_set(err, TS_ERR_NOT_FOUND, "archive database %s not found: no %s in %s",
+                                dbnames[d], mp, arc_storage_describe(o->store));
+            }
             goto out;
         }
         if ((st = rs_manifest_load((const char *)buf.data, buf.len, mp, &dbs[d], err)) != TS_OK)
@@ -1358,8 +1309,8 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
             for (size_t t = 0; t < dbs[d].ntables && !found; t++)
                 found = strcmp(dbs[d].tables[t].name, o->tables[i]) == 0;
         if (!found) {
-            st = ts_err_set(err, TS_ERR_NOT_FOUND, "table %s is not in the archive under %s",
-                            o->tables[i], adir);
+            st = ts_err_set(err, TS_ERR_NOT_FOUND, "table %s is not in the archive under %s%s",
+                            o->tables[i], arc_storage_describe(o->store), adir);
             goto out;
         }
     }
@@ -1387,7 +1338,7 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
     size_t ti = 0;
     for (size_t d = 0; d < ndb && st == TS_OK; d++) {
         char dbdir[PATH_MAX];
-        snprintf(dbdir, sizeof dbdir, "%s/%s", adir, dbnames[d]);
+        snprintf(dbdir, sizeof dbdir, "%s%s", adir, dbnames[d]);
         for (size_t t = 0; t < dbs[d].ntables && st == TS_OK; t++) {
             rs_table *tb = &dbs[d].tables[t];
             if (!table_wanted(o, tb->name)) continue;

@@ -33,8 +33,11 @@ typedef struct arc_restore_progress {
 
 typedef void (*arc_restore_progress_fn)(void *user, const arc_restore_progress *p);
 
+typedef struct arc_storage arc_storage;
+
 typedef struct arc_restore_opts {
-    const char *root;            /* archive root: a directory */
+    arc_storage *store;          /* the archive root (directory or s3://), borrowed */
+    const char *root;            /* the same as the user named it (messages, checkpoint id) */
     const char *prefix;          /* NULL = "timestream-archive/" */
     const char *database;        /* only this archive database; NULL = all */
     const char *const *tables;   /* only these tables; NULL = all */
