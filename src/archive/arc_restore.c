@@ -38,6 +38,7 @@ enum { RS_TIME, RS_TIME_NS, RS_DIM, RS_MNAME, RS_MEASURE };
 typedef struct rs_col {
     char *name;
     int role;
+    char *source_type; /* Timestream type: DOUBLE, BIGINT, VARCHAR, BOOLEAN, TIMESTAMP */
 } rs_col;
 
 typedef struct rs_file {
@@ -67,7 +68,10 @@ static void rs_db_free(rs_db *d)
     if (!d) return;
     for (size_t t = 0; t < d->ntables; t++) {
         rs_table *tb = &d->tables[t];
-        for (size_t c = 0; c < tb->ncols; c++) ts_free(tb->cols[c].name);
+        for (size_t c = 0; c < tb->ncols; c++) {
+            ts_free(tb->cols[c].name);
+            ts_free(tb->cols[c].source_type);
+        }
         for (size_t f = 0; f < tb->nfiles; f++) ts_free(tb->files[f].path);
         ts_free(tb->cols);
         ts_free(tb->files);
@@ -130,6 +134,9 @@ static ts_status rs_manifest_load(const char *text, size_t len, const char *wher
                                         [ARC_ROLE_MEASURE] = RS_MEASURE};
             tb->cols[c].role = roles[at->cols[c].role];
             if (!(tb->cols[c].name = ts_strdup(at->cols[c].name))) NOMEM();
+            if (at->cols[c].source_type && *at->cols[c].source_type &&
+                !(tb->cols[c].source_type = ts_strdup(at->cols[c].source_type)))
+                NOMEM();
             tb->ncols++;
         }
         for (size_t f = 0; f < at->nfiles; f++) {
@@ -377,6 +384,7 @@ struct rs_ctx {
     const arc_restore_opts *o;
     arc_restore_report *rep;
     influx_writer *w;
+    arc_ts_writer *tsw;
     rs_collector col;
     char **keys;      /* archive key per file index ("db/path") */
     char **shas;
@@ -762,6 +770,104 @@ static ts_status copy_rows(const ts_batch *src, const uint8_t *keep, ts_batch *d
     return TS_OK;
 }
 
+/* ---- Timestream records ---- */
+
+static const char *ts_type_of(const rs_table *tb, const ts_field *f)
+{
+    for (size_t c = 0; c < tb->ncols; c++)
+        if (tb->cols[c].source_type && strcmp(tb->cols[c].name, f->name) == 0) {
+            const char *t = tb->cols[c].source_type;
+            if (!strcmp(t, "DOUBLE") || !strcmp(t, "BIGINT") || !strcmp(t, "VARCHAR") ||
+                !strcmp(t, "BOOLEAN") || !strcmp(t, "TIMESTAMP"))
+                return t;
+        }
+    switch (f->type) {
+    case TS_TYPE_DOUBLE: return "DOUBLE";
+    case TS_TYPE_INT64: return "BIGINT";
+    case TS_TYPE_BOOL: return "BOOLEAN";
+    case TS_TYPE_TIMESTAMP: return "TIMESTAMP";
+    case TS_TYPE_STRING: return "VARCHAR";
+    }
+    return "VARCHAR";
+}
+
+/* A cell as Timestream's string value. */
+static json_t *cell_text(const ts_batch *b, size_t c, size_t r)
+{
+    char buf[64];
+    const ts_column *col = &b->cols[c];
+    switch (b->schema->fields[c].type) {
+    case TS_TYPE_STRING: return json_stringn(col->v.str[r].ptr, col->v.str[r].len);
+    case TS_TYPE_DOUBLE: fmt_double(col->v.f64[r], buf, sizeof buf); return json_string(buf);
+    case TS_TYPE_INT64:
+    case TS_TYPE_TIMESTAMP:
+        snprintf(buf, sizeof buf, "%lld", (long long)col->v.i64[r]);
+        return json_string(buf);
+    case TS_TYPE_BOOL: return json_string(col->v.b8[r] ? "true" : "false");
+    }
+    return NULL;
+}
+
+/* One row as a WriteRecords record: dimensions, measure_name, and either a
+ * single measure ("measure_value::<type>" columns, as Timestream names them
+ * in query results) or a MULTI record of the row's non-NULL measures. */
+static json_t *ts_record(const rs_table *tb, const rs_view *v, const ts_batch *b, size_t r)
+{
+    json_t *rec = json_object();
+    json_t *dims = json_array();
+    if (!rec || !dims) goto fail;
+    for (size_t c = 0; c < b->schema->ncols; c++) {
+        const ts_field *f = &b->schema->fields[c];
+        if (f->role != TS_ROLE_DIMENSION || !ts_batch_valid(b, c, r)) continue;
+        json_t *val = cell_text(b, c, r);
+        if (!val || json_string_length(val) == 0) {
+            json_decref(val);
+            continue;
+        }
+        json_array_append_new(dims, json_pack("{s:s,s:o,s:s}", "Name", f->name, "Value", val,
+                                              "DimensionValueType", "VARCHAR"));
+    }
+    json_object_set_new(rec, "Dimensions", dims);
+    dims = NULL;
+    if (v->mname >= 0 && ts_batch_valid(b, (size_t)v->mname, r))
+        json_object_set_new(rec, "MeasureName", cell_text(b, (size_t)v->mname, r));
+    else
+        json_object_set_new(rec, "MeasureName", json_string(tb->name));
+    char tbuf[32];
+    snprintf(tbuf, sizeof tbuf, "%lld", (long long)b->cols[v->time].v.i64[r]);
+    json_object_set_new(rec, "Time", json_string(tbuf));
+    size_t nvalid = 0, last = 0;
+    for (size_t m = 0; m < v->nmeasures; m++)
+        if (ts_batch_valid(b, v->measures[m], r)) nvalid++, last = v->measures[m];
+    const char *lname = b->schema->fields[last].name;
+    if (nvalid == 1 && strncmp(lname, "measure_value::", 15) == 0) {
+        char t[16];
+        size_t k = 0;
+        for (const char *p = lname + 15; *p && k + 1 < sizeof t; p++)
+            t[k++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+        t[k] = '\0';
+        json_object_set_new(rec, "MeasureValue", cell_text(b, last, r));
+        json_object_set_new(rec, "MeasureValueType", json_string(t));
+        return rec;
+    }
+    json_t *mv = json_array();
+    if (!mv) goto fail;
+    for (size_t m = 0; m < v->nmeasures; m++) {
+        size_t c = v->measures[m];
+        if (!ts_batch_valid(b, c, r)) continue;
+        const ts_field *f = &b->schema->fields[c];
+        json_array_append_new(mv, json_pack("{s:s,s:o,s:s}", "Name", f->name, "Value",
+                                            cell_text(b, c, r), "Type", ts_type_of(tb, f)));
+    }
+    json_object_set_new(rec, "MeasureValues", mv);
+    json_object_set_new(rec, "MeasureValueType", json_string("MULTI"));
+    return rec;
+fail:
+    json_decref(rec);
+    json_decref(dims);
+    return NULL;
+}
+
 /* ---- one archive file ---- */
 
 static ts_status open_sink(rs_ctx *c, const char *path, ts_sink **sink, ts_error *err)
@@ -805,7 +911,7 @@ static ts_status restore_file(rs_ctx *c, const rs_table *tb, size_t tindex, cons
     ts_status st = arc_storage_open_input(c->o->store, path, &in, err);
     if (st == TS_OK) st = pq_reader_open(in, NULL, &r, err);
     if (st == TS_OK) st = view_build(tb, pq_reader_schema(r), o->by_measure_name, &v, c->keys[fidx], err);
-    if (st == TS_OK) {
+    if (st == TS_OK && o->kind != ARC_RESTORE_TIMESTREAM) {
         if (file_sink) {
             sink = file_sink;
         } else {
@@ -883,7 +989,11 @@ static ts_status restore_file(rs_ctx *c, const rs_table *tb, size_t tindex, cons
                 continue;
             }
             p.points++;
-            if (!file_sink && fifo_push(&c->col, rowno ? rowno[i] : base + i) != TS_OK) {
+            if (c->tsw) {
+                influx_rowref ref = {.file = fidx, .row = rowno ? rowno[i] : base + i};
+                if ((st = arc_ts_writer_add(c->tsw, ts_record(tb, &v, use, i), ref, err)) != TS_OK)
+                    break;
+            } else if (!file_sink && fifo_push(&c->col, rowno ? rowno[i] : base + i) != TS_OK) {
                 st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
                 break;
             }
@@ -927,12 +1037,13 @@ static ts_status restore_file(rs_ctx *c, const rs_table *tb, size_t tindex, cons
         c->rows_read += use->nrows;
         base += b->nrows;
         if (st != TS_OK) break;
-        if ((st = ts_sink_write(sink, use, err)) != TS_OK) break;
+        if (sink && (st = ts_sink_write(sink, use, err)) != TS_OK) break;
         if (c->w) st = drain_pending(c, false, err);
         progress(c, false);
     }
-    if (st == TS_OK && !file_sink) st = ts_sink_finish(sink, err);
-    if (!file_sink) ts_sink_close(sink);
+    if (st == TS_OK && c->tsw) st = arc_ts_writer_flush(c->tsw, err);
+    if (st == TS_OK && sink && !file_sink) st = ts_sink_finish(sink, err);
+    if (sink && !file_sink) ts_sink_close(sink);
     if (fb_init) ts_batch_free(&fb);
     ts_free(keep);
     ts_free(slot);
@@ -1250,6 +1361,10 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
     /* target description */
     if (o->kind == ARC_RESTORE_INFLUX) {
         if ((st = influx_target_describe(o->influx, &buf)) != TS_OK) goto out;
+    } else if (o->kind == ARC_RESTORE_TIMESTREAM) {
+        if ((st = ts_buf_printf(&buf, "Timestream (%s)", o->out_dir ? o->out_dir : "")) != TS_OK ||
+            (st = ts_buf_nul(&buf)) != TS_OK)
+            goto out;
     } else if (o->kind == ARC_RESTORE_FILES) {
         if ((st = ts_buf_printf(&buf, "%s (%s files)", o->out_dir, format_ext(o->format))) != TS_OK ||
             (st = ts_buf_nul(&buf)) != TS_OK)
@@ -1334,6 +1449,10 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
         if ((st = influx_writer_new(o->influx, &o->wopts, &c.w, err)) != TS_OK) goto out;
     }
     if (o->kind == ARC_RESTORE_FILES && (st = ts_mkdirs(o->out_dir, err)) != TS_OK) goto out;
+    if (o->kind == ARC_RESTORE_TIMESTREAM) {
+        if (o->state_dir && (st = ckpt_open(&c, rep->target, err)) != TS_OK) goto out;
+        if ((st = arc_ts_writer_new(o->aws, o->ts_create, &c.tsw, err)) != TS_OK) goto out;
+    }
 
     size_t ti = 0;
     for (size_t d = 0; d < ndb && st == TS_OK; d++) {
@@ -1345,6 +1464,7 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
             size_t tindex = ti++;
             c.cur_table = &rep->tables[tindex];
             ts_sink *fsink = NULL;
+            if (c.tsw && (st = arc_ts_writer_table(c.tsw, dbnames[d], tb->name, err)) != TS_OK) break;
             if (o->kind == ARC_RESTORE_FILES) {
                 char op[PATH_MAX];
                 snprintf(op, sizeof op, "%s/%s", o->out_dir, dbnames[d]);
@@ -1358,7 +1478,9 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
                 if (!file_wanted(o, &tb->files[f])) continue;
                 uint32_t fidx = 0;
                 if ((st = add_key(&c, dbnames[d], &tb->files[f], &fidx, err)) != TS_OK) break;
-                if (o->kind == ARC_RESTORE_INFLUX && ckpt_take(&c, fidx, tindex, err, &st)) continue;
+                if ((o->kind == ARC_RESTORE_INFLUX || o->kind == ARC_RESTORE_TIMESTREAM) &&
+                    ckpt_take(&c, fidx, tindex, err, &st))
+                    continue;
                 st = restore_file(&c, tb, tindex, dbdir, &tb->files[f], fidx, fsink, err);
             }
             if (fsink) {
@@ -1403,6 +1525,38 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
             }
         }
     }
+    if (c.tsw) {
+        arc_ts_stats ts;
+        arc_ts_writer_stats(c.tsw, &ts);
+        rep->wstats.lines_sent = ts.sent;
+        rep->wstats.accepted = ts.accepted;
+        rep->wstats.rejected = ts.rejected;
+        rep->wstats.requests = ts.requests;
+        rep->retention_rejected = ts.retention_rejected;
+        size_t n;
+        const influx_rejection *rj = arc_ts_writer_rejections(c.tsw, &n);
+        rep->rejects = ts_calloc(n + 1, sizeof *rep->rejects);
+        for (size_t i = 0; rep->rejects && i < n; i++) {
+            arc_restore_reject *x = &rep->rejects[rep->nrejects++];
+            x->file = ts_strdup(c.keys[rj[i].ref.file]);
+            x->row = rj[i].ref.row;
+            x->line = ts_strdup(rj[i].line);
+            x->reason = ts_strdup(rj[i].reason);
+            for (size_t t = 0; t < rep->ntables; t++) {
+                size_t dl = strlen(rep->tables[t].database), tl = strlen(rep->tables[t].table);
+                const char *k = x->file ? x->file : "";
+                if (strncmp(k, rep->tables[t].database, dl) == 0 && k[dl] == '/' &&
+                    strncmp(k + dl + 1, rep->tables[t].table, tl) == 0 && k[dl + 1 + tl] == '/') {
+                    rep->tables[t].rejected++;
+                    break;
+                }
+            }
+        }
+        if (o->parity)
+            rep->parity_unavailable = ts_strdup(
+                "not done by restore for Timestream targets; run tsarchive verify ROOT --against "
+                "timestream://REGION");
+    }
     for (size_t t = 0; t < rep->ntables; t++) {
         rep->rows += rep->tables[t].rows;
         rep->points += rep->tables[t].points;
@@ -1422,6 +1576,7 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
 out:
     rep->elapsed_ns = ts_mono_ns() - c.t0;
     influx_writer_free(c.w);
+    arc_ts_writer_free(c.tsw);
     for (size_t i = 0; i < c.npend; i++) stats_free(&c.pend[i].stats);
     ts_free(c.pend);
     stats_free(&c.total);
