@@ -45,7 +45,8 @@ struct arc_storage {
     char *lock_until;
 };
 
-/* root: a directory path (created if missing) or s3://bucket[/prefix].
+/* root: a directory path (not created until the first write) or
+ * s3://bucket[/prefix].
  * aws may be NULL for a directory; borrowed, must outlive the storage. */
 ts_status arc_storage_open(const char *root, aws_client *aws, arc_storage **out, ts_error *err);
 void arc_storage_free(arc_storage *s);

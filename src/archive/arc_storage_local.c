@@ -396,9 +396,29 @@ static const arc_storage_ops local_ops = {.scheme = "file",
 ts_status arc_storage_local_open(const char *dir, arc_storage **out, ts_error *err)
 {
     *out = NULL;
-    TS_TRY(ts_mkdirs(dir, err));
+    /* The directory is not created here: a mistyped root given to verify
+     * must not appear on disk. Writes create what they need. */
     char abs[PATH_MAX];
-    if (!realpath(dir, abs)) return ts_err_errno(err, TS_ERR_IO, errno, "cannot resolve %s", dir);
+    if (!realpath(dir, abs)) {
+        if (errno != ENOENT)
+            return ts_err_errno(err, TS_ERR_IO, errno, "cannot resolve %s", dir);
+        if (dir[0] == '/') {
+            if ((size_t)snprintf(abs, sizeof abs, "%s", dir) >= sizeof abs)
+                return ts_err_set(err, TS_ERR_LIMIT, "path too long: %s", dir);
+        } else {
+            char cwd[PATH_MAX];
+            if (!getcwd(cwd, sizeof cwd))
+                return ts_err_errno(err, TS_ERR_IO, errno, "cannot get the current directory");
+            if ((size_t)snprintf(abs, sizeof abs, "%s/%s", cwd, dir) >= sizeof abs)
+                return ts_err_set(err, TS_ERR_LIMIT, "path too long: %s", dir);
+        }
+        size_t n = strlen(abs);
+        while (n > 1 && abs[n - 1] == '/') abs[--n] = '\0';
+    } else {
+        struct stat sb;
+        if (stat(abs, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return ts_err_set(err, TS_ERR_USAGE, "%s is not a directory", dir);
+    }
     local_storage *l = ts_calloc(1, sizeof *l);
     if (!l) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     l->base.ops = &local_ops;

@@ -13,6 +13,9 @@
 
 #define ARC_S3_READAHEAD ((size_t)1 << 20)
 #define ARC_S3_TAIL ((uint64_t)64 << 10)
+/* S3 allows 10,000 parts: parts grow (x2 after 2,000, x4 after 4,000) so a
+ * 16 MiB part size still reaches ~480 GB, memory staying one part. */
+#define ARC_S3_GROW_EVERY 2000
 
 typedef struct s3_storage {
     arc_storage base;
@@ -42,6 +45,15 @@ typedef struct s3_out {
     bool failed, done;
 } s3_out;
 
+static size_t part_target(const s3_out *o)
+{
+    int n = o->mp ? s3_multipart_parts(o->mp) : 0;
+    int shift = n / ARC_S3_GROW_EVERY;
+    if (shift > 2) shift = 2;
+    size_t t = o->s->part_size << shift;
+    return t > S3_MAX_PART_SIZE ? S3_MAX_PART_SIZE : t;
+}
+
 static ts_status flush_part(s3_out *o, ts_error *err)
 {
     if (!o->mp) {
@@ -68,8 +80,20 @@ static ts_status out_write(ts_output *base, const void *p, size_t n, ts_error *e
     ts_sha256_update(o->sha, p, n);
     const uint8_t *b = p;
     while (n) {
-        size_t room = o->s->part_size - o->part.len;
+        size_t target = part_target(o);
+        size_t room = target > o->part.len ? target - o->part.len : 0;
         size_t k = n < room ? n : room;
+        if (o->part.cap < target) {
+            /* exactly one part of memory, not the next power of two */
+            uint8_t *np = ts_realloc(o->part.data, target);
+            if (!np) {
+                o->failed = true;
+                out_abort(base);
+                return ts_err_set(err, TS_ERR_NOMEM, "out of memory buffering %s", base->name);
+            }
+            o->part.data = np;
+            o->part.cap = target;
+        }
         ts_status st = ts_buf_append(&o->part, b, k);
         if (st != TS_OK) {
             o->failed = true;
@@ -80,21 +104,13 @@ static ts_status out_write(ts_output *base, const void *p, size_t n, ts_error *e
         n -= k;
         /* a full part goes out only when more follows, so the last part
          * (or a single PutObject) is always decided at commit */
-        if (o->part.len == o->s->part_size && n) {
+        if (o->part.len >= target && n) {
             st = flush_part(o, err);
             if (st != TS_OK) {
                 o->failed = true;
                 out_abort(base);
                 return st;
             }
-        }
-    }
-    if (o->part.len == o->s->part_size) {
-        ts_status st = flush_part(o, err);
-        if (st != TS_OK) {
-            o->failed = true;
-            out_abort(base);
-            return st;
         }
     }
     return TS_OK;
@@ -158,7 +174,7 @@ static ts_status s3s_create(arc_storage *s, const char *key, ts_output **out, ts
     o->sha = ts_sha256_new();
     size_t nl = strlen(ss->bucket) + (o->key ? strlen(o->key) : 0) + 8;
     o->base.name = ts_malloc(nl);
-    ts_buf_init(&o->part, ss->part_size);
+    ts_buf_init(&o->part, ss->part_size << 2);
     if (!o->key || !o->sha || !o->base.name) {
         o->done = true;
         out_close(&o->base);

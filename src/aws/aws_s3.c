@@ -120,8 +120,12 @@ static ts_status s3_call(aws_client *c, const char *method, const char *bucket, 
         memset(resp, 0, sizeof *resp);
         return st;
     }
+    /* a part of 64 MiB on a slow link takes minutes: scale the limit with
+     * the body (at least 64 KiB/s), and let streamed downloads rely on the
+     * low-speed check */
+    long timeout = sink ? -1 : 120000L + (long)(len / 64);
     aws_request rq = {.method = method, .url = url, .signing_service = "s3", .headers = hs,
-                      .nheaders = nh, .body = body, .body_len = len, .timeout_ms = 300000,
+                      .nheaders = nh, .body = body, .body_len = len, .timeout_ms = timeout,
                       .sink = sink, .protocol = AWS_PROTO_XML};
     st = aws_send(c, &rq, resp, err);
     if (st != TS_OK) ts_err_context(err, "s3://%s/%s", bucket, key ? key : "");

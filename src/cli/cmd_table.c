@@ -5,6 +5,7 @@ extern const cli_cmd cmd_export;
 extern const cli_cmd cmd_convert;
 extern const cli_cmd cmd_version;
 extern const cli_cmd cmd_cat;
+extern const cli_cmd cmd_inspect;
 extern const cli_cmd cmd_restore;
 
 const cli_cmd *const cli_commands[] = {
@@ -12,6 +13,7 @@ const cli_cmd *const cli_commands[] = {
     &cmd_convert,
     &cmd_version,
     &cmd_cat,
+    &cmd_inspect,
     &cmd_restore,
     NULL,
 };

@@ -150,6 +150,8 @@ void fmt_schema_spec_free(fmt_schema_spec *s);
  * matches the canonical JSON Lines of docs/testing.md. Finite values only.
  * Returns the length written into out (>= 32 bytes). */
 size_t fmt_double(double v, char *out, size_t outsz);
+/* Decimal digits of v into out (>= 21 bytes), NUL-terminated; returns the length. */
+size_t fmt_i64(int64_t v, char *out);
 /* Strict integer parse of the whole text; false on junk or overflow. */
 bool fmt_parse_i64(const char *s, size_t n, int64_t *out);
 /* Decimal/exponent float text, plus NaN/Inf spellings when allow_special. */

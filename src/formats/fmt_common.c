@@ -221,6 +221,52 @@ static int exp_of(const char *p)
     return sign * x;
 }
 
+/* Fast path for values with a short decimal form (most measured data): the
+ * smallest k with a * 10^k = m integral (m < 10^15) and m / 10^k == a
+ * exactly. Division is correctly rounded like strtod, so that decimal reads
+ * back to a; the smallest k gives the fewest digits, and below 16 digits it
+ * is the only such decimal, hence the one repr() prints. */
+static bool short_digits(double a, char *dig, size_t *nd, int *x)
+{
+    static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+                                 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
+    for (int k = 0; k < 20; k++) {
+        double sc = a * p10[k];
+        if (sc >= 1e15) return false;
+        double m = nearbyint(sc);
+        if (m == 0 || m / p10[k] != a) continue;
+        uint64_t u = (uint64_t)m;
+        char t[24];
+        size_t n = 0;
+        while (u) {
+            t[n++] = (char)('0' + u % 10);
+            u /= 10;
+        }
+        for (size_t i = 0; i < n; i++) dig[i] = t[n - 1 - i];
+        *x = (int)n - 1 - k;
+        while (n > 1 && dig[n - 1] == '0') n--;
+        *nd = n;
+        return true;
+    }
+    return false;
+}
+
+size_t fmt_i64(int64_t v, char *out)
+{
+    char t[24];
+    size_t n = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        t[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t k = 0;
+    if (v < 0) out[k++] = '-';
+    while (n) out[k++] = t[--n];
+    out[k] = 0;
+    return k;
+}
+
 size_t fmt_double(double v, char *out, size_t outsz)
 {
     if (v == 0) return (size_t)snprintf(out, outsz, "%s", signbit(v) ? "-0.0" : "0.0");
@@ -228,22 +274,28 @@ size_t fmt_double(double v, char *out, size_t outsz)
      * 15-digit decimal maps to a double, so when 15 digits round-trip their
      * zero-stripped form is the shortest; else 16 or 17 (correctly rounded,
      * hence the closest). */
-    char e[40];
-    /* subnormals carry fewer digits: search them from one digit up */
-    for (int prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
-        snprintf(e, sizeof e, "%.*e", prec - 1, v);
-        if (prec == 17 || strtod(e, NULL) == v) break;
-    }
-    /* e = "-d.ddddde[+-]xx": collect digits and exponent */
-    const char *p = e;
-    bool neg = *p == '-';
-    if (neg) p++;
-    char dig[20];
+    bool neg = signbit(v);
+    char dig[24];
     size_t nd = 0;
-    for (; *p && *p != 'e'; p++)
-        if (*p >= '0' && *p <= '9') dig[nd++] = *p;
-    int x = exp_of(p);
-    while (nd > 1 && dig[nd - 1] == '0') nd--;
+    int x = 0;
+    double a = fabs(v);
+    bool in_range = a >= 1e-5 && a < 1e15;
+    if (!(in_range && short_digits(a, dig, &nd, &x))) {
+        char e[40];
+        /* No decimal of <= 15 digits fits (when in range), so start at 16;
+         * subnormals carry fewer digits: search them from one digit up. */
+        for (int prec = a < DBL_MIN ? 1 : in_range ? 16 : 15; prec <= 17; prec++) {
+            snprintf(e, sizeof e, "%.*e", prec - 1, v);
+            if (prec == 17 || strtod(e, NULL) == v) break;
+        }
+        /* e = "-d.ddddde[+-]xx": collect digits and exponent */
+        const char *p = e;
+        if (*p == '-') p++;
+        for (; *p && *p != 'e'; p++)
+            if (*p >= '0' && *p <= '9') dig[nd++] = *p;
+        x = exp_of(p);
+        while (nd > 1 && dig[nd - 1] == '0') nd--;
+    }
     /* Python's repr layout: exponent form when x < -4 or x >= 16. */
     char buf[64];
     size_t k = 0;
@@ -269,7 +321,10 @@ size_t fmt_double(double v, char *out, size_t outsz)
         for (size_t i = 0; i < nd; i++) buf[k++] = dig[i];
     }
     buf[k] = 0;
-    return (size_t)snprintf(out, outsz, "%s", buf);
+    if (k >= outsz) k = outsz - 1;
+    memcpy(out, buf, k);
+    out[k] = 0;
+    return k;
 }
 
 bool fmt_parse_i64(const char *s, size_t n, int64_t *out)

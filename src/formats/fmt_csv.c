@@ -485,7 +485,7 @@ ts_status fmt_cell_text(const ts_batch *b, size_t c, size_t r, char *buf, size_t
         *p = col->v.str[r].ptr;
         *n = col->v.str[r].len;
         break;
-    case TS_TYPE_INT64: *n = (size_t)snprintf(buf, bufsz, "%lld", (long long)col->v.i64[r]); break;
+    case TS_TYPE_INT64: *n = fmt_i64(col->v.i64[r], buf); break;
     case TS_TYPE_TIMESTAMP: *n = ts_time_format(col->v.i64[r], buf); break;
     case TS_TYPE_BOOL: *n = (size_t)snprintf(buf, bufsz, "%s", col->v.b8[r] ? "true" : "false"); break;
     case TS_TYPE_DOUBLE: {

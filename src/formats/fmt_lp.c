@@ -815,18 +815,22 @@ typedef struct lp_sink {
  * so ordinary backslashes read the same in InfluxDB 1.x and 2.x. */
 static ts_status esc_name(ts_buf *b, const char *s, size_t n, bool measurement)
 {
+    size_t run = 0; /* start of bytes not yet copied: copied in runs, escapes between */
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
+        bool esc = false;
         if (c == ',' || c == ' ' || (!measurement && c == '=')) {
-            TS_TRY(ts_buf_append_byte(b, '\\'));
+            esc = true;
         } else if (c == '\\') {
             char nx = i + 1 < n ? s[i + 1] : 0;
-            if (i + 1 == n || nx == ',' || nx == ' ' || nx == '\\' || (!measurement && nx == '='))
-                TS_TRY(ts_buf_append_byte(b, '\\'));
+            esc = i + 1 == n || nx == ',' || nx == ' ' || nx == '\\' || (!measurement && nx == '=');
         }
-        TS_TRY(ts_buf_append_byte(b, (uint8_t)c));
+        if (!esc) continue;
+        TS_TRY(ts_buf_append(b, s + run, i - run));
+        TS_TRY(ts_buf_append_byte(b, '\\'));
+        run = i;
     }
-    return TS_OK;
+    return ts_buf_append(b, s + run, n - run);
 }
 
 static ts_status renamed_escaped(ts_buf *b, const char *name, size_t n, bool measurement)
@@ -950,7 +954,7 @@ static size_t value_text(const ts_batch *b, size_t c, size_t r, char *buf, size_
     *p = buf;
     switch (b->schema->fields[c].type) {
     case TS_TYPE_STRING: *p = col->v.str[r].ptr; return col->v.str[r].len;
-    case TS_TYPE_INT64: return (size_t)snprintf(buf, bufsz, "%lld", (long long)col->v.i64[r]);
+    case TS_TYPE_INT64: return fmt_i64(col->v.i64[r], buf);
     case TS_TYPE_TIMESTAMP: return ts_time_format(col->v.i64[r], buf);
     case TS_TYPE_DOUBLE: return fmt_double(col->v.f64[r], buf, bufsz);
     case TS_TYPE_BOOL: return (size_t)snprintf(buf, bufsz, "%s", col->v.b8[r] ? "true" : "false");
@@ -1023,8 +1027,9 @@ static ts_status write_row(lp_sink *s, const ts_batch *b, size_t r, ts_error *er
         }
         case TS_TYPE_INT64:
         case TS_TYPE_TIMESTAMP: {
-            int k = snprintf(num, sizeof num, "%lldi", (long long)col->v.i64[r]);
-            TS_TRY(ts_buf_append(L, num, (size_t)k));
+            size_t k = fmt_i64(col->v.i64[r], num);
+            num[k++] = 'i';
+            TS_TRY(ts_buf_append(L, num, k));
             break;
         }
         case TS_TYPE_BOOL: TS_TRY(ts_buf_append_str(L, col->v.b8[r] ? "true" : "false")); break;
@@ -1045,8 +1050,10 @@ static ts_status write_row(lp_sink *s, const ts_batch *b, size_t r, ts_error *er
         s->b.counts.all_null_rows++;
         return TS_OK;
     }
-    int k = snprintf(num, sizeof num, " %lld\n", (long long)b->cols[s->time_col].v.i64[r]);
-    TS_TRY(ts_buf_append(L, num, (size_t)k));
+    num[0] = ' ';
+    size_t k = 1 + fmt_i64(b->cols[s->time_col].v.i64[r], num + 1);
+    num[k++] = '\n';
+    TS_TRY(ts_buf_append(L, num, k));
     TS_TRY(fmt_text_out_write(s->out, L->data, L->len, err));
     s->b.counts.rows++;
     return TS_OK;

@@ -60,6 +60,7 @@ static json_t *roles_from_footer(const pq_reader *r)
 
 static bool role_of(json_t *roles, const char *name, ts_role *out)
 {
+    if (json_is_object(roles)) roles = json_object_get(roles, "columns"); /* the archive's form */
     if (!json_is_array(roles)) return false;
     size_t i;
     json_t *e;
@@ -207,6 +208,18 @@ static int cmp_ord(const void *a, const void *b)
     return x->col < y->col ? -1 : x->col > y->col;       /* others keep their order */
 }
 
+static const char *timestream_type(ts_type t)
+{
+    switch (t) {
+    case TS_TYPE_TIMESTAMP: return "TIMESTAMP";
+    case TS_TYPE_STRING: return "VARCHAR";
+    case TS_TYPE_DOUBLE: return "DOUBLE";
+    case TS_TYPE_INT64: return "BIGINT";
+    case TS_TYPE_BOOL: return "BOOLEAN";
+    }
+    return "VARCHAR";
+}
+
 /* Archive order: time, dimensions by name, measure_name, measures as they came. */
 static ts_status plan_sink(pq_sink *s, const ts_batch *b, ts_error *err)
 {
@@ -231,7 +244,8 @@ static ts_status plan_sink(pq_sink *s, const ts_batch *b, ts_error *err)
     qsort(o, n, sizeof *o, cmp_ord);
     ts_buf j;
     ts_buf_init(&j, (size_t)1 << 20);
-    ts_status st = ts_buf_append_byte(&j, '[');
+    /* the archive's shape: {"columns":[{"name","role","timestream_type"}],"format_version":1} */
+    ts_status st = ts_buf_append_str(&j, "{\"columns\":[");
     for (size_t k = 0; k < n && st == TS_OK; k++) {
         const ts_field *f = &in->fields[o[k].col];
         s->map[k] = o[k].col;
@@ -243,11 +257,11 @@ static ts_status plan_sink(pq_sink *s, const ts_batch *b, ts_error *err)
         char *nj = name ? json_dumps(name, JSON_ENCODE_ANY) : NULL;
         json_decref(name);
         if (st == TS_OK)
-            st = ts_buf_printf(&j, "%s{\"name\":%s,\"role\":\"%s\",\"type\":\"%s\"}", k ? "," : "",
-                               nj ? nj : "\"\"", ts_role_name(role), ts_type_name(f->type));
+            st = ts_buf_printf(&j, "%s{\"name\":%s,\"role\":\"%s\",\"timestream_type\":\"%s\"}", k ? "," : "",
+                               nj ? nj : "\"\"", ts_role_name(role), timestream_type(f->type));
         free(nj);
     }
-    if (st == TS_OK) st = ts_buf_append_byte(&j, ']');
+    if (st == TS_OK) st = ts_buf_append_str(&j, "],\"format_version\":1}");
     if (st == TS_OK) st = ts_buf_nul(&j);
     ts_free(o);
     if (st != TS_OK) {

@@ -25,7 +25,9 @@ typedef struct http_request {
     size_t nheaders;
     const uint8_t *body;         /* borrowed; may be NULL when body_len is 0 */
     size_t body_len;
-    long timeout_ms;             /* whole transfer; 0 = the client's default (120 s) */
+    long timeout_ms;             /* whole transfer; 0 = the client's default (120 s);
+                                    < 0 = none (large streams): a transfer slower than
+                                    1 KiB/s for 60 s fails in every case */
     ts_output *sink;             /* optional: a 2xx body streams here instead of resp->body */
 } http_request;
 

@@ -98,11 +98,16 @@ static void test_local_roundtrip(void **state)
 {
     (void)state;
     char root[300];
-    snprintf(root, sizeof root, "%s/arch", dir); /* created on open */
+    snprintf(root, sizeof root, "%s/arch", dir);
     arc_storage *s;
     ts_error e;
     ts_err_clear(&e);
     assert_int_equal(arc_storage_open(root, NULL, &s, &e), TS_OK);
+    struct stat sb;
+    assert_int_not_equal(stat(root, &sb), 0); /* not created by opening */
+    seen empty = {0};
+    assert_int_equal(arc_storage_list(s, "", collect, &empty, &e), TS_OK);
+    assert_int_equal(empty.n, 0);
     assert_string_equal(strcmp(s->ops->scheme, "file") == 0 ? "file" : "?", "file");
     put(s, "ta/db/t/year=2024/month=02/t_20240201_20240229.parquet", "feb");
     put(s, "ta/db/t/year=2024/month=01/t_20240101_20240131.parquet", "january");
@@ -200,6 +205,8 @@ static void test_open_refusals(void **state)
     assert_int_equal(arc_storage_open("gs://bucket", NULL, &s, &e), TS_ERR_USAGE);
     ts_err_clear(&e);
     assert_int_equal(arc_storage_open("", NULL, &s, &e), TS_ERR_USAGE);
+    ts_err_clear(&e);
+    assert_int_equal(arc_storage_open("/dev/null", NULL, &s, &e), TS_ERR_USAGE);
 
     aws_config cfg;
     memset(&cfg, 0, sizeof cfg);

@@ -1,4 +1,5 @@
-"""awsJson1_0 / awsJson1_1 / awsQuery calls against moto on 127.0.0.1.
+"""awsJson1_0 / awsJson1_1 / awsQuery calls against moto on 127.0.0.1 (also behind a proxy
+that throttles the first calls the way Timestream does: HTTP 400 + ThrottlingException).
 
 Runs $TSARCHIVE_BUILD/test_aws_calls_live (cmocka) against moto in its default mode and with
 signature checking on (INITIAL_NO_AUTH_ACTION_COUNT + an IAM key moto issued), where a wrong
@@ -10,6 +11,8 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.environ.get("TSARCHIVE_SRC", "."), "tests", "lib"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_s3_storage import FlakyProxy  # noqa: E402
 from servers import moto_server, REPO_ROOT  # noqa: E402
 
 import boto3  # noqa: E402
@@ -44,7 +47,7 @@ class AwsCallsTest(unittest.TestCase):
     def test_moto(self):
         with moto_server() as m:
             rc, out = run_live(m.env())
-            self.check(rc, out, 3)
+            self.check(rc, out, 4)
             # what we created is what boto3 sees
             tw = boto3.client("timestream-write", endpoint_url=m.url, region_name="us-east-1",
                               aws_access_key_id="test", aws_secret_access_key="test")
@@ -65,9 +68,19 @@ class AwsCallsTest(unittest.TestCase):
             env = m.env(AWS_ACCESS_KEY_ID=key["AccessKeyId"],
                         AWS_SECRET_ACCESS_KEY=key["SecretAccessKey"])
             rc, out = run_live(env, TSARCHIVE_TEST_AUTH_CHECKED="1")
-            self.check(rc, out, 4)
+            self.check(rc, out, 5)
+            self.assertIn("identity: arn:aws:iam::", out)
+            self.assertIn(":user/tsa", out)
             self.assertNotIn(key["SecretAccessKey"], out)
             self.assertNotIn("WRONGsecret", out)
+
+    def test_throttling_is_retried(self):
+        with moto_server() as m:
+            port = int(m.url.rsplit(":", 1)[1])
+            with FlakyProxy(port, json_throttle=True) as proxy:
+                rc, out = run_live(m.env(AWS_ENDPOINT_URL=proxy.url))
+                self.check(rc, out, 4)
+                self.assertEqual([r[2] for r in proxy.refused], [400, 400], proxy.refused)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@
 
 #include "aws/aws.h"
 #include "aws/aws_query.h"
+#include "aws/aws_sts.h"
 #include "core/ts_alloc.h"
 
 static bool live;
@@ -186,6 +187,19 @@ static void test_iam_query_protocol(void **state)
     ts_free(ep);
 }
 
+static void test_sts_caller_identity(void **state)
+{
+    (void)state;
+    if (!live) skip();
+    aws_identity id;
+    ts_error e;
+    ts_err_clear(&e);
+    CHECK(aws_sts_caller_identity(client, &id, &e), e);
+    printf("identity: %s (account %s)\n", id.arn, id.account);
+    assert_non_null(strstr(id.arn, "arn:aws:"));
+    assert_true(strlen(id.account) == 12);
+}
+
 static void test_wrong_secret_refused_without_leaking(void **state)
 {
     (void)state;
@@ -226,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_timestream_write_json_1_0),
         cmocka_unit_test(test_logs_json_1_1),
         cmocka_unit_test(test_iam_query_protocol),
+        cmocka_unit_test(test_sts_caller_identity),
         cmocka_unit_test(test_wrong_secret_refused_without_leaking),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

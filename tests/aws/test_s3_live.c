@@ -5,6 +5,7 @@
  *   TSARCHIVE_TEST_BUCKET        bucket to use (created if missing)
  *   TSARCHIVE_TEST_PREFIX        key prefix for this run
  *   TSARCHIVE_TEST_FLAKY=1       the endpoint answers 503 + Retry-After first
+ *   TSARCHIVE_TEST_OBJECT_LOCK=1 the server implements Object Lock (moto)
  *   TSARCHIVE_TEST_AUTH_CHECKED=1  the server verifies signatures
  *   TSARCHIVE_TEST_VERIFIER_QUIRKS=1  moto's signature verifier (5.2) refuses even boto3's
  *                                valid signatures for keys with '=' and for listings whose
@@ -167,7 +168,8 @@ static void test_multipart_put_ranges_and_input(void **state)
     (void)state;
     if (!live) skip();
     const uint64_t size = ((uint64_t)12 << 20) + 123;
-    const char *key = "mp/big.parquet";
+    char key[128];
+    snprintf(key, sizeof key, "mp/%s/big.parquet", eq_dir); /* multipart with '=' too */
     ts_error e;
     ts_err_clear(&e);
     ts_output *o;
@@ -239,6 +241,51 @@ static void test_multipart_put_ranges_and_input(void **state)
     ts_free(chunkbuf);
     ts_input_close(in);
     ts_free(buf);
+
+    /* streamed into an output */
+    ts_output *mo;
+    CHECK(ts_output_mem(&mo, &e), e);
+    CHECK(arc_storage_get_to(store, key, mo, &e), e);
+    size_t ml;
+    const uint8_t *md = ts_output_mem_data(mo, &ml);
+    assert_int_equal(ml, size);
+    ts_sha256_once(md, ml, got);
+    assert_memory_equal(got, want, 32);
+    ts_output_close(mo);
+}
+
+static void test_object_lock(void **state)
+{
+    (void)state;
+    if (!live || !getenv("TSARCHIVE_TEST_OBJECT_LOCK")) skip();
+    const char *lb = "tsa-locked";
+    ts_error e;
+    ts_err_clear(&e);
+    CHECK(s3_create_bucket(client, lb, true, &e), e);
+    char root[128];
+    snprintf(root, sizeof root, "s3://%s/%s", lb, prefix);
+    arc_storage *ls;
+    CHECK(arc_storage_open(root, client, &ls, &e), e);
+    CHECK(arc_storage_set_object_lock(ls, "COMPLIANCE", "2033-01-01T00:00:00Z", &e), e);
+    const char *keys[] = {"lock/small.parquet", "lock/big.parquet"};
+    size_t sizes[] = {100, cfg.s3_part_size + 100};
+    uint8_t *buf = ts_calloc(1, sizes[1]);
+    assert_non_null(buf);
+    for (int i = 0; i < 2; i++) {
+        ts_output *o;
+        CHECK(arc_storage_create(ls, keys[i], &o, &e), e);
+        CHECK(ts_output_write(o, buf, sizes[i], &e), e);
+        CHECK(ts_output_commit(o, &e), e);
+        ts_output_close(o);
+        arc_object_info info;
+        CHECK(arc_storage_head(ls, keys[i], &info, &e), e);
+        printf("%s: lock %s until %s\n", keys[i], info.lock_mode, info.lock_until);
+        assert_string_equal(info.lock_mode, "COMPLIANCE");
+        assert_non_null(strstr(info.lock_until, "2033-01-01"));
+        assert_int_equal(info.size, sizes[i]);
+    }
+    ts_free(buf);
+    arc_storage_free(ls);
 }
 
 static void test_abort_leaves_nothing(void **state)
@@ -384,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_small_put_with_equals_key),
         cmocka_unit_test(test_listed_back_exactly),
         cmocka_unit_test(test_multipart_put_ranges_and_input),
+        cmocka_unit_test(test_object_lock),
         cmocka_unit_test(test_abort_leaves_nothing),
         cmocka_unit_test(test_list_paging_and_delimiter),
         cmocka_unit_test(test_delete_and_not_found_messages),

@@ -6,6 +6,7 @@ this file's directory is on sys.path and paths are computed from it, never from 
 import os
 import select
 import subprocess
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -20,7 +21,9 @@ class Emulator:
         exe = os.path.join(HERE, name)
         full_env = dict(os.environ)
         full_env.update(env or {})
-        self.proc = subprocess.Popen([exe, "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        # stderr goes to a file, not a pipe: a chatty emulator must never block on a full pipe
+        self.errfile = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([exe, "--port", "0", *args], stdout=subprocess.PIPE, stderr=self.errfile,
                                      env=full_env)
         self.url = None
         line = b""
@@ -57,14 +60,15 @@ class Emulator:
                 p.kill()
                 p.wait(5)
         try:
-            err = p.stderr.read().decode(errors="replace")
-        except Exception:
+            self.errfile.seek(0)
+            err = self.errfile.read().decode(errors="replace")
+            self.errfile.close()
+        except (OSError, ValueError):
             err = ""
-        for f in (p.stdout, p.stderr):
-            try:
-                f.close()
-            except Exception:
-                pass
+        try:
+            p.stdout.close()
+        except OSError:
+            pass
         self.returncode = p.returncode
         return err
 

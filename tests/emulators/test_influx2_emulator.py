@@ -179,6 +179,34 @@ class Influx2EmulatorTest(unittest.TestCase):
         st, _, body = self.c.write("m f=1 1\n" * 30000, gzip_it=True)
         self.assertEqual(st, 413)
 
+    def influxql(self, q, token=TOKEN, **params):
+        params = dict({"db": "archive", "q": q}, **params)
+        headers = {"Authorization": f"Token {token}"} if token else {}
+        status, _, data = self.c.request("GET", "/query?" + urlencode(params), None, headers)
+        return status, json.loads(data)
+
+    def test_influxql_read_back(self):
+        # what a restore's parity check asks through the 1.x-compatible /query (db = bucket)
+        self.c.write("cpu,host=a u=0.5,n=3i 1000\ncpu,host=b u=1.5 2000\ncpu,host=a n=4i 3000\nmem f=1 1500\n")
+        st, body = self.influxql('SELECT count(*) FROM "cpu" WHERE time >= 0 AND time < 2500', epoch="ns")
+        self.assertEqual((st, body), (200, {"results": [{"statement_id": 0, "series": [
+            {"name": "cpu", "columns": ["time", "count_n", "count_u"], "values": [[0, 1, 2]]}]}]}))
+        st, body = self.influxql('SELECT * FROM "cpu" WHERE time >= 0 AND time < 5000 ORDER BY time DESC LIMIT 1',
+                                 epoch="ns")
+        self.assertEqual(body["results"][0]["series"][0]["values"], [[3000, "a", 4, None]])
+        self.assertEqual(body["results"][0]["series"][0]["columns"], ["time", "host", "n", "u"])
+        st, body = self.influxql("SELECT * FROM cpu ORDER BY time ASC LIMIT 1")       # RFC 3339 without epoch
+        self.assertEqual(body["results"][0]["series"][0]["values"][0][0], "1970-01-01T00:00:00.000001Z")
+        st, body = self.influxql('SELECT count(*) FROM "nothing"; SHOW MEASUREMENTS', epoch="ns")
+        self.assertEqual(body["results"], [{"statement_id": 0}, {"statement_id": 1, "series": [
+            {"name": "measurements", "columns": ["name"], "values": [["cpu"], ["mem"]]}]}])
+        st, body = self.influxql("SHOW MEASUREMENTS", db="nope")
+        self.assertEqual(body["results"][0]["error"], "database not found: nope")
+        st, body = self.influxql("SELEKT 1")
+        self.assertEqual(st, 400)
+        self.assertIn("error parsing query", body["error"])
+        self.assertEqual(self.influxql("SHOW MEASUREMENTS", token="wrong")[0], 401)
+
     def test_malformed_lines(self):
         bad = ["m", "m f", "m f=", "m,t f=1", "m f=1 notatime", "m f=\"unterminated", "m f=1 1 extra",
                "m f=9223372036854775808i", "m f=nan", ",t=1 f=1", "m _reserved=1"]

@@ -28,7 +28,13 @@ class QuietServer(ThreadingHTTPServer):
 
 def serve(handler_cls, port, context, cleanup=None):
     """Run the server until a signal; `context` is attached to the server as `server.ctx`."""
-    httpd = QuietServer(("127.0.0.1", port), handler_cls)
+    try:
+        httpd = QuietServer(("127.0.0.1", port), handler_cls)
+    except OSError as e:
+        sys.stderr.write(f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}\n")
+        if cleanup:
+            cleanup()
+        return 2
     httpd.ctx = context
     real_port = httpd.server_address[1]
     if hasattr(context, "on_listen"):

@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from emucommon import lineproto
+from . import influxql
 from emucommon.serve import Faults, drop_connection, serve
 
 VERSION = "v2.7.11-emulator"
@@ -76,6 +77,7 @@ class HttpError(Exception):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True    # headers and body go out in two writes: no 40 ms delayed-ACK stalls
+    timeout = 300                     # a client that stalls mid-request frees its thread eventually
     server_version = "tsarchive-influx2-emulator"
     sys_version = ""
 
@@ -227,6 +229,8 @@ class Handler(BaseHTTPRequestHandler):
             out = [{"id": b.id, "orgID": ctx.orgs[b.org], "name": b.name, "type": "user", "retentionRules": []}
                    for b in ctx.buckets.values() if (want is None or b.name == want) and (org is None or b.org == org)]
             self.reply(200, {"buckets": out})
+        elif url.path == "/query":
+            self.query(q)
         elif url.path == "/emulator/points":
             self.points(q)
         elif url.path == "/emulator/stats":
@@ -274,6 +278,51 @@ class Handler(BaseHTTPRequestHandler):
                         out["field_types"].setdefault(m, {}).update(ft)
         self.reply(200, out)
 
+    def query(self, q):
+        """InfluxQL through the 1.x-compatible /query (db = bucket name, as 2.x's virtual DBRP)."""
+        ctx = self.server.ctx
+        h = self.headers.get("Authorization", "")
+        scheme, _, cred = h.partition(" ")
+        token = None
+        if scheme.lower() in ("token", "bearer"):
+            token = cred.strip()
+        elif scheme.lower() == "basic":
+            import base64
+            try:
+                token = base64.b64decode(cred.strip()).decode().partition(":")[2]
+            except Exception:
+                token = None
+        elif q.get("p"):
+            token = q["p"][0]
+        if token != ctx.token:
+            return self.reply(401, {"code": "unauthorized", "message": "unauthorized access"},
+                              {"X-Platform-Error-Code": "unauthorized"})
+        text = (q.get("q") or [""])[0]
+        db = (q.get("db") or [""])[0]
+        epoch = (q.get("epoch") or [""])[0] or None
+        if epoch is not None and epoch not in influxql.EPOCH_DIV:
+            return self.reply(400, {"error": f"invalid epoch {epoch!r}"})
+        if not text.strip():
+            return self.reply(400, {"error": "missing required parameter \"q\""})
+        try:
+            stmts = influxql.parse(text, time.time_ns())
+        except influxql.QueryError as e:
+            return self.reply(400, {"error": str(e)})
+        bucket = next((b for b in ctx.buckets.values() if b.name == db), None)
+        results = []
+        for i, st in enumerate(stmts):
+            if bucket is None and st[0] != "show_databases":
+                results.append({"statement_id": i, "error": f"database not found: {db}"})
+                continue
+            try:
+                res = influxql.run(st, bucket, epoch) if bucket else {
+                    "series": [{"name": "databases", "columns": ["name"],
+                                "values": [[b.name] for b in ctx.buckets.values()]}]}
+            except influxql.QueryError as e:
+                res = {"error": str(e)}
+            results.append(dict({"statement_id": i}, **res))
+        self.reply(200, {"results": results})
+
     def do_DELETE(self):
         if urlsplit(self.path).path == "/emulator/points":
             for b in self.server.ctx.buckets.values():
@@ -287,6 +336,14 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         ctx = self.server.ctx
         ctx.count("requests")
+        if url.path == "/query":
+            # InfluxQL may come as a form body: q=…&db=…
+            raw = self.read_raw()
+            q = parse_qs(url.query)
+            if raw and "form-urlencoded" in self.headers.get("Content-Type", ""):
+                for k, v in parse_qs(raw.decode("utf-8", "replace")).items():
+                    q.setdefault(k, v)
+            return self.query(q)
         if url.path != "/api/v2/write":
             # drain a small body so keep-alive stays in sync, then refuse
             n = self.headers.get("Content-Length")

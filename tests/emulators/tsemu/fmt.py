@@ -37,42 +37,33 @@ def fmt_double(x):
         return "Infinity" if x > 0 else "-Infinity"
     if x == 0.0:
         return "-0.0" if math.copysign(1.0, x) < 0 else "0.0"
-    ax = abs(x)
-    r = repr(x)  # shortest round-trip digits
-    if 1e-3 <= ax < 1e7:
-        if "e" in r or "E" in r:
-            r = format(x, "f")
-            r = r.rstrip("0")
-            if r.endswith("."):
-                r += "0"
-        elif "." not in r:
-            r += ".0"
-        return r
-    # Scientific: mantissa digits from repr, Java layout d.ddd…E<exp>.
     sign = "-" if x < 0 else ""
-    mant, _, exp = format(ax, ".17e").partition("e")
-    # use the shortest digits instead of 17 significant ones
-    digits = repr(ax)
-    if "e" in digits:
-        m, _, e = digits.partition("e")
-        exp_i = int(e)
-        m = m.replace(".", "")
-        lead = m.lstrip("0")
-        # repr mantissa is already normalised to one leading digit
-        mdigits = lead
+    ax = abs(x)
+    # Shortest round-trip digits from repr(), as (digit string, decimal exponent of the first digit).
+    r = repr(ax)
+    if "e" in r:
+        mant, _, e = r.partition("e")
+        exp = int(e)
+        digits = mant.replace(".", "")
     else:
-        # a plain repr such as 12345678.0 or 0.0001
-        ip, _, fp = digits.partition(".")
-        if ip.strip("0"):
-            exp_i = len(ip.lstrip("0")) - 1
-            mdigits = (ip.lstrip("0") + fp)
+        ip, _, fp = r.partition(".")
+        if ip != "0":
+            exp = len(ip) - 1
+            digits = ip + fp
         else:
             stripped = fp.lstrip("0")
-            exp_i = -(len(fp) - len(stripped) + 1)
-            mdigits = stripped
-    mdigits = mdigits.rstrip("0") or "0"
-    frac = mdigits[1:] or "0"
-    return f"{sign}{mdigits[0]}.{frac}E{exp_i}"
+            exp = -(len(fp) - len(stripped) + 1)
+            digits = stripped
+    digits = digits.rstrip("0") or "0"
+    if 1e-3 <= ax < 1e7:
+        if exp >= 0:
+            whole = digits[:exp + 1].ljust(exp + 1, "0")
+            frac = digits[exp + 1:] or "0"
+        else:
+            whole = "0"
+            frac = "0" * (-exp - 1) + digits
+        return f"{sign}{whole}.{frac}"
+    return f"{sign}{digits[0]}.{digits[1:] or '0'}E{exp}"
 
 
 def fmt_bool(v):

@@ -64,6 +64,8 @@ class QueryState:
         self.columns = columns
         self.column_info = column_info(columns)
         self.formatters = [_formatter(t) if not isinstance(t, dict) else None for _n, t in columns]
+        # only VARCHAR values can need JSON escaping; the others are plain ASCII by construction
+        self.may_escape = [t == "VARCHAR" for _n, t in columns]
         self.rows = rows_iter
         self.conn = conn
         self.lookahead = collections.deque()   # raw rows fetched, not yet converted
@@ -90,7 +92,7 @@ class QueryState:
         out = []
         size = 12
         try:
-            for v, f in zip(row, self.formatters):
+            for v, f, esc in zip(row, self.formatters, self.may_escape):
                 if v is None:
                     out.append(NULL)
                     size += 18
@@ -102,7 +104,7 @@ class QueryState:
                     out.append({"ScalarValue": s})
                     # json.dumps escapes quotes, backslashes, controls and non-ASCII: count
                     # those exactly, the common plain case cheaply
-                    if s.isascii() and s.isprintable() and '"' not in s and "\\" not in s:
+                    if not esc or (s.isascii() and s.isprintable() and '"' not in s and "\\" not in s):
                         size += len(s) + 19
                     else:
                         size += len(json.dumps(s)) + 17

@@ -11,7 +11,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler
 
 from emucommon.serve import Faults, drop_connection, serve
-from . import sigv4
+from . import shapes, sigv4
 from .load import LoadError, load_file
 from .query import QueryEngine
 from .store import ServiceError, open_store
@@ -234,6 +234,7 @@ OPS = {
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"     # SDKs keep connections alive; every answer has a length
     disable_nagle_algorithm = True    # headers and body go out in two writes: no 40 ms delayed-ACK stalls
+    timeout = 300                     # a client that stalls mid-request frees its thread eventually
     server_version = "tsarchive-timestream-emulator"
     sys_version = ""
 
@@ -326,6 +327,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error_json(400, "SerializationException", f"Malformed JSON request body: {e}", False)
             return
         try:
+            shapes.check(op, req)
             resp = OPS[op](ctx, req)
         except ServiceError as e:
             if after_drop:

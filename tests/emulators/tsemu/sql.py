@@ -44,6 +44,12 @@ KEYWORDS = {
 }
 
 
+# Keywords that may still name a column or table without quotes (Presto's non-reserved words
+# among ours): a dimension called `timestamp` or `date` is common in user tables.
+NONRESERVED = {"databases", "tables", "measures", "first", "last", "rows", "only", "date", "timestamp",
+               "interval", "nulls", "escape", "fetch", "describe", "show", "all"}
+
+
 class Tok:
     __slots__ = ("kind", "text", "value", "pos")
 
@@ -148,8 +154,7 @@ class Parser:
         if t.kind == "qident":
             self.i += 1
             return t.value, True
-        if t.kind == "ident" or (t.kind == "kw" and t.value in ("databases", "tables", "measures", "first",
-                                                                  "last", "rows", "only", "date")):
+        if t.kind == "ident" or (t.kind == "kw" and t.value in NONRESERVED):
             self.i += 1
             return t.text, False
         raise self.err(f"mismatched input {t.text!r}. Expecting: <identifier>")
@@ -457,10 +462,7 @@ class Parser:
                 return ("cast", e, (typ.text or "").upper(), typ)
             if v == "case":
                 return self.case()
-            if v == "timestamp" and self.peek(1).kind != "string":
-                # current_timestamp spelled oddly? treat "timestamp" as a column name
-                pass
-            if v not in ("date", "first", "last", "rows", "only", "databases", "tables", "measures"):
+            if v not in NONRESERVED:
                 raise self.err(f"mismatched input {t.text!r}")
         if t.kind in ("ident", "qident", "kw"):
             name, quoted = self.name()

@@ -392,7 +392,10 @@ class Store:
             tval = int(str(raw_time).strip(), 10) * mult
         except ValueError:
             raise _Reject(f"Invalid time value '{raw_time}'.") from None
-        if not isinstance(version, int) or version < 1:
+        if not INT64_MIN <= tval <= INT64_MAX:
+            raise _Reject(f"The record timestamp {raw_time} {unit} is outside the TIMESTAMP range "
+                          f"(1677-09-21 … 2262-04-11).")
+        if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= INT64_MAX:
             raise _Reject(f"Invalid version {version}: versions must be positive 64-bit integers.")
         dmap = {}
         for d in dims:
@@ -570,19 +573,30 @@ def record_key(dmap, mname):
 
 # ---------------------------------------------------------------------- SQLite helper functions
 
+_TRUNC_CACHE = {}
+
+
 def _ts_trunc(unit, ns):
+    """date_trunc for month/quarter/year; cached per (unit, day) because exports group whole
+    tables by month and SQLite calls this once per row."""
     if ns is None:
         return None
+    day = ns // (86400 * fmt.NS)
+    hit = _TRUNC_CACHE.get((unit, day))
+    if hit is not None:
+        return hit
     import datetime
-    secs = ns // fmt.NS
-    d = datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=secs)
+    d = datetime.date(1970, 1, 1) + datetime.timedelta(days=day)
     if unit == "month":
-        d = d.replace(day=1, hour=0, minute=0, second=0)
+        d = d.replace(day=1)
     elif unit == "quarter":
-        d = d.replace(month=(d.month - 1) // 3 * 3 + 1, day=1, hour=0, minute=0, second=0)
+        d = d.replace(month=(d.month - 1) // 3 * 3 + 1, day=1)
     else:
-        d = d.replace(month=1, day=1, hour=0, minute=0, second=0)
-    return int((d - datetime.datetime(1970, 1, 1)).total_seconds()) * fmt.NS
+        d = d.replace(month=1, day=1)
+    out = (d - datetime.date(1970, 1, 1)).days * 86400 * fmt.NS
+    if len(_TRUNC_CACHE) < 200000:
+        _TRUNC_CACHE[(unit, day)] = out
+    return out
 
 
 def _ts_field(field, ns):

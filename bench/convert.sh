@@ -1,0 +1,63 @@
+#!/bin/bash
+# Benchmark of `tsarchive convert` against DuckDB on the energy table
+# (time, region, plant_id, source, generation_mw, capacity_factor, online):
+#   CSV -> Parquet   (DuckDB: COPY (SELECT * FROM read_csv(...)) TO ... (FORMAT parquet))
+#   Parquet -> LP    (DuckDB: Parquet -> CSV, the nearest text output it has)
+# at ROWS rows (default 5,000,000) and at 1,000,000 rows for peak RSS, which should be flat.
+# Wall time and peak RSS from /usr/bin/time; DuckDB runs inside node (about 60 MB of it is node).
+# usage: bench/convert.sh [ROWS]    env: TSARCHIVE_BIN (default build/tsarchive), BENCH_DIR, DUCKDB_THREADS
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROWS=${1:-5000000}
+BIN=${TSARCHIVE_BIN:-build/tsarchive}
+DIR=${BENCH_DIR:-$(mktemp -d /tmp/tsa-bench-convert.XXXXXX)}
+THREADS=${DUCKDB_THREADS:-}
+DUCK="node bench/convert_duckdb.mjs"
+[ -x "$BIN" ] || { echo "build first: $BIN missing" >&2; exit 1; }
+[ -d node_modules/@duckdb/node-api ] || { echo "npm ci first (node_modules/@duckdb/node-api missing)" >&2; exit 1; }
+mkdir -p "$DIR"
+
+gen() { # $1 rows, $2 file: deterministic data, nanosecond times
+  $DUCK "COPY (SELECT strftime(TIMESTAMP '2024-01-01' + to_microseconds(i * 60000000 // 7), '%Y-%m-%dT%H:%M:%S.%f') || lpad(CAST(i % 1000 AS VARCHAR), 3, '0') || 'Z' AS time,
+     ['north','south','east','west','central'][1 + i % 5] AS region,
+     CAST(i % 997 AS BIGINT) AS plant_id,
+     ['wind','solar','gas','hydro','nuclear','coal'][1 + (i // 7) % 6] AS source,
+     round((i * 7919 % 100003) / 97.0, 3) AS generation_mw,
+     ((i * 104729) % 10007) / 10007.0 AS capacity_factor,
+     (i % 13) <> 0 AS online
+   FROM range($1) t(i)) TO '$2' (HEADER)"
+}
+
+measure() { # label, command...: prints "label wall_s cpu_s peak_rss_mb"
+  local label=$1; shift
+  /usr/bin/time -f "%e %M %U %S" -o "$DIR/time.txt" "$@" > /dev/null
+  read -r wall rss user sys < "$DIR/time.txt"
+  printf '%-32s wall %7.2f s  cpu %7.2f s  peak RSS %7.1f MB\n' "$label" "$wall" "$(echo "$user + $sys" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+  echo "$label $wall $rss $(echo "$user + $sys" | bc -l)" >> "$DIR/results.txt"
+}
+
+: > "$DIR/results.txt"
+measure "duckdb startup select-1" $DUCK "SELECT 1" $THREADS
+for n in 1000000 "$ROWS"; do
+  csv="$DIR/energy_$n.csv"
+  [ -s "$csv" ] || gen "$n" "$csv"
+  echo "== $n rows ($(du -h "$csv" | cut -f1) CSV) in $DIR"
+  measure "tsarchive csv->parquet $n" "$BIN" convert "$csv" "$DIR/ours_$n.parquet" \
+    --schema time:timestamp,region:string:dimension,plant_id:int64:dimension,source:string:dimension,generation_mw:double,capacity_factor:double,online:bool
+  measure "duckdb csv->parquet $n" $DUCK "COPY (SELECT * FROM read_csv('$csv')) TO '$DIR/duck_$n.parquet' (FORMAT parquet)" $THREADS
+  measure "tsarchive parquet->lp $n" "$BIN" convert "$DIR/ours_$n.parquet" "$DIR/ours_$n.lp"
+  measure "duckdb parquet->csv $n" $DUCK "COPY (SELECT * FROM '$DIR/duck_$n.parquet') TO '$DIR/duck_$n.csv' (HEADER)" $THREADS
+  ls -l "$DIR"/ours_$n.parquet "$DIR"/duck_$n.parquet "$DIR"/ours_$n.lp "$DIR"/duck_$n.csv | awk '{printf "  %-50s %12d bytes\n", $9, $5}'
+  [ "$n" = "$ROWS" ] && break
+done
+
+awk -v R="$ROWS" '
+  { wall[$1" "$2" "$3]=$4; rss[$1" "$2" "$3]=$5; cpu[$1" "$2" "$3]=$6 }
+  END {
+    printf "\nratios at %d rows (tsarchive / duckdb):\n", R
+    printf "  csv->parquet   wall %.2f  cpu %.2f  peak RSS %.2f\n", wall["tsarchive csv->parquet " R]/wall["duckdb csv->parquet " R], cpu["tsarchive csv->parquet " R]/cpu["duckdb csv->parquet " R], rss["tsarchive csv->parquet " R]/rss["duckdb csv->parquet " R]
+    printf "  parquet->text  wall %.2f  cpu %.2f  peak RSS %.2f\n", wall["tsarchive parquet->lp " R]/wall["duckdb parquet->csv " R], cpu["tsarchive parquet->lp " R]/cpu["duckdb parquet->csv " R], rss["tsarchive parquet->lp " R]/rss["duckdb parquet->csv " R]
+    printf "tsarchive peak RSS 1M -> %d rows: csv->parquet %.1f -> %.1f MB, parquet->lp %.1f -> %.1f MB\n", R,
+      rss["tsarchive csv->parquet 1000000"]/1024, rss["tsarchive csv->parquet " R]/1024,
+      rss["tsarchive parquet->lp 1000000"]/1024, rss["tsarchive parquet->lp " R]/1024
+  }' "$DIR/results.txt"
