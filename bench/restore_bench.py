@@ -48,12 +48,16 @@ def build_archive(bin_, n, work):
     sh([sys.executable, os.path.join(REPO, "scripts", "gen_energy.py"), "--rows", str(n), "--step", "60",
         "--format", "csv", "--out", csvp])
     months = {}
+    span = {}
     with open(csvp) as f:
         r = csv.reader(f)
         next(r)
         for row in r:
             ym = row[0][:7]
             months[ym] = months.get(ym, 0) + 1
+            lo_hi = span.setdefault(ym, [row[0], row[0]])
+            lo_hi[0] = min(lo_hi[0], row[0])
+            lo_hi[1] = max(lo_hi[1], row[0])
     base = os.path.join(root, "timestream-archive", "bench")
     setup = ["CREATE TABLE src AS SELECT * FROM read_csv('%s', header=true, types={'time':'TIMESTAMPTZ',"
              "'region':'VARCHAR','plant_id':'VARCHAR','source':'VARCHAR','generation_mw':'DOUBLE',"
@@ -85,12 +89,21 @@ def build_archive(bin_, n, work):
         with open(out, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
-        tfiles.append({"path": rel, "record_count": cnt, "min_time": None, "max_time": None,
+        ym = rel.split("year=")[1][:4] + "-" + rel.split("month=")[1][:2]
+        tfiles.append({"path": rel, "record_count": cnt, "min_time": span[ym][0], "max_time": span[ym][1],
                        "size": os.path.getsize(out), "sha256": h.hexdigest()})
-    man = {"format_version": 1, "database": "bench", "tables": [{
-        "name": "generation", "time_unit": "us", "time_ns": False, "record_count": n,
-        "columns": [{"name": a, "role": b, "source_type": c, "type": d} for a, b, c, d in cols],
-        "files": tfiles}]}
+    size = sum(f["size"] for f in tfiles)
+    man = {"format_version": 1, "tool": {"name": "tsarchive", "version": "bench", "build": "bench"},
+           "export_id": "bench", "started_at": "2026-01-01T00:00:00.000000000Z",
+           "finished_at": "2026-01-01T00:00:00.000000000Z",
+           "source": {"kind": "file", "region": None, "endpoint": None, "database": "bench"},
+           "database": "bench", "compression": "zstd",
+           "tables": [{"name": "generation", "time_unit": "us", "time_ns": False, "record_count": n,
+                       "min_time": min(f["min_time"] for f in tfiles),
+                       "max_time": max(f["max_time"] for f in tfiles),
+                       "columns": [{"name": a, "role": b, "source_type": c, "type": d} for a, b, c, d in cols],
+                       "files": tfiles}],
+           "totals": {"tables": 1, "files": len(tfiles), "records": n, "bytes": size}}
     with open(os.path.join(base, "export_metadata.json"), "w") as f:
         json.dump(man, f)
     return root, "DuckDB (tests/oracles/write_duckdb.mjs)"

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "archive/arc_manifest.h"
 #include "archive/arc_restore.h"
+#include "archive/arc_storage.h"
 #include "core/ts_alloc.h"
 #include "core/ts_hash.h"
 #include "core/ts_io.h"
@@ -36,6 +38,7 @@ enum { RS_TIME, RS_TIME_NS, RS_DIM, RS_MNAME, RS_MEASURE };
 typedef struct rs_col {
     char *name;
     int role;
+    char *source_type; /* Timestream type: DOUBLE, BIGINT, VARCHAR, BOOLEAN, TIMESTAMP */
 } rs_col;
 
 typedef struct rs_file {
@@ -65,7 +68,10 @@ static void rs_db_free(rs_db *d)
     if (!d) return;
     for (size_t t = 0; t < d->ntables; t++) {
         rs_table *tb = &d->tables[t];
-        for (size_t c = 0; c < tb->ncols; c++) ts_free(tb->cols[c].name);
+        for (size_t c = 0; c < tb->ncols; c++) {
+            ts_free(tb->cols[c].name);
+            ts_free(tb->cols[c].source_type);
+        }
         for (size_t f = 0; f < tb->nfiles; f++) ts_free(tb->files[f].path);
         ts_free(tb->cols);
         ts_free(tb->files);
@@ -98,163 +104,111 @@ static bool relpath_ok(const char *p)
     return true;
 }
 
-static bool json_time(json_t *v, int64_t *ns)
-{
-    if (json_is_integer(v)) {
-        *ns = (int64_t)json_integer_value(v);
-        return true;
-    }
-    if (!json_is_string(v)) return false;
-    return ts_time_parse(json_string_value(v), json_string_length(v), ns);
-}
-
+/* The shared, validating manifest reader, then the part restore needs. */
 static ts_status rs_manifest_load(const char *text, size_t len, const char *where, rs_db *d,
                                   ts_error *err)
 {
     memset(d, 0, sizeof *d);
-    json_error_t je;
-    json_t *root = json_loadb(text, len, 0, &je);
-    if (!root)
-        return ts_err_set(err, TS_ERR_CORRUPT, "%s: not JSON (line %d: %s)", where, je.line, je.text);
-    ts_status st = TS_OK;
-#define BAD(...) do { st = ts_err_set(err, TS_ERR_CORRUPT, __VA_ARGS__); goto out; } while (0)
-    json_t *fv = json_object_get(root, "format_version");
-    if (!json_is_integer(fv)) BAD("%s: format_version missing", where);
-    if (json_integer_value(fv) != 1) {
-        st = ts_err_set(err, TS_ERR_UNSUPPORTED, "%s: archive format %lld; this tsarchive reads format 1",
-                        where, (long long)json_integer_value(fv));
-        goto out;
+    arc_manifest m;
+    arc_manifest_init(&m);
+    ts_status st = arc_manifest_parse(text, len, &m, err);
+    if (st != TS_OK) {
+        ts_err_context(err, "%s", where);
+        return st;
     }
-    json_t *db = json_object_get(root, "database");
-    if (json_is_string(db)) d->name = ts_strdup(json_string_value(db));
-    json_t *tables = json_object_get(root, "tables");
-    if (!json_is_array(tables)) BAD("%s: tables is not an array", where);
-    d->tables = ts_calloc(json_array_size(tables) + 1, sizeof *d->tables);
-    if (!d->tables) BAD("out of memory");
-    for (size_t i = 0; i < json_array_size(tables); i++) {
-        json_t *to = json_array_get(tables, i);
-        json_t *name = json_object_get(to, "name");
-        json_t *cols = json_object_get(to, "columns");
-        json_t *files = json_object_get(to, "files");
-        if (!json_is_string(name) || !json_is_array(files))
-            BAD("%s: tables[%zu] needs a name and files", where, i);
+#define NOMEM() do { st = ts_err_set(err, TS_ERR_NOMEM, "out of memory"); goto out; } while (0)
+    if (m.database && !(d->name = ts_strdup(m.database))) NOMEM();
+    d->tables = ts_calloc(m.ntables + 1, sizeof *d->tables);
+    if (!d->tables) NOMEM();
+    for (size_t i = 0; i < m.ntables; i++) {
+        const arc_table *at = &m.tables[i];
         rs_table *tb = &d->tables[d->ntables++];
-        tb->name = ts_strdup(json_string_value(name));
-        if (!tb->name || strchr(tb->name, '/') || strchr(tb->name, '\n'))
-            BAD("%s: tables[%zu]: bad table name", where, i);
-        size_t nc = json_is_array(cols) ? json_array_size(cols) : 0;
-        tb->cols = ts_calloc(nc + 1, sizeof *tb->cols);
-        tb->files = ts_calloc(json_array_size(files) + 1, sizeof *tb->files);
-        if (!tb->cols || !tb->files) BAD("out of memory");
-        for (size_t c = 0; c < nc; c++) {
-            json_t *co = json_array_get(cols, c);
-            json_t *cn = json_object_get(co, "name"), *cr = json_object_get(co, "role");
-            if (!json_is_string(cn) || !json_is_string(cr))
-                BAD("%s: table %s: columns[%zu] needs name and role", where, tb->name, c);
-            const char *r = json_string_value(cr);
-            int role = strcmp(r, "time") == 0 ? RS_TIME
-                       : strcmp(r, "time_ns") == 0 ? RS_TIME_NS
-                       : strcmp(r, "dimension") == 0 ? RS_DIM
-                       : strcmp(r, "measure_name") == 0 ? RS_MNAME
-                       : strcmp(r, "measure") == 0 ? RS_MEASURE : -1;
-            if (role < 0) BAD("%s: table %s: column %s: unknown role \"%s\"", where, tb->name,
-                              json_string_value(cn), r);
-            tb->cols[tb->ncols].name = ts_strdup(json_string_value(cn));
-            tb->cols[tb->ncols].role = role;
-            if (!tb->cols[tb->ncols++].name) BAD("out of memory");
+        tb->name = ts_strdup(at->name);
+        tb->cols = ts_calloc(at->ncols + 1, sizeof *tb->cols);
+        tb->files = ts_calloc(at->nfiles + 1, sizeof *tb->files);
+        if (!tb->name || !tb->cols || !tb->files) NOMEM();
+        for (size_t c = 0; c < at->ncols; c++) {
+            static const int roles[] = {[ARC_ROLE_TIME] = RS_TIME, [ARC_ROLE_TIME_NS] = RS_TIME_NS,
+                                        [ARC_ROLE_DIMENSION] = RS_DIM,
+                                        [ARC_ROLE_MEASURE_NAME] = RS_MNAME,
+                                        [ARC_ROLE_MEASURE] = RS_MEASURE};
+            tb->cols[c].role = roles[at->cols[c].role];
+            if (!(tb->cols[c].name = ts_strdup(at->cols[c].name))) NOMEM();
+            if (at->cols[c].source_type && *at->cols[c].source_type &&
+                !(tb->cols[c].source_type = ts_strdup(at->cols[c].source_type)))
+                NOMEM();
+            tb->ncols++;
         }
-        for (size_t f = 0; f < json_array_size(files); f++) {
-            json_t *fo = json_array_get(files, f);
-            json_t *p = json_object_get(fo, "path"), *rc = json_object_get(fo, "record_count");
-            json_t *sha = json_object_get(fo, "sha256");
-            if (!json_is_string(p) || !relpath_ok(json_string_value(p)))
-                BAD("%s: table %s: files[%zu]: path missing or unsafe (relative paths of "
-                    "[A-Za-z0-9_.=-] only)", where, tb->name, f);
+        for (size_t f = 0; f < at->nfiles; f++) {
+            const arc_file *af = &at->files[f];
+            if (!relpath_ok(af->path)) {
+                st = ts_err_set(err, TS_ERR_CORRUPT, "%s: table %s: unsafe path \"%s\"", where,
+                                at->name, af->path);
+                goto out;
+            }
             rs_file *rf = &tb->files[tb->nfiles++];
-            rf->path = ts_strdup(json_string_value(p));
-            if (!rf->path) BAD("out of memory");
-            if (json_is_integer(rc) && json_integer_value(rc) >= 0)
-                rf->records = (uint64_t)json_integer_value(rc);
-            if (json_is_string(sha) && json_string_length(sha) == 64)
-                memcpy(rf->sha256, json_string_value(sha), 65);
-            rf->has_range = json_time(json_object_get(fo, "min_time"), &rf->min_time) &&
-                            json_time(json_object_get(fo, "max_time"), &rf->max_time);
+            if (!(rf->path = ts_strdup(af->path))) NOMEM();
+            rf->records = af->records;
+            rf->has_range = af->records > 0;
+            rf->min_time = af->min_time;
+            rf->max_time = af->max_time;
+            memcpy(rf->sha256, af->sha256, TS_SHA256_HEX_LEN);
         }
     }
-#undef BAD
+#undef NOMEM
 out:
-    json_decref(root);
+    arc_manifest_free(&m);
     if (st != TS_OK) rs_db_free(d);
     return st;
 }
 
 /* ======================================================================
- * Archive storage (a local directory). Kept behind three small functions
- * so the shared arc_storage (directory or s3://) can replace them.
+ * Archive storage: the shared arc_storage (a directory or s3://).
  * ====================================================================== */
-
-static ts_status rs_read_all(const char *path, ts_buf *out, ts_error *err)
-{
-    ts_input *in = NULL;
-    TS_TRY(ts_input_file(path, &in, err));
-    ts_status st = TS_OK;
-    if (in->size > RS_MAX_MANIFEST) {
-        st = ts_err_set(err, TS_ERR_LIMIT, "%s is larger than %zu bytes", path, RS_MAX_MANIFEST);
-    } else {
-        ts_buf_clear(out);
-        st = ts_buf_reserve(out, (size_t)in->size + 1);
-        if (st == TS_OK) st = ts_input_read_at(in, 0, out->data, (size_t)in->size, err);
-        if (st == TS_OK) out->len = (size_t)in->size;
-    }
-    ts_input_close(in);
-    return st;
-}
 
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Database directories under dir that hold a manifest, sorted. */
-static ts_status rs_list_databases(const char *dir, char ***names, size_t *n, ts_error *err)
+typedef struct rs_dblist {
+    const char *prefix;
+    size_t plen;
+    char **names;
+    size_t n, cap;
+} rs_dblist;
+
+/* Keys "<prefix><db>/export_metadata.json" name the archived databases. */
+static ts_status list_cb(void *user, const char *key, uint64_t size, ts_error *err)
 {
-    *names = NULL;
-    *n = 0;
-    DIR *d = opendir(dir);
-    if (!d) {
-        if (errno == ENOENT)
-            return ts_err_set(err, TS_ERR_NOT_FOUND,
-                              "no archive at %s (expected <ROOT>/timestream-archive/<database>/"
-                              "export_metadata.json)", dir);
-        return ts_err_errno(err, TS_ERR_IO, errno, "cannot list %s", dir);
+    (void)size;
+    rs_dblist *l = user;
+    if (strncmp(key, l->prefix, l->plen) != 0) return TS_OK;
+    const char *rest = key + l->plen;
+    const char *slash = strchr(rest, '/');
+    if (!slash || slash == rest || strcmp(slash + 1, "export_metadata.json") != 0) return TS_OK;
+    if (rest[0] == '_' || rest[0] == '.') return TS_OK;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 8;
+        char **nn = ts_realloc(l->names, nc * sizeof *nn);
+        if (!nn) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        l->names = nn;
+        l->cap = nc;
     }
-    size_t cap = 0;
-    ts_status st = TS_OK;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.' || de->d_name[0] == '_') continue;
-        char p[PATH_MAX];
-        if (snprintf(p, sizeof p, "%s/%s/export_metadata.json", dir, de->d_name) >= (int)sizeof p)
-            continue;
-        struct stat sb;
-        if (stat(p, &sb) != 0 || !S_ISREG(sb.st_mode)) continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            char **nn = ts_realloc(*names, cap * sizeof *nn);
-            if (!nn) {
-                st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-                break;
-            }
-            *names = nn;
-        }
-        if (!((*names)[*n] = ts_strdup(de->d_name))) {
-            st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-            break;
-        }
-        (*n)++;
-    }
-    closedir(d);
-    if (*n) qsort(*names, *n, sizeof **names, cmp_str);
+    if (!(l->names[l->n] = ts_strndup(rest, (size_t)(slash - rest))))
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    l->n++;
+    return TS_OK;
+}
+
+static ts_status rs_list_databases(arc_storage *s, const char *prefix, char ***names, size_t *n,
+                                   ts_error *err)
+{
+    rs_dblist l = {.prefix = prefix, .plen = strlen(prefix)};
+    ts_status st = arc_storage_list(s, prefix, list_cb, &l, err);
+    if (l.n) qsort(l.names, l.n, sizeof *l.names, cmp_str);
+    *names = l.names;
+    *n = l.n;
     return st;
 }
 
@@ -430,6 +384,7 @@ struct rs_ctx {
     const arc_restore_opts *o;
     arc_restore_report *rep;
     influx_writer *w;
+    arc_ts_writer *tsw;
     rs_collector col;
     char **keys;      /* archive key per file index ("db/path") */
     char **shas;
@@ -815,6 +770,104 @@ static ts_status copy_rows(const ts_batch *src, const uint8_t *keep, ts_batch *d
     return TS_OK;
 }
 
+/* ---- Timestream records ---- */
+
+static const char *ts_type_of(const rs_table *tb, const ts_field *f)
+{
+    for (size_t c = 0; c < tb->ncols; c++)
+        if (tb->cols[c].source_type && strcmp(tb->cols[c].name, f->name) == 0) {
+            const char *t = tb->cols[c].source_type;
+            if (!strcmp(t, "DOUBLE") || !strcmp(t, "BIGINT") || !strcmp(t, "VARCHAR") ||
+                !strcmp(t, "BOOLEAN") || !strcmp(t, "TIMESTAMP"))
+                return t;
+        }
+    switch (f->type) {
+    case TS_TYPE_DOUBLE: return "DOUBLE";
+    case TS_TYPE_INT64: return "BIGINT";
+    case TS_TYPE_BOOL: return "BOOLEAN";
+    case TS_TYPE_TIMESTAMP: return "TIMESTAMP";
+    case TS_TYPE_STRING: return "VARCHAR";
+    }
+    return "VARCHAR";
+}
+
+/* A cell as Timestream's string value. */
+static json_t *cell_text(const ts_batch *b, size_t c, size_t r)
+{
+    char buf[64];
+    const ts_column *col = &b->cols[c];
+    switch (b->schema->fields[c].type) {
+    case TS_TYPE_STRING: return json_stringn(col->v.str[r].ptr, col->v.str[r].len);
+    case TS_TYPE_DOUBLE: fmt_double(col->v.f64[r], buf, sizeof buf); return json_string(buf);
+    case TS_TYPE_INT64:
+    case TS_TYPE_TIMESTAMP:
+        snprintf(buf, sizeof buf, "%lld", (long long)col->v.i64[r]);
+        return json_string(buf);
+    case TS_TYPE_BOOL: return json_string(col->v.b8[r] ? "true" : "false");
+    }
+    return NULL;
+}
+
+/* One row as a WriteRecords record: dimensions, measure_name, and either a
+ * single measure ("measure_value::<type>" columns, as Timestream names them
+ * in query results) or a MULTI record of the row's non-NULL measures. */
+static json_t *ts_record(const rs_table *tb, const rs_view *v, const ts_batch *b, size_t r)
+{
+    json_t *rec = json_object();
+    json_t *dims = json_array();
+    if (!rec || !dims) goto fail;
+    for (size_t c = 0; c < b->schema->ncols; c++) {
+        const ts_field *f = &b->schema->fields[c];
+        if (f->role != TS_ROLE_DIMENSION || !ts_batch_valid(b, c, r)) continue;
+        json_t *val = cell_text(b, c, r);
+        if (!val || json_string_length(val) == 0) {
+            json_decref(val);
+            continue;
+        }
+        json_array_append_new(dims, json_pack("{s:s,s:o,s:s}", "Name", f->name, "Value", val,
+                                              "DimensionValueType", "VARCHAR"));
+    }
+    json_object_set_new(rec, "Dimensions", dims);
+    dims = NULL;
+    if (v->mname >= 0 && ts_batch_valid(b, (size_t)v->mname, r))
+        json_object_set_new(rec, "MeasureName", cell_text(b, (size_t)v->mname, r));
+    else
+        json_object_set_new(rec, "MeasureName", json_string(tb->name));
+    char tbuf[32];
+    snprintf(tbuf, sizeof tbuf, "%lld", (long long)b->cols[v->time].v.i64[r]);
+    json_object_set_new(rec, "Time", json_string(tbuf));
+    size_t nvalid = 0, last = 0;
+    for (size_t m = 0; m < v->nmeasures; m++)
+        if (ts_batch_valid(b, v->measures[m], r)) nvalid++, last = v->measures[m];
+    const char *lname = b->schema->fields[last].name;
+    if (nvalid == 1 && strncmp(lname, "measure_value::", 15) == 0) {
+        char t[16];
+        size_t k = 0;
+        for (const char *p = lname + 15; *p && k + 1 < sizeof t; p++)
+            t[k++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+        t[k] = '\0';
+        json_object_set_new(rec, "MeasureValue", cell_text(b, last, r));
+        json_object_set_new(rec, "MeasureValueType", json_string(t));
+        return rec;
+    }
+    json_t *mv = json_array();
+    if (!mv) goto fail;
+    for (size_t m = 0; m < v->nmeasures; m++) {
+        size_t c = v->measures[m];
+        if (!ts_batch_valid(b, c, r)) continue;
+        const ts_field *f = &b->schema->fields[c];
+        json_array_append_new(mv, json_pack("{s:s,s:o,s:s}", "Name", f->name, "Value",
+                                            cell_text(b, c, r), "Type", ts_type_of(tb, f)));
+    }
+    json_object_set_new(rec, "MeasureValues", mv);
+    json_object_set_new(rec, "MeasureValueType", json_string("MULTI"));
+    return rec;
+fail:
+    json_decref(rec);
+    json_decref(dims);
+    return NULL;
+}
+
 /* ---- one archive file ---- */
 
 static ts_status open_sink(rs_ctx *c, const char *path, ts_sink **sink, ts_error *err)
@@ -855,10 +908,10 @@ static ts_status restore_file(rs_ctx *c, const rs_table *tb, size_t tindex, cons
     memset(&p, 0, sizeof p);
     p.file = fidx;
     p.table = tindex;
-    ts_status st = ts_input_file(path, &in, err);
+    ts_status st = arc_storage_open_input(c->o->store, path, &in, err);
     if (st == TS_OK) st = pq_reader_open(in, NULL, &r, err);
     if (st == TS_OK) st = view_build(tb, pq_reader_schema(r), o->by_measure_name, &v, c->keys[fidx], err);
-    if (st == TS_OK) {
+    if (st == TS_OK && o->kind != ARC_RESTORE_TIMESTREAM) {
         if (file_sink) {
             sink = file_sink;
         } else {
@@ -936,7 +989,11 @@ static ts_status restore_file(rs_ctx *c, const rs_table *tb, size_t tindex, cons
                 continue;
             }
             p.points++;
-            if (!file_sink && fifo_push(&c->col, rowno ? rowno[i] : base + i) != TS_OK) {
+            if (c->tsw) {
+                influx_rowref ref = {.file = fidx, .row = rowno ? rowno[i] : base + i};
+                if ((st = arc_ts_writer_add(c->tsw, ts_record(tb, &v, use, i), ref, err)) != TS_OK)
+                    break;
+            } else if (!file_sink && fifo_push(&c->col, rowno ? rowno[i] : base + i) != TS_OK) {
                 st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
                 break;
             }
@@ -980,12 +1037,13 @@ static ts_status restore_file(rs_ctx *c, const rs_table *tb, size_t tindex, cons
         c->rows_read += use->nrows;
         base += b->nrows;
         if (st != TS_OK) break;
-        if ((st = ts_sink_write(sink, use, err)) != TS_OK) break;
+        if (sink && (st = ts_sink_write(sink, use, err)) != TS_OK) break;
         if (c->w) st = drain_pending(c, false, err);
         progress(c, false);
     }
-    if (st == TS_OK && !file_sink) st = ts_sink_finish(sink, err);
-    if (!file_sink) ts_sink_close(sink);
+    if (st == TS_OK && c->tsw) st = arc_ts_writer_flush(c->tsw, err);
+    if (st == TS_OK && sink && !file_sink) st = ts_sink_finish(sink, err);
+    if (sink && !file_sink) ts_sink_close(sink);
     if (fb_init) ts_batch_free(&fb);
     ts_free(keep);
     ts_free(slot);
@@ -1303,6 +1361,10 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
     /* target description */
     if (o->kind == ARC_RESTORE_INFLUX) {
         if ((st = influx_target_describe(o->influx, &buf)) != TS_OK) goto out;
+    } else if (o->kind == ARC_RESTORE_TIMESTREAM) {
+        if ((st = ts_buf_printf(&buf, "Timestream (%s)", o->out_dir ? o->out_dir : "")) != TS_OK ||
+            (st = ts_buf_nul(&buf)) != TS_OK)
+            goto out;
     } else if (o->kind == ARC_RESTORE_FILES) {
         if ((st = ts_buf_printf(&buf, "%s (%s files)", o->out_dir, format_ext(o->format))) != TS_OK ||
             (st = ts_buf_nul(&buf)) != TS_OK)
@@ -1313,12 +1375,12 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
     }
     rep->target = ts_strdup((const char *)buf.data);
 
-    /* databases and manifests */
+    /* databases and manifests: keys under "<prefix>/" in the store */
     char adir[PATH_MAX];
     const char *prefix = o->prefix ? o->prefix : "timestream-archive/";
     size_t pl = strlen(prefix);
     while (pl > 0 && prefix[pl - 1] == '/') pl--;
-    snprintf(adir, sizeof adir, "%s%s%.*s", o->root, pl ? "/" : "", (int)pl, prefix);
+    snprintf(adir, sizeof adir, "%.*s%s", (int)pl, prefix, pl ? "/" : "");
     if (o->database) {
         dbnames = ts_calloc(1, sizeof *dbnames);
         if (!dbnames || !(dbnames[0] = ts_strdup(o->database))) {
@@ -1326,12 +1388,13 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
             goto out;
         }
         ndb = 1;
-    } else if ((st = rs_list_databases(adir, &dbnames, &ndb, err)) != TS_OK) {
+    } else if ((st = rs_list_databases(o->store, adir, &dbnames, &ndb, err)) != TS_OK) {
         goto out;
     }
     if (ndb == 0) {
-        st = ts_err_set(err, TS_ERR_NOT_FOUND, "no archive database (export_metadata.json) under %s",
-                        adir);
+        st = ts_err_set(err, TS_ERR_NOT_FOUND,
+                        "no archive database (%s<database>/export_metadata.json) under %s", adir,
+                        arc_storage_describe(o->store));
         goto out;
     }
     dbs = ts_calloc(ndb, sizeof *dbs);
@@ -1342,10 +1405,13 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
     size_t ntab = 0;
     for (size_t d = 0; d < ndb; d++) {
         char mp[PATH_MAX];
-        snprintf(mp, sizeof mp, "%s/%s/export_metadata.json", adir, dbnames[d]);
-        if ((st = rs_read_all(mp, &buf, err)) != TS_OK) {
-            if (st == TS_ERR_NOT_FOUND || err->sys_errno == ENOENT)
-                st = ts_err_set(err, TS_ERR_NOT_FOUND, "archive database %s not found", mp);
+        snprintf(mp, sizeof mp, "%s%s/export_metadata.json", adir, dbnames[d]);
+        if ((st = arc_storage_read_all(o->store, mp, &buf, RS_MAX_MANIFEST, err)) != TS_OK) {
+            if (st == TS_ERR_NOT_FOUND || err->sys_errno == ENOENT) {
+                ts_err_clear(err);
+                st = ts_err_set(err, TS_ERR_NOT_FOUND, "archive database %s not found: no %s in %s",
+                                dbnames[d], mp, arc_storage_describe(o->store));
+            }
             goto out;
         }
         if ((st = rs_manifest_load((const char *)buf.data, buf.len, mp, &dbs[d], err)) != TS_OK)
@@ -1358,8 +1424,8 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
             for (size_t t = 0; t < dbs[d].ntables && !found; t++)
                 found = strcmp(dbs[d].tables[t].name, o->tables[i]) == 0;
         if (!found) {
-            st = ts_err_set(err, TS_ERR_NOT_FOUND, "table %s is not in the archive under %s",
-                            o->tables[i], adir);
+            st = ts_err_set(err, TS_ERR_NOT_FOUND, "table %s is not in the archive under %s%s",
+                            o->tables[i], arc_storage_describe(o->store), adir);
             goto out;
         }
     }
@@ -1383,17 +1449,22 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
         if ((st = influx_writer_new(o->influx, &o->wopts, &c.w, err)) != TS_OK) goto out;
     }
     if (o->kind == ARC_RESTORE_FILES && (st = ts_mkdirs(o->out_dir, err)) != TS_OK) goto out;
+    if (o->kind == ARC_RESTORE_TIMESTREAM) {
+        if (o->state_dir && (st = ckpt_open(&c, rep->target, err)) != TS_OK) goto out;
+        if ((st = arc_ts_writer_new(o->aws, o->ts_create, &c.tsw, err)) != TS_OK) goto out;
+    }
 
     size_t ti = 0;
     for (size_t d = 0; d < ndb && st == TS_OK; d++) {
         char dbdir[PATH_MAX];
-        snprintf(dbdir, sizeof dbdir, "%s/%s", adir, dbnames[d]);
+        snprintf(dbdir, sizeof dbdir, "%s%s", adir, dbnames[d]);
         for (size_t t = 0; t < dbs[d].ntables && st == TS_OK; t++) {
             rs_table *tb = &dbs[d].tables[t];
             if (!table_wanted(o, tb->name)) continue;
             size_t tindex = ti++;
             c.cur_table = &rep->tables[tindex];
             ts_sink *fsink = NULL;
+            if (c.tsw && (st = arc_ts_writer_table(c.tsw, dbnames[d], tb->name, err)) != TS_OK) break;
             if (o->kind == ARC_RESTORE_FILES) {
                 char op[PATH_MAX];
                 snprintf(op, sizeof op, "%s/%s", o->out_dir, dbnames[d]);
@@ -1407,7 +1478,9 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
                 if (!file_wanted(o, &tb->files[f])) continue;
                 uint32_t fidx = 0;
                 if ((st = add_key(&c, dbnames[d], &tb->files[f], &fidx, err)) != TS_OK) break;
-                if (o->kind == ARC_RESTORE_INFLUX && ckpt_take(&c, fidx, tindex, err, &st)) continue;
+                if ((o->kind == ARC_RESTORE_INFLUX || o->kind == ARC_RESTORE_TIMESTREAM) &&
+                    ckpt_take(&c, fidx, tindex, err, &st))
+                    continue;
                 st = restore_file(&c, tb, tindex, dbdir, &tb->files[f], fidx, fsink, err);
             }
             if (fsink) {
@@ -1452,6 +1525,38 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
             }
         }
     }
+    if (c.tsw) {
+        arc_ts_stats ts;
+        arc_ts_writer_stats(c.tsw, &ts);
+        rep->wstats.lines_sent = ts.sent;
+        rep->wstats.accepted = ts.accepted;
+        rep->wstats.rejected = ts.rejected;
+        rep->wstats.requests = ts.requests;
+        rep->retention_rejected = ts.retention_rejected;
+        size_t n;
+        const influx_rejection *rj = arc_ts_writer_rejections(c.tsw, &n);
+        rep->rejects = ts_calloc(n + 1, sizeof *rep->rejects);
+        for (size_t i = 0; rep->rejects && i < n; i++) {
+            arc_restore_reject *x = &rep->rejects[rep->nrejects++];
+            x->file = ts_strdup(c.keys[rj[i].ref.file]);
+            x->row = rj[i].ref.row;
+            x->line = ts_strdup(rj[i].line);
+            x->reason = ts_strdup(rj[i].reason);
+            for (size_t t = 0; t < rep->ntables; t++) {
+                size_t dl = strlen(rep->tables[t].database), tl = strlen(rep->tables[t].table);
+                const char *k = x->file ? x->file : "";
+                if (strncmp(k, rep->tables[t].database, dl) == 0 && k[dl] == '/' &&
+                    strncmp(k + dl + 1, rep->tables[t].table, tl) == 0 && k[dl + 1 + tl] == '/') {
+                    rep->tables[t].rejected++;
+                    break;
+                }
+            }
+        }
+        if (o->parity)
+            rep->parity_unavailable = ts_strdup(
+                "not done by restore for Timestream targets; run tsarchive verify ROOT --against "
+                "timestream://REGION");
+    }
     for (size_t t = 0; t < rep->ntables; t++) {
         rep->rows += rep->tables[t].rows;
         rep->points += rep->tables[t].points;
@@ -1471,6 +1576,7 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
 out:
     rep->elapsed_ns = ts_mono_ns() - c.t0;
     influx_writer_free(c.w);
+    arc_ts_writer_free(c.tsw);
     for (size_t i = 0; i < c.npend; i++) stats_free(&c.pend[i].stats);
     ts_free(c.pend);
     stats_free(&c.total);

@@ -10,13 +10,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/ts_error.h"
 #include "influx/influx.h"
 
 typedef enum arc_restore_kind {
     ARC_RESTORE_INFLUX,  /* influx://, influx1://, … */
     ARC_RESTORE_FILES,   /* a directory, one file per table */
-    ARC_RESTORE_DRY_RUN  /* count only (and show samples) */
+    ARC_RESTORE_DRY_RUN, /* count only (and show samples) */
+    ARC_RESTORE_TIMESTREAM /* timestream://REGION: WriteRecords */
 } arc_restore_kind;
 
 typedef enum arc_restore_format { ARC_FMT_LP, ARC_FMT_CSV, ARC_FMT_JSONL } arc_restore_format;
@@ -33,8 +36,12 @@ typedef struct arc_restore_progress {
 
 typedef void (*arc_restore_progress_fn)(void *user, const arc_restore_progress *p);
 
+typedef struct arc_storage arc_storage;
+typedef struct aws_client aws_client;
+
 typedef struct arc_restore_opts {
-    const char *root;            /* archive root: a directory */
+    arc_storage *store;          /* the archive root (directory or s3://), borrowed */
+    const char *root;            /* the same as the user named it (messages, checkpoint id) */
     const char *prefix;          /* NULL = "timestream-archive/" */
     const char *database;        /* only this archive database; NULL = all */
     const char *const *tables;   /* only these tables; NULL = all */
@@ -48,6 +55,8 @@ typedef struct arc_restore_opts {
     influx_writer_opts wopts;
     bool parity;                 /* check counts in InfluxDB afterwards */
     const char *state_dir;       /* checkpoints; NULL = no resume */
+    aws_client *aws;             /* ARC_RESTORE_TIMESTREAM (borrowed) */
+    bool ts_create;              /* CreateDatabase/CreateTable when missing */
     const char *out_dir;         /* ARC_RESTORE_FILES */
     arc_restore_format format;
     size_t dry_run_samples;      /* lines shown per table in a dry run */
@@ -94,7 +103,8 @@ typedef struct arc_restore_report {
     size_t ntables;
     arc_restore_table *tables;
     uint64_t rows, points, all_null, rejected, files, files_skipped;
-    influx_writer_stats wstats;
+    influx_writer_stats wstats;    /* InfluxDB, or Timestream's counts in the same fields */
+    uint64_t retention_rejected;   /* Timestream: refused for the retention windows */
     size_t nrejects;
     arc_restore_reject *rejects;   /* up to 1000, with the archive rows */
     bool parity_run;
@@ -106,6 +116,26 @@ typedef struct arc_restore_report {
 } arc_restore_report;
 
 void arc_restore_report_free(arc_restore_report *r);
+
+/* ---- Timestream writer (arc_restore_ts.c) ---- */
+
+typedef struct arc_ts_stats {
+    uint64_t sent, accepted, rejected, retention_rejected, requests;
+} arc_ts_stats;
+
+typedef struct arc_ts_writer arc_ts_writer;
+
+/* Resolves the write endpoint (AWS_ENDPOINT_URL_TIMESTREAM_WRITE, else
+ * DescribeEndpoints); c is borrowed. */
+ts_status arc_ts_writer_new(aws_client *c, bool create, arc_ts_writer **out, ts_error *err);
+void arc_ts_writer_free(arc_ts_writer *w);
+/* Selects (and with create, creates) the database and table for what follows. */
+ts_status arc_ts_writer_table(arc_ts_writer *w, const char *db, const char *table, ts_error *err);
+/* Queues one record (stolen); every 100 go out in one WriteRecords. */
+ts_status arc_ts_writer_add(arc_ts_writer *w, json_t *record, influx_rowref ref, ts_error *err);
+ts_status arc_ts_writer_flush(arc_ts_writer *w, ts_error *err);
+void arc_ts_writer_stats(const arc_ts_writer *w, arc_ts_stats *st);
+const influx_rejection *arc_ts_writer_rejections(const arc_ts_writer *w, size_t *n);
 
 /* Runs the restore. Returns TS_OK when everything was sent (rejections are
  * counted in the report, not errors), TS_ERR_MISMATCH when the parity check

@@ -1,9 +1,15 @@
 /* tsarchive restore ROOT --to TARGET: the archive into InfluxDB (v2 or v1
  * API) or into one text file per table; resumable, with a parity check. */
+#include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "archive/arc_audit.h"
 #include "archive/arc_restore.h"
+#include "archive/arc_storage.h"
+#include "aws/aws.h"
 #include "cli.h"
 #include "core/ts_alloc.h"
 #include "core/ts_time.h"
@@ -97,13 +103,15 @@ static void print_json(FILE *f, const arc_restore_report *r, bool dry, int exit_
     fprintf(f,
             ",\"rows\":%llu,\"points\":%llu,\"all_null_rows\":%llu,\"rejected\":%llu,"
             "\"files\":%llu,\"files_skipped\":%llu,\"sent\":%llu,\"accepted\":%llu,"
-            "\"requests\":%llu,\"retries\":%llu,\"bytes_sent\":%llu,\"seconds\":%.3f,",
+            "\"requests\":%llu,\"retries\":%llu,\"bytes_sent\":%llu,\"seconds\":%.3f,"
+            "\"retention_rejected\":%llu,",
             (unsigned long long)r->rows, (unsigned long long)r->points,
             (unsigned long long)r->all_null, (unsigned long long)r->rejected,
             (unsigned long long)r->files, (unsigned long long)r->files_skipped,
             (unsigned long long)r->wstats.lines_sent, (unsigned long long)r->wstats.accepted,
             (unsigned long long)r->wstats.requests, (unsigned long long)r->wstats.retries,
-            (unsigned long long)r->wstats.bytes_sent, (double)r->elapsed_ns / 1e9);
+            (unsigned long long)r->wstats.bytes_sent, (double)r->elapsed_ns / 1e9,
+            (unsigned long long)r->retention_rejected);
     fprintf(f, "\"tables\":[");
     for (size_t i = 0; i < r->ntables; i++) {
         const arc_restore_table *t = &r->tables[i];
@@ -166,9 +174,10 @@ static void print_json(FILE *f, const arc_restore_report *r, bool dry, int exit_
     fprintf(f, "]},\"exit\":%d}\n", exit_code);
 }
 
-static void print_text(FILE *f, const arc_restore_report *r, bool dry)
+static void print_text(FILE *f, const arc_restore_report *r, bool dry, bool failed)
 {
     if (dry) fprintf(f, "dry run: the points that would be written, per table\n");
+    else if (failed) fprintf(f, "restore into %s stopped (see the error below)\n", r->target);
     else fprintf(f, "restored into %s\n", r->target);
     for (size_t i = 0; i < r->ntables; i++) {
         const arc_restore_table *t = &r->tables[i];
@@ -195,6 +204,12 @@ static void print_text(FILE *f, const arc_restore_report *r, bool dry)
         fprintf(f, "  rejected: %s row %llu: %s\n      line: %s\n", r->rejects[i].file,
                 (unsigned long long)r->rejects[i].row, r->rejects[i].reason, r->rejects[i].line);
     if (r->nrejects > 50) fprintf(f, "  … %zu more rejections (see --json)\n", r->nrejects - 50);
+    if (r->retention_rejected)
+        fprintf(f,
+                "  %llu records were refused for Timestream's retention windows: enable magnetic "
+                "store writes on the table (MagneticStoreWriteProperties.EnableMagneticStoreWrites, "
+                "as --create does) and make the magnetic retention cover the data's age, then re-run\n",
+                (unsigned long long)r->retention_rejected);
     if (r->parity_run) {
         size_t ok = r->nparity - r->parity_mismatches;
         fprintf(f, "  parity: %zu of %zu measurement-months match\n", ok, r->nparity);
@@ -299,10 +314,12 @@ static int run(const cli_args *a, cli_ctx *ctx)
 
     influx_target target;
     memset(&target, 0, sizeof target);
+    const char *ts_region = NULL;
     bool have_target = false;
     const char *fmt = cli_get(a, "format");
     if (dry) {
         o.kind = ARC_RESTORE_DRY_RUN;
+        if (cli_flag(a, "create")) return cli_usage_error(ctx, a->cmd, "--create writes: not with --dry-run");
     } else if (strncmp(to, "influx", 6) == 0 && strstr(to, "://")) {
         influx_env env = {.host = getenv("INFLUX_HOST"),
                           .token = getenv("INFLUX_TOKEN"),
@@ -322,11 +339,15 @@ static int run(const cli_args *a, cli_ctx *ctx)
         if (cli_flag(a, "create"))
             return cli_usage_error(ctx, a->cmd, "--create is for timestream:// targets");
     } else if (strncmp(to, "timestream://", 13) == 0) {
-        ts_err_set(&err, TS_ERR_UNSUPPORTED,
-                   "restore into Timestream (%s) is not implemented in this build; restore into "
-                   "InfluxDB or files instead",
-                   to);
-        return cli_fail(ctx, &err);
+        o.kind = ARC_RESTORE_TIMESTREAM;
+        ts_region = to + 13;
+        if (strchr(ts_region, '/') || strchr(ts_region, '?'))
+            return cli_usage_error(ctx, a->cmd, "--to %s: expected timestream://REGION", to);
+        o.out_dir = to; /* for the report */
+        o.ts_create = cli_flag(a, "create");
+        if (!cli_flag(a, "no-resume"))
+            o.state_dir = cli_get(a, "state-dir") ? cli_get(a, "state-dir") : ".tsarchive-state";
+        if (fmt) return cli_usage_error(ctx, a->cmd, "--format is for a directory target");
     } else if (strstr(to, "://")) {
         return cli_usage_error(ctx, a->cmd,
                                "--to %s: expected influx://, influx1://, influxs://, influx1s:// or "
@@ -350,9 +371,74 @@ static int run(const cli_args *a, cli_ctx *ctx)
         o.progress = on_progress;
         o.user = &ps;
     }
+    /* the archive: a directory, or s3:// with AWS credentials */
+    aws_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    aws_client *aws = NULL;
+    arc_storage *store = NULL;
+    arc_audit *audit = NULL;
+    const char *aprefix = o.prefix ? o.prefix : "timestream-archive/";
     arc_restore_report rep;
-    ts_status st = arc_restore_run(&o, &rep, &err);
+    memset(&rep, 0, sizeof rep);
+    ts_status st = TS_OK;
+    bool s3 = strncmp(o.root, "s3://", 5) == 0;
+    struct stat sb;
+    if (!s3 && stat(o.root, &sb) != 0) {
+        st = ts_err_errno(&err, TS_ERR_NOT_FOUND, errno, "archive root %s", o.root);
+    } else if (s3 || o.kind == ARC_RESTORE_TIMESTREAM) {
+        st = aws_config_load(&cfg, ts_region && *ts_region ? ts_region : NULL, &err);
+        if (st == TS_OK) st = aws_client_new(&cfg, &aws, &err);
+    }
+    o.aws = aws;
+    if (st == TS_OK) st = arc_storage_open(o.root, aws, &store, &err);
+    o.store = store;
+    /* every run with an archive ROOT leaves an audit entry (never with secrets) */
+    char run_id[33];
+    bool chain_ok = true;
+    if (st == TS_OK && !dry) {
+        st = arc_random_id(run_id, &err);
+        if (st == TS_OK) st = arc_audit_open(store, aprefix, "restore", run_id, &audit, &chain_ok, &err);
+        if (st == TS_OK && !chain_ok)
+            fprintf(ctx->err, "%s restore: warning: the audit log is broken; this run continues it "
+                              "(see 'tsarchive audit verify')\n", ctx->prog);
+        if (st == TS_OK) {
+            json_t *f = json_object();
+            json_object_set_new(f, "root", json_string(o.root));
+            json_object_set_new(f, "target", json_string(have_target ? "influx" : to));
+            if (have_target) {
+                ts_buf d;
+                ts_buf_init(&d, 4096);
+                if (influx_target_describe(&target, &d) == TS_OK)
+                    json_object_set_new(f, "target", json_string((const char *)d.data));
+                ts_buf_free(&d);
+            }
+            ts_error ae;
+            ts_err_clear(&ae);
+            arc_audit_add(audit, "start", f, &ae);
+            arc_audit_flush(audit, store, aprefix, &ae);
+        }
+    }
+    if (st == TS_OK) st = arc_restore_run(&o, &rep, &err);
     if (ps.shown) fputc('\n', ctx->err);
+    if (audit) {
+        json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "outcome",
+                              st == TS_OK ? "ok" : ts_status_name(st), "rows", (json_int_t)rep.rows,
+                              "points", (json_int_t)rep.points, "accepted",
+                              (json_int_t)rep.wstats.accepted, "rejected", (json_int_t)rep.rejected,
+                              "all_null_rows", (json_int_t)rep.all_null, "files",
+                              (json_int_t)rep.files, "files_skipped", (json_int_t)rep.files_skipped);
+        if (f) json_object_set_new(f, "parity_mismatches", json_integer((json_int_t)rep.parity_mismatches));
+        ts_error ae;
+        ts_err_clear(&ae);
+        arc_audit_add(audit, "end", f, &ae);
+        if (arc_audit_flush(audit, store, aprefix, &ae) != TS_OK)
+            fprintf(ctx->err, "%s restore: warning: could not write the audit log: %s\n", ctx->prog,
+                    ae.msg);
+        arc_audit_free(audit);
+    }
+    arc_storage_free(store);
+    aws_client_free(aws);
+    aws_config_free(&cfg);
     int rc = CLI_EXIT_OK;
     if (st != TS_OK) rc = cli_exit_for(st);
     else if (rep.rejected || rep.all_null) rc = CLI_EXIT_PARTIAL;
@@ -362,7 +448,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     }
     if (st == TS_OK || st == TS_ERR_MISMATCH || rep.ntables) {
         if (cli_flag(a, "json")) print_json(ctx->out, &rep, dry, rc);
-        else print_text(ctx->out, &rep, dry);
+        else print_text(ctx->out, &rep, dry, st != TS_OK && st != TS_ERR_MISMATCH);
     }
     if (st != TS_OK) rc = cli_fail(ctx, &err);
     else if (rc == CLI_EXIT_PARTIAL)

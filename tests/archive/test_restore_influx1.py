@@ -117,6 +117,14 @@ class RestoreInflux1(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertEqual(rep2["files_skipped"], rep["files"])
         self.assertEqual(rep2["sent"], 0)
+        # a point InfluxDB has but the archive does not: parity names the month, exit 3
+        self.srv.write("generation,plant_id=zz,region=x,source=y generation_mw=1.5 %d" % (1707000000 * 10**9),
+                       "energy")
+        rc, out, err = run_tsarchive(["restore", self.root, "--to", "influx1://%s/energy" % self.host,
+                                      "--state-dir", os.path.join(self.tmp, "state-energy")], timeout=300)
+        self.assertEqual(rc, 3, out + err)
+        self.assertIn("MISMATCH generation 2024-02", out)
+        self.assertIn("parity check", err)
 
     def test_mixed_table_exact_ns_and_all_null(self):
         if not af.have_duckdb():
