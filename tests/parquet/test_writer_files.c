@@ -181,7 +181,7 @@ typedef struct tablespec {
 static const char *const region_vals[] = {"north", "south", "", "z\xc3\xbcrich", "\xe6\x9d\xb1\xe4\xba\xac", "west"};
 static const char *const special_strs[] = {
     "", "a\"b\\c", "line\nbreak\ttab\r", "\x01\x02 ctrl \x1f", "del\x7f", "\xc3\xbcn\xc3\xaf" "c\xc3\xb6" "d" "\xc3\xa9",
-    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", "emoji \xf0\x9f\x98\x80" "!", "/slash/ and 'quote'"};
+    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", ("emoji \xf0\x9f\x98\x80" "!"), "/slash/ and 'quote'"};
 static const int64_t int_specials[] = {INT64_MIN, INT64_MAX, (INT64_C(1) << 53), -(INT64_C(1) << 53),
                                        (INT64_C(1) << 53) - 1, 0, -1, 1};
 static const int64_t time_extremes[] = {INT64_MIN, INT64_MAX, -1, 0, 1, 999, -999, 1001,
