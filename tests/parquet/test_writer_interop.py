@@ -13,6 +13,7 @@ polars check them to the nanosecond.
 
 Needs node_modules (npm ci); fails, saying so, when it is missing.
 """
+import concurrent.futures
 import os
 import subprocess
 import sys
@@ -53,6 +54,10 @@ class WriterInterop(unittest.TestCase):
         if len(cls.files) < 10:
             raise AssertionError("test_writer_files wrote only %r" % cls.files)
         cls.paths = [os.path.join(cls.tmp.name, f) for f in cls.files]
+        # The three readers run at once (one Node process each).
+        with concurrent.futures.ThreadPoolExecutor(len(READERS)) as ex:
+            futs = {r: ex.submit(read_many, r, cls.paths) for r in READERS}
+            cls.results = {r: f.result() for r, f in futs.items()}
 
     @classmethod
     def tearDownClass(cls):
@@ -63,7 +68,7 @@ class WriterInterop(unittest.TestCase):
             return f.read().splitlines()
 
     def check_reader(self, reader):
-        results = read_many(reader, self.paths)
+        results = self.results[reader]
         problems = []
         for name, path, res in zip(self.files, self.paths, results):
             if res.rc != 0:
