@@ -388,9 +388,9 @@ static void test_write_files(void **state)
     static char names[8][64];
     for (size_t i = 0; i < 4; i++) {
         snprintf(names[i], sizeof names[i], "all_types_%s.parquet", cnames[i]);
-        tablespec t = {names[i], 5000, all_types_cols, N(all_types_cols), base};
+        tablespec t = {names[i], 3000, all_types_cols, N(all_types_cols), base};
         t.o.codec = codecs[i];
-        t.o.row_group_rows = 2000;
+        t.o.row_group_rows = 1200;
         t.o.page_bytes = 16 * 1024;
         specs[ns++] = t;
     }
@@ -417,8 +417,8 @@ static void test_write_files(void **state)
     specs[ns++] = t;
     t = (tablespec){"empty.parquet", 0, all_types_cols, N(all_types_cols), base};
     specs[ns++] = t;
-    t = (tablespec){"many_row_groups.parquet", 20000, all_types_cols, N(all_types_cols), base};
-    t.o.row_group_rows = 3000;
+    t = (tablespec){"many_row_groups.parquet", 12000, all_types_cols, N(all_types_cols), base};
+    t.o.row_group_rows = 2000;
     specs[ns++] = t;
     for (size_t i = 0; i < ns; i++) write_spec(&specs[i]);
 }
