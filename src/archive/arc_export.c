@@ -1,0 +1,1224 @@
+/* Export from Timestream into archive format 1: plan each table (DESCRIBE,
+ * monthly counts, sub-microsecond check), then export table-months in
+ * parallel, each counted against Timestream, hashed while written and
+ * committed atomically; a checkpoint after every file makes it resumable. */
+#include "arc_export.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arc_audit.h"
+#include "arc_layout.h"
+#include "arc_manifest.h"
+#include "arc_storage.h"
+#include "aws/aws.h"
+#include "aws/aws_timestream.h"
+#include "core/ts_alloc.h"
+#include "core/ts_batch.h"
+#include "core/ts_buf.h"
+#include "core/ts_hash.h"
+#include "core/ts_time.h"
+#include "parquet/pq_writer.h"
+#include "ts_version.h"
+
+#define DEFAULT_MAX_ROWS_PER_QUERY 5000000ULL
+#define DEFAULT_BATCH_ROWS 8192
+#define DEFAULT_ROW_GROUP_BYTES ((size_t)64 << 20)
+#define PARTITION_ATTEMPTS 3
+#define SQL_MAX 65536
+
+/* ---- a table's plan ---- */
+
+typedef struct exp_table {
+    char *db, *name;
+    ts_schema schema;      /* archive columns, file order */
+    arc_column *cols;      /* same order, for the manifest */
+    size_t ncols;
+    char **qnames;         /* query columns (source names) */
+    long *map;             /* query column → schema column */
+    size_t nq;
+    long time_ns_col;      /* schema index of time_ns, or -1 */
+    bool time_ns;
+    const char *time_unit; /* "us", "ns", "ms" */
+    char *select_sql;      /* "SELECT … FROM "db"."t"" */
+    char *order_sql;       /* " ORDER BY …" */
+    char *qualified;       /* "db"."t" */
+    char *columns_kv;      /* tsarchive.columns JSON */
+    uint64_t records;      /* Timestream's count(*) */
+    bool failed;
+    char error[512];
+    uint64_t files, skipped;
+} exp_table;
+
+typedef struct exp_part {
+    exp_table *t;
+    arc_month m;
+    uint64_t count;
+    int64_t lo, hi; /* Timestream's min/max time in the month */
+    char path[ARC_PATH_MAX]; /* relative to the database directory */
+    const arc_file *prev;    /* earlier record (state or manifest), or NULL */
+} exp_part;
+
+/* ---- the run ---- */
+
+typedef struct exp_run {
+    const aws_config *aws;
+    const arc_export_opts *o;
+    arc_audit *audit;
+    pq_codec codec;
+    char dbdir[ARC_PATH_MAX]; /* "<prefix><db>" */
+    const char *db;
+    arc_manifest done;       /* files committed or verified this run */
+    arc_manifest prev;       /* earlier state/manifest, for resume */
+    bool prev_ok;
+    exp_part *parts;
+    size_t nparts, next_part;
+    pthread_mutex_t mu;
+    arc_export_progress prog;
+    ts_status first_st;
+    ts_error first_err;
+    char export_id[33];
+    int64_t started_at;
+    int64_t state_written; /* mono ns of the last checkpoint write */
+    bool state_dirty;
+} exp_run;
+
+/* The checkpoint is rewritten at most this often (it grows with the files). */
+#define STATE_INTERVAL_NS (INT64_C(3) * 1000000000)
+
+static void table_free(exp_table *t)
+{
+    if (!t) return;
+    ts_free(t->db);
+    ts_free(t->name);
+    ts_schema_free(&t->schema);
+    for (size_t i = 0; i < t->ncols; i++) {
+        ts_free(t->cols[i].name);
+        ts_free(t->cols[i].source_type);
+    }
+    ts_free(t->cols);
+    aws_ts_names_free(t->qnames, t->nq);
+    ts_free(t->map);
+    ts_free(t->select_sql);
+    ts_free(t->order_sql);
+    ts_free(t->qualified);
+    ts_free(t->columns_kv);
+}
+
+static void table_fail(exp_table *t, const ts_error *e)
+{
+    if (t->failed) return;
+    t->failed = true;
+    ts_err_format(e, t->error, sizeof t->error);
+}
+
+static ts_status add_col(exp_table *t, const char *name, arc_col_role role, const char *stype,
+                         ts_type type, bool nullable, ts_error *err)
+{
+    ts_role r = role == ARC_ROLE_TIME || role == ARC_ROLE_TIME_NS ? TS_ROLE_TIME
+                : role == ARC_ROLE_DIMENSION                     ? TS_ROLE_DIMENSION
+                : role == ARC_ROLE_MEASURE_NAME                  ? TS_ROLE_MEASURE_NAME
+                                                                 : TS_ROLE_MEASURE;
+    if (ts_schema_add(&t->schema, name, type, r, nullable) != TS_OK)
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    arc_column *c = ts_realloc(t->cols, (t->ncols + 1) * sizeof *c);
+    if (!c) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    t->cols = c;
+    c[t->ncols].name = ts_strdup(name);
+    c[t->ncols].source_type = ts_strdup(stype);
+    c[t->ncols].role = role;
+    c[t->ncols].type = type;
+    t->ncols++;
+    if (!c[t->ncols - 1].name || !c[t->ncols - 1].source_type)
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    return TS_OK;
+}
+
+static int cmp_col_name(const void *a, const void *b)
+{
+    const aws_ts_column *x = *(const aws_ts_column *const *)a;
+    const aws_ts_column *y = *(const aws_ts_column *const *)b;
+    return strcmp(x->name, y->name);
+}
+
+static ts_status append_ident(ts_buf *b, const char *name, ts_error *err)
+{
+    char q[1100];
+    TS_TRY(aws_ts_quote_ident(name, q, sizeof q, err));
+    if (ts_buf_append_str(b, q) != TS_OK) return ts_err_set(err, TS_ERR_LIMIT, "query too long");
+    return TS_OK;
+}
+
+static char *buf_take(ts_buf *b)
+{
+    if (ts_buf_nul(b) != TS_OK) return NULL;
+    size_t n;
+    return (char *)ts_buf_detach(b, &n);
+}
+
+/* Archive columns from DESCRIBE: time, [time_ns], dimensions by name,
+ * measure_name, measures in DESCRIBE order; and the query that reads them. */
+static ts_status build_schema(exp_table *t, aws_ts_column *dc, size_t nd, bool need_time_ns,
+                              ts_error *err)
+{
+    ts_schema_init(&t->schema);
+    t->time_ns_col = -1;
+    const aws_ts_column *time_c = NULL, *mname = NULL;
+    const aws_ts_column **dims = ts_calloc(nd ? nd : 1, sizeof *dims);
+    const aws_ts_column **meas = ts_calloc(nd ? nd : 1, sizeof *meas);
+    size_t ndim = 0, nmeas = 0;
+    ts_status st = (!dims || !meas) ? ts_err_set(err, TS_ERR_NOMEM, "out of memory") : TS_OK;
+    for (size_t i = 0; st == TS_OK && i < nd; i++) {
+        if (strcmp(dc[i].name, "time_ns") == 0) {
+            st = ts_err_set(err, TS_ERR_UNSUPPORTED,
+                            "table %s.%s has a column named \"time_ns\", which archive format 1 "
+                            "reserves for exact nanosecond times; rename it before exporting",
+                            t->db, t->name);
+            break;
+        }
+        switch (dc[i].role) {
+        case TS_ROLE_TIME:
+            if (time_c || dc[i].type != AWS_TS_TIMESTAMP)
+                st = ts_err_set(err, TS_ERR_UNSUPPORTED,
+                                "table %s.%s: unexpected time column \"%s\"", t->db, t->name,
+                                dc[i].name);
+            time_c = &dc[i];
+            break;
+        case TS_ROLE_DIMENSION: dims[ndim++] = &dc[i]; break;
+        case TS_ROLE_MEASURE_NAME: mname = &dc[i]; break;
+        case TS_ROLE_MEASURE: meas[nmeas++] = &dc[i]; break;
+        }
+    }
+    if (st == TS_OK && !time_c)
+        st = ts_err_set(err, TS_ERR_UNSUPPORTED, "table %s.%s: DESCRIBE shows no time column",
+                        t->db, t->name);
+    if (st == TS_OK) qsort(dims, ndim, sizeof *dims, cmp_col_name);
+    t->nq = 1 + ndim + (mname ? 1 : 0) + nmeas;
+    t->qnames = ts_calloc(t->nq, sizeof *t->qnames);
+    t->map = ts_calloc(t->nq, sizeof *t->map);
+    if (st == TS_OK && (!t->qnames || !t->map)) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    size_t q = 0;
+    /* the query asks for "time" by its source name; the archive calls it time */
+    if (st == TS_OK) st = add_col(t, "time", ARC_ROLE_TIME, "TIMESTAMP", TS_TYPE_TIMESTAMP, false, err);
+    if (st == TS_OK) {
+        t->qnames[q] = ts_strdup(time_c->name);
+        t->map[q++] = 0;
+    }
+    if (st == TS_OK && need_time_ns) {
+        t->time_ns_col = (long)t->schema.ncols;
+        t->time_ns = true;
+        st = add_col(t, "time_ns", ARC_ROLE_TIME_NS, "TIMESTAMP", TS_TYPE_INT64, false, err);
+    }
+    for (size_t i = 0; st == TS_OK && i < ndim; i++) {
+        t->map[q] = (long)t->schema.ncols;
+        t->qnames[q++] = ts_strdup(dims[i]->name);
+        st = add_col(t, dims[i]->name, ARC_ROLE_DIMENSION, aws_ts_scalar_name(dims[i]->type),
+                     aws_ts_scalar_type(dims[i]->type), true, err);
+    }
+    if (st == TS_OK && mname) {
+        t->map[q] = (long)t->schema.ncols;
+        t->qnames[q++] = ts_strdup(mname->name);
+        st = add_col(t, mname->name, ARC_ROLE_MEASURE_NAME, aws_ts_scalar_name(mname->type),
+                     aws_ts_scalar_type(mname->type), true, err);
+    }
+    for (size_t i = 0; st == TS_OK && i < nmeas; i++) {
+        if (ts_schema_find(&t->schema, meas[i]->name) >= 0) {
+            st = ts_err_set(err, TS_ERR_UNSUPPORTED, "table %s.%s: column \"%s\" appears twice",
+                            t->db, t->name, meas[i]->name);
+            break;
+        }
+        t->map[q] = (long)t->schema.ncols;
+        t->qnames[q++] = ts_strdup(meas[i]->name);
+        st = add_col(t, meas[i]->name, ARC_ROLE_MEASURE, aws_ts_scalar_name(meas[i]->type),
+                     aws_ts_scalar_type(meas[i]->type), true, err);
+    }
+    for (size_t i = 0; st == TS_OK && i < q; i++)
+        if (!t->qnames[i]) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    /* SELECT list, ORDER BY (a total order: time, measure_name, dimensions) */
+    ts_buf sel, ord;
+    ts_buf_init(&sel, SQL_MAX);
+    ts_buf_init(&ord, SQL_MAX);
+    if (st == TS_OK && ts_buf_append_str(&sel, "SELECT ") != TS_OK) st = TS_ERR_LIMIT;
+    for (size_t i = 0; st == TS_OK && i < q; i++) {
+        if (i && ts_buf_append_str(&sel, ", ") != TS_OK) st = ts_err_set(err, TS_ERR_LIMIT, "query too long");
+        if (st == TS_OK) st = append_ident(&sel, t->qnames[i], err);
+    }
+    ts_buf qual;
+    ts_buf_init(&qual, 4096);
+    if (st == TS_OK) st = append_ident(&qual, t->db, err);
+    if (st == TS_OK && ts_buf_append_byte(&qual, '.') != TS_OK) st = ts_err_set(err, TS_ERR_LIMIT, "name too long");
+    if (st == TS_OK) st = append_ident(&qual, t->name, err);
+    if (st == TS_OK && (ts_buf_append_str(&sel, " FROM ") != TS_OK ||
+                        ts_buf_append(&sel, qual.data, qual.len) != TS_OK))
+        st = ts_err_set(err, TS_ERR_LIMIT, "query too long");
+    if (st == TS_OK && ts_buf_append_str(&ord, " ORDER BY ") != TS_OK) st = TS_ERR_LIMIT;
+    if (st == TS_OK) st = append_ident(&ord, time_c->name, err);
+    if (st == TS_OK && mname) {
+        ts_buf_append_str(&ord, ", ");
+        st = append_ident(&ord, mname->name, err);
+    }
+    for (size_t i = 0; st == TS_OK && i < ndim; i++) {
+        ts_buf_append_str(&ord, ", ");
+        st = append_ident(&ord, dims[i]->name, err);
+    }
+    if (st == TS_OK) {
+        t->select_sql = buf_take(&sel);
+        t->order_sql = buf_take(&ord);
+        t->qualified = buf_take(&qual);
+        if (!t->select_sql || !t->order_sql || !t->qualified)
+            st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    }
+    ts_buf_free(&sel);
+    ts_buf_free(&ord);
+    ts_buf_free(&qual);
+    ts_free(dims);
+    ts_free(meas);
+    if (st == TS_ERR_LIMIT) st = ts_err_set(err, TS_ERR_LIMIT, "table %s.%s: query too long", t->db, t->name);
+    return st;
+}
+
+/* tsarchive.columns: role and Timestream type of each column, in file order. */
+static ts_status build_columns_kv(exp_table *t, ts_error *err)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < t->ncols; i++) {
+        json_t *o = json_pack("{s:s,s:s,s:s}", "name", t->cols[i].name, "role",
+                              arc_role_name(t->cols[i].role), "timestream_type",
+                              t->cols[i].source_type);
+        if (!o || json_array_append_new(arr, o) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    ts_buf b;
+    ts_buf_init(&b, (size_t)1 << 20);
+    int rc = -1;
+    if (arr) {
+        json_t *root = json_pack("{s:i,s:o}", "format_version", ARC_FORMAT_VERSION, "columns", arr);
+        if (root) {
+            char *s = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT);
+            if (s) {
+                rc = ts_buf_append_str(&b, s) == TS_OK ? 0 : -1;
+                free(s); /* jansson's allocation */
+            }
+            json_decref(root);
+        }
+    }
+    if (rc != 0 || !(t->columns_kv = buf_take(&b))) {
+        ts_buf_free(&b);
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    }
+    ts_buf_free(&b);
+    return TS_OK;
+}
+
+static ts_status count_query(aws_ts *ts, const char *sql, uint64_t *count, ts_error *err)
+{
+    char **cells;
+    TS_TRY(aws_ts_query_one_row(ts, sql, 1, &cells, err));
+    int64_t v = -1;
+    char *end = NULL;
+    if (cells[0]) v = strtoll(cells[0], &end, 10);
+    bool ok = cells[0] && end && *end == '\0' && v >= 0;
+    aws_ts_names_free(cells, 1);
+    if (!ok) return ts_err_set(err, TS_ERR_REMOTE, "count query answered no count: %.200s", sql);
+    *count = (uint64_t)v;
+    return TS_OK;
+}
+
+/* ---- hashing output: passes bytes through and hashes them ---- */
+
+typedef struct hash_out {
+    ts_output base;
+    ts_output *inner;
+    ts_sha256 *h;
+} hash_out;
+
+static ts_status hash_write(ts_output *o, const void *p, size_t n, ts_error *err)
+{
+    hash_out *h = (hash_out *)o;
+    if (h->inner) TS_TRY(ts_output_write(h->inner, p, n, err));
+    ts_sha256_update(h->h, p, n);
+    return TS_OK;
+}
+static ts_status hash_commit(ts_output *o, ts_error *err)
+{
+    hash_out *h = (hash_out *)o;
+    return h->inner ? ts_output_commit(h->inner, err) : TS_OK;
+}
+static void hash_abort(ts_output *o)
+{
+    hash_out *h = (hash_out *)o;
+    if (h->inner) ts_output_abort(h->inner);
+}
+static void hash_close(ts_output *o)
+{
+    hash_out *h = (hash_out *)o;
+    ts_output_close(h->inner);
+    ts_sha256_free(h->h);
+    ts_free(h);
+}
+static const ts_output_ops hash_ops = {
+    .write = hash_write, .commit = hash_commit, .abort = hash_abort, .close = hash_close};
+
+/* inner may be NULL: hash only. Takes ownership of inner. */
+static ts_status hash_out_new(ts_output *inner, hash_out **out, ts_error *err)
+{
+    hash_out *h = ts_calloc(1, sizeof *h);
+    if (h) h->h = ts_sha256_new();
+    if (!h || !h->h) {
+        if (h) ts_free(h);
+        ts_output_close(inner);
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    }
+    h->base.ops = &hash_ops;
+    h->base.name = inner ? inner->name : NULL;
+    h->inner = inner;
+    *out = h;
+    return TS_OK;
+}
+
+static void hash_hex(hash_out *h, char hex[TS_SHA256_HEX_LEN])
+{
+    uint8_t d[TS_SHA256_LEN];
+    ts_sha256_final(h->h, d);
+    ts_hex(d, sizeof d, hex);
+}
+
+/* ---- per-thread resources ---- */
+
+typedef struct worker {
+    exp_run *run;
+    aws_client *client;
+    aws_ts *ts;
+    arc_storage *storage;
+} worker;
+
+static ts_status worker_open(exp_run *run, worker *w, ts_error *err)
+{
+    memset(w, 0, sizeof *w);
+    w->run = run;
+    TS_TRY(aws_client_new(run->aws, &w->client, err));
+    TS_TRY(aws_ts_new(w->client, &w->ts, err));
+    return arc_storage_open(run->o->root, w->client, &w->storage, err);
+}
+
+static void worker_close(worker *w)
+{
+    arc_storage_free(w->storage);
+    aws_ts_free(w->ts);
+    aws_client_free(w->client);
+}
+
+/* ---- checkpoint and manifest ---- */
+
+static ts_status write_doc(arc_storage *s, const char *key, const arc_manifest *m,
+                           char sha_hex[TS_SHA256_HEX_LEN], uint64_t *size, ts_error *err)
+{
+    ts_buf b;
+    ts_buf_init(&b, TS_MAX_MANIFEST);
+    ts_status st = arc_manifest_to_json(m, &b, err);
+    ts_output *o = NULL;
+    if (st == TS_OK) st = arc_storage_create(s, key, &o, err);
+    if (st == TS_OK) st = ts_output_write(o, b.data, b.len, err);
+    if (st == TS_OK) st = ts_output_commit(o, err);
+    ts_output_close(o);
+    if (st == TS_OK && sha_hex) {
+        uint8_t d[TS_SHA256_LEN];
+        ts_sha256_once(b.data, b.len, d);
+        ts_hex(d, sizeof d, sha_hex);
+        *size = b.len;
+    }
+    ts_buf_free(&b);
+    if (st != TS_OK) ts_err_context(err, "writing %s", key);
+    return st;
+}
+
+static ts_status read_doc(arc_storage *s, const char *key, arc_manifest *m, bool *found,
+                          ts_error *err)
+{
+    *found = false;
+    arc_manifest_init(m);
+    ts_buf b;
+    ts_buf_init(&b, TS_MAX_MANIFEST);
+    ts_error e2;
+    ts_err_clear(&e2);
+    ts_status st = arc_storage_read_all(s, key, &b, TS_MAX_MANIFEST, &e2);
+    if (st == TS_ERR_NOT_FOUND) {
+        ts_buf_free(&b);
+        return TS_OK;
+    }
+    if (st != TS_OK) {
+        ts_buf_free(&b);
+        *err = e2;
+        return st;
+    }
+    /* an unreadable earlier state only costs re-exporting */
+    st = arc_manifest_parse(b.len ? (const char *)b.data : "", b.len, m, &e2);
+    ts_buf_free(&b);
+    if (st == TS_OK) *found = true;
+    return TS_OK;
+}
+
+/* ---- one partition ---- */
+
+static bool same_columns(const exp_table *t, const arc_table *p)
+{
+    if (p->ncols != t->ncols || p->time_ns != t->time_ns || strcmp(p->time_unit, t->time_unit) != 0)
+        return false;
+    for (size_t i = 0; i < t->ncols; i++)
+        if (strcmp(p->cols[i].name, t->cols[i].name) != 0 || p->cols[i].role != t->cols[i].role ||
+            p->cols[i].type != t->cols[i].type ||
+            strcmp(p->cols[i].source_type, t->cols[i].source_type) != 0)
+            return false;
+    return true;
+}
+
+/* The stored object's size and SHA-256 equal the record's. */
+static bool object_matches(worker *w, const char *key, const arc_file *f)
+{
+    ts_error e;
+    ts_err_clear(&e);
+    arc_object_info info;
+    if (arc_storage_head(w->storage, key, &info, &e) != TS_OK || info.size != f->size) return false;
+    if (info.has_sha256) { /* the store kept a whole-object SHA-256: no need to read it back */
+        char hex[TS_SHA256_HEX_LEN];
+        ts_hex(info.sha256, sizeof info.sha256, hex);
+        return strcmp(hex, f->sha256) == 0;
+    }
+    hash_out *h;
+    if (hash_out_new(NULL, &h, &e) != TS_OK) return false;
+    bool ok = arc_storage_get_to(w->storage, key, &h->base, &e) == TS_OK;
+    char hex[TS_SHA256_HEX_LEN];
+    hash_hex(h, hex);
+    ts_output_close(&h->base);
+    return ok && strcmp(hex, f->sha256) == 0;
+}
+
+typedef struct window_list {
+    arc_window *v;
+    size_t n, cap;
+} window_list;
+
+static ts_status push_window(window_list *l, arc_window w, ts_error *err)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 8;
+        arc_window *x = ts_realloc(l->v, nc * sizeof *x);
+        if (!x) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        l->v = x;
+        l->cap = nc;
+    }
+    l->v[l->n++] = w;
+    return TS_OK;
+}
+
+static ts_status window_count(worker *w, exp_table *t, arc_window win, uint64_t *count,
+                              ts_error *err)
+{
+    char sql[4096];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM %s WHERE time >= from_nanoseconds(%lld) AND time <= "
+             "from_nanoseconds(%lld)",
+             t->qualified, (long long)win.lo, (long long)win.hi);
+    return count_query(w->ts, sql, count, err);
+}
+
+/* Splits [lo, hi] until each window holds at most max rows (by count). */
+static ts_status plan_windows(worker *w, exp_part *p, window_list *out, ts_error *err)
+{
+    uint64_t max = w->run->o->max_rows_per_query;
+    /* the whole calendar month: rows that appear after counting are read
+     * too, so the count check notices them */
+    arc_window whole = arc_month_window(p->m);
+    if (p->count <= max) return push_window(out, whole, err);
+    /* depth-first, left to right, so windows come out in time order */
+    struct item { arc_window w; uint64_t n; } stack[128];
+    size_t sp = 0;
+    stack[sp++] = (struct item){whole, p->count};
+    while (sp) {
+        struct item it = stack[--sp];
+        arc_window l, r;
+        if (it.n <= max || !arc_window_split(it.w, &l, &r) || sp + 2 > 128) {
+            TS_TRY(push_window(out, it.w, err));
+            continue;
+        }
+        uint64_t nl;
+        TS_TRY(window_count(w, p->t, l, &nl, err));
+        uint64_t nr = it.n >= nl ? it.n - nl : 0;
+        if (nr) stack[sp++] = (struct item){r, nr};
+        if (nl) stack[sp++] = (struct item){l, nl};
+    }
+    return TS_OK;
+}
+
+static ts_status export_partition_once(worker *w, exp_part *p, arc_file *rec, ts_error *err)
+{
+    exp_run *run = w->run;
+    exp_table *t = p->t;
+    char key[ARC_PATH_MAX];
+    TS_TRY(arc_join(key, sizeof key, err, run->dbdir, p->path, NULL));
+    window_list wl = {0};
+    ts_status st = plan_windows(w, p, &wl, err);
+    ts_output *inner = NULL;
+    hash_out *h = NULL;
+    pq_writer *pw = NULL;
+    if (st == TS_OK) st = arc_storage_create(w->storage, key, &inner, err);
+    if (st == TS_OK) st = hash_out_new(inner, &h, err);
+    if (st == TS_OK) {
+        pq_writer_opts po;
+        pq_writer_opts_default(&po);
+        po.codec = run->codec;
+        po.row_group_bytes = run->o->row_group_bytes;
+        po.time_unit = run->o->time_unit == ARC_TIME_NS   ? PQ_UNIT_NANOS
+                       : run->o->time_unit == ARC_TIME_MS ? PQ_UNIT_MILLIS
+                                                          : PQ_UNIT_MICROS;
+        bool *floor = ts_calloc(t->schema.ncols, sizeof *floor);
+        if (!floor) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        else {
+            floor[0] = t->time_ns; /* time = floor(time_ns / 1000) by design */
+            po.time_floor = floor;
+            pq_kv kv[1] = {{.key = "tsarchive.columns", .value = t->columns_kv}};
+            po.kv = kv;
+            po.nkv = 1;
+            po.created_by = TS_CREATED_BY;
+            st = pq_writer_new(&h->base, &t->schema, &po, &pw, err);
+            ts_free(floor);
+        }
+    }
+    uint64_t rows = 0;
+    int64_t mn = 0, mx = 0;
+    for (size_t i = 0; st == TS_OK && i < wl.n; i++) {
+        char sql[SQL_MAX + 256];
+        int n = snprintf(sql, sizeof sql,
+                         "%s WHERE time >= from_nanoseconds(%lld) AND time <= "
+                         "from_nanoseconds(%lld)%s",
+                         t->select_sql, (long long)wl.v[i].lo, (long long)wl.v[i].hi, t->order_sql);
+        if (n < 0 || (size_t)n >= sizeof sql) {
+            st = ts_err_set(err, TS_ERR_LIMIT, "query too long");
+            break;
+        }
+        ts_source *src = NULL;
+        st = aws_ts_source_new(w->ts, sql, &t->schema, t->name, t->map,
+                               (const char *const *)t->qnames, t->nq, 0, t->time_ns_col,
+                               run->o->batch_rows, &src, err);
+        while (st == TS_OK) {
+            if (run->o->cancel && *run->o->cancel) {
+                st = ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
+                break;
+            }
+            const ts_batch *b;
+            st = ts_source_next(src, &b, err);
+            if (st != TS_OK || !b) break;
+            /* rows arrive in time order; min/max from the exact ns values */
+            for (size_t r = 0; r < b->nrows; r++) {
+                int64_t v = b->cols[0].v.i64[r];
+                if (rows + r == 0 || v < mn) mn = v;
+                if (rows + r == 0 || v > mx) mx = v;
+            }
+            st = pq_writer_write(pw, b, err);
+            if (st == TS_OK) {
+                rows += b->nrows;
+                pthread_mutex_lock(&run->mu);
+                run->prog.rows += b->nrows;
+                if (run->o->progress) run->o->progress(run->o->user, &run->prog);
+                pthread_mutex_unlock(&run->mu);
+            }
+        }
+        ts_source_close(src);
+    }
+    ts_free(wl.v);
+    if (st == TS_OK && rows != p->count)
+        st = ts_err_set(err, TS_ERR_MISMATCH,
+                        "table %s.%s month %04lld-%02u: Timestream counted %llu rows but the "
+                        "export read %llu (the table changed during the export?); the month's "
+                        "file was not written",
+                        t->db, t->name, (long long)p->m.year, p->m.month,
+                        (unsigned long long)p->count, (unsigned long long)rows);
+    if (st == TS_OK && (mn != p->lo || mx != p->hi))
+        st = ts_err_set(err, TS_ERR_MISMATCH,
+                        "table %s.%s month %04lld-%02u: the rows read span other times than "
+                        "Timestream's min/max for the month",
+                        t->db, t->name, (long long)p->m.year, p->m.month);
+    if (st == TS_OK) st = pq_writer_close(pw, err);
+    if (st == TS_OK) st = ts_output_commit(&h->base, err);
+    if (st == TS_OK) {
+        memset(rec, 0, sizeof *rec);
+        rec->path = p->path;
+        rec->records = rows;
+        rec->min_time = mn;
+        rec->max_time = mx;
+        rec->size = h->base.written;
+        hash_hex(h, rec->sha256);
+        pthread_mutex_lock(&run->mu);
+        run->prog.bytes += rec->size;
+        pthread_mutex_unlock(&run->mu);
+    } else if (h) {
+        ts_output_abort(&h->base);
+    } else if (inner) {
+        ts_output_abort(inner);
+    }
+    pq_writer_free(pw);
+    if (h) ts_output_close(&h->base);
+    else ts_output_close(inner);
+    if (st != TS_OK) ts_err_context(err, "%s", key);
+    return st;
+}
+
+static ts_status record_file(worker *w, exp_part *p, const arc_file *rec, bool skipped,
+                             ts_error *err)
+{
+    exp_run *run = w->run;
+    ts_status st = TS_OK;
+    pthread_mutex_lock(&run->mu);
+    arc_table *mt = arc_manifest_find_table(&run->done, p->t->name);
+    if (!mt || arc_table_put_file(mt, rec) != TS_OK)
+        st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    if (skipped) p->t->skipped++;
+    else p->t->files++;
+    run->prog.partitions_done++;
+    if (skipped) run->prog.partitions_skipped++;
+    if (run->o->progress) run->o->progress(run->o->user, &run->prog);
+    if (!skipped) run->state_dirty = true;
+    if (st == TS_OK && run->state_dirty && ts_mono_ns() - run->state_written >= STATE_INTERVAL_NS) {
+        char key[ARC_PATH_MAX];
+        st = arc_join(key, sizeof key, err, run->dbdir, ARC_STATE_NAME, NULL);
+        if (st == TS_OK) st = write_doc(w->storage, key, &run->done, NULL, NULL, err);
+        run->state_written = ts_mono_ns();
+        run->state_dirty = false;
+    }
+    if (run->audit) {
+        json_t *f = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "database", run->db, "table",
+                              p->t->name, "path", rec->path, "records", (json_int_t)rec->records,
+                              "size", (json_int_t)rec->size, "sha256", rec->sha256);
+        ts_error ae;
+        ts_err_clear(&ae);
+        arc_audit_add(run->audit, skipped ? "verified-existing" : "write", f, &ae);
+    }
+    pthread_mutex_unlock(&run->mu);
+    return st;
+}
+
+static ts_status do_partition(worker *w, exp_part *p, ts_error *err)
+{
+    exp_run *run = w->run;
+    char key[ARC_PATH_MAX];
+    TS_TRY(arc_join(key, sizeof key, err, run->dbdir, p->path, NULL));
+    if (p->prev && p->prev->records == p->count && p->prev->min_time == p->lo &&
+        p->prev->max_time == p->hi && object_matches(w, key, p->prev))
+        return record_file(w, p, p->prev, true, err);
+    if (p->prev && p->prev->records > p->count && object_matches(w, key, p->prev))
+        return ts_err_set(err, TS_ERR_REFUSED,
+                          "table %s.%s month %04lld-%02u: the archive holds %llu rows but "
+                          "Timestream now has %llu (retention expiry?); not overwriting the "
+                          "archived file",
+                          p->t->db, p->t->name, (long long)p->m.year, p->m.month,
+                          (unsigned long long)p->prev->records, (unsigned long long)p->count);
+    ts_status st = TS_OK;
+    arc_file rec;
+    for (int attempt = 1; attempt <= PARTITION_ATTEMPTS; attempt++) {
+        ts_error e;
+        ts_err_clear(&e);
+        st = export_partition_once(w, p, &rec, &e);
+        if (st == TS_OK) break;
+        bool transient = st == TS_ERR_NETWORK || st == TS_ERR_REMOTE;
+        if (!transient || attempt == PARTITION_ATTEMPTS) {
+            *err = e;
+            return st;
+        }
+    }
+    return record_file(w, p, &rec, false, err);
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    exp_run *run = w->run;
+    for (;;) {
+        pthread_mutex_lock(&run->mu);
+        exp_part *p = NULL;
+        while (run->next_part < run->nparts) {
+            exp_part *c = &run->parts[run->next_part++];
+            if (!c->t->failed) {
+                p = c;
+                break;
+            }
+        }
+        bool stop = run->first_st == TS_ERR_CANCELLED || (run->o->cancel && *run->o->cancel);
+        pthread_mutex_unlock(&run->mu);
+        if (!p || stop) break;
+        ts_error e;
+        ts_err_clear(&e);
+        ts_status st = do_partition(w, p, &e);
+        if (st != TS_OK) {
+            pthread_mutex_lock(&run->mu);
+            table_fail(p->t, &e);
+            if (run->first_st == TS_OK) {
+                run->first_st = st;
+                run->first_err = e;
+            }
+            pthread_mutex_unlock(&run->mu);
+        }
+    }
+    return NULL;
+}
+
+/* ---- planning ---- */
+
+static ts_status plan_table(worker *w, exp_run *run, exp_table *t, ts_error *err)
+{
+    aws_ts_column *dc = NULL;
+    size_t nd = 0;
+    TS_TRY(aws_ts_describe(w->ts, t->db, t->name, &dc, &nd, err));
+    ts_status st = TS_OK;
+    /* exact time: does any row have digits below the unit the file keeps? */
+    char q[2048], sql[4096];
+    st = aws_ts_quote_ident(t->db, q, sizeof q / 2, err);
+    size_t ql = strlen(q);
+    if (st == TS_OK) {
+        q[ql++] = '.';
+        st = aws_ts_quote_ident(t->name, q + ql, sizeof q - ql, err);
+    }
+    uint64_t sub = 0;
+    if (st == TS_OK && run->o->time_unit != ARC_TIME_NS) {
+        long long unit = run->o->time_unit == ARC_TIME_MS ? 1000000 : 1000;
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE to_nanoseconds(time) %% %lld <> 0",
+                 q, unit);
+        st = count_query(w->ts, sql, &sub, err);
+        if (st == TS_OK && sub && run->o->time_unit == ARC_TIME_MS)
+            st = ts_err_set(err, TS_ERR_REFUSED,
+                            "table %s.%s: %llu rows have times finer than milliseconds; "
+                            "--time-unit ms would lose digits (use us or ns)",
+                            t->db, t->name, (unsigned long long)sub);
+    }
+    if (st == TS_OK) st = build_schema(t, dc, nd, run->o->time_unit == ARC_TIME_US && sub > 0, err);
+    aws_ts_columns_free(dc, nd);
+    t->time_unit = run->o->time_unit == ARC_TIME_NS ? "ns" : run->o->time_unit == ARC_TIME_MS ? "ms" : "us";
+    if (st == TS_OK) st = build_columns_kv(t, err);
+    return st;
+}
+
+static ts_status add_parts(worker *w, exp_run *run, exp_table *t, ts_error *err)
+{
+    /* monthly counts in one query; date_trunc is UTC like the archive's months */
+    char sql[4096];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*), min(time), max(time) FROM %s", t->qualified);
+    char **cells;
+    TS_TRY(aws_ts_query_one_row(w->ts, sql, 3, &cells, err));
+    uint64_t total = cells[0] ? strtoull(cells[0], NULL, 10) : 0;
+    int64_t tmin = 0, tmax = 0;
+    bool have = total > 0 && cells[1] && cells[2] &&
+                ts_time_parse(cells[1], strlen(cells[1]), &tmin) &&
+                ts_time_parse(cells[2], strlen(cells[2]), &tmax);
+    aws_ts_names_free(cells, 3);
+    t->records = total;
+    if (total > 0 && !have)
+        return ts_err_set(err, TS_ERR_REMOTE, "table %s.%s: min/max(time) unreadable", t->db, t->name);
+    if (total == 0) return TS_OK;
+    snprintf(sql, sizeof sql,
+             "SELECT date_trunc('month', time) AS m, count(*), min(time), max(time) FROM %s "
+             "GROUP BY date_trunc('month', time) ORDER BY 1",
+             t->qualified);
+    aws_ts_query *qq;
+    TS_TRY(aws_ts_query_start(w->ts, sql, &qq, err));
+    aws_ts_page page = {0};
+    ts_status st = TS_OK;
+    uint64_t sum = 0;
+    arc_table *prev_t = run->prev_ok ? arc_manifest_find_table(&run->prev, t->name) : NULL;
+    if (prev_t && !same_columns(t, prev_t)) prev_t = NULL;
+    for (;;) {
+        bool done;
+        if ((st = aws_ts_query_next(qq, &page, &done, err)) != TS_OK || done) break;
+        if (page.nrows && page.ncols != 4) {
+            st = ts_err_set(err, TS_ERR_REMOTE, "monthly count answered %zu columns", page.ncols);
+            break;
+        }
+        for (size_t r = 0; r < page.nrows && st == TS_OK; r++) {
+            json_t *data = json_object_get(json_array_get(page.rows, r), "Data");
+            const char *c1 = json_string_value(json_object_get(json_array_get(data, 1), "ScalarValue"));
+            const char *c2 = json_string_value(json_object_get(json_array_get(data, 2), "ScalarValue"));
+            const char *c3 = json_string_value(json_object_get(json_array_get(data, 3), "ScalarValue"));
+            int64_t lo, hi;
+            if (!c1 || !c2 || !c3 || !ts_time_parse(c2, strlen(c2), &lo) ||
+                !ts_time_parse(c3, strlen(c3), &hi)) {
+                st = ts_err_set(err, TS_ERR_REMOTE, "monthly count row %zu unreadable", r);
+                break;
+            }
+            exp_part *np = ts_realloc(run->parts, (run->nparts + 1) * sizeof *np);
+            if (!np) {
+                st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+                break;
+            }
+            run->parts = np;
+            exp_part *p = &np[run->nparts];
+            memset(p, 0, sizeof *p);
+            p->t = t;
+            p->m = arc_month_of(lo);
+            p->count = strtoull(c1, NULL, 10);
+            p->lo = lo;
+            p->hi = hi;
+            if (arc_month_cmp(p->m, arc_month_of(hi)) != 0) {
+                st = ts_err_set(err, TS_ERR_REMOTE, "monthly count row %zu spans two months", r);
+                break;
+            }
+            sum += p->count;
+            st = arc_partition_path(t->name, p->m, p->path, sizeof p->path, err);
+            if (st == TS_OK && prev_t) p->prev = arc_table_find_file(prev_t, p->path);
+            if (st == TS_OK) run->nparts++;
+        }
+        if (st != TS_OK) break;
+    }
+    aws_ts_page_free(&page);
+    aws_ts_query_free(qq);
+    if (st == TS_OK && sum != total)
+        st = ts_err_set(err, TS_ERR_MISMATCH,
+                        "table %s.%s: monthly counts add up to %llu but count(*) is %llu (the "
+                        "table changed while planning?)",
+                        t->db, t->name, (unsigned long long)sum, (unsigned long long)total);
+    return st;
+}
+
+/* Earlier records of a month that Timestream no longer holds (retention
+ * expiry) stay in the manifest when their file is intact. */
+static void keep_expired(worker *w, exp_run *run, exp_table *t)
+{
+    if (!run->prev_ok) return;
+    arc_table *pt = arc_manifest_find_table(&run->prev, t->name);
+    arc_table *mt = arc_manifest_find_table(&run->done, t->name);
+    if (!pt || !mt || !same_columns(t, pt)) return;
+    for (size_t i = 0; i < pt->nfiles; i++) {
+        bool planned = false;
+        for (size_t j = 0; j < run->nparts; j++)
+            if (run->parts[j].t == t && strcmp(run->parts[j].path, pt->files[i].path) == 0)
+                planned = true;
+        if (planned) continue;
+        char key[ARC_PATH_MAX];
+        ts_error e;
+        ts_err_clear(&e);
+        if (arc_join(key, sizeof key, &e, run->dbdir, pt->files[i].path, NULL) == TS_OK &&
+            object_matches(w, key, &pt->files[i]))
+            arc_table_put_file(mt, &pt->files[i]);
+    }
+}
+
+static int cmp_part(const void *a, const void *b)
+{
+    const exp_part *x = a, *y = b;
+    int c = strcmp(x->t->name, y->t->name);
+    if (c) return c;
+    return arc_month_cmp(x->m, y->m);
+}
+
+static ts_status export_database(worker *mw, exp_run *run, const char *db,
+                                 arc_export_result *res, ts_error *err)
+{
+    run->db = db;
+    run->state_dirty = false;
+    TS_TRY(arc_join(run->dbdir, sizeof run->dbdir, err, run->o->prefix, db, NULL));
+    if (!arc_name_ok(db))
+        return ts_err_set(err, TS_ERR_UNSUPPORTED,
+                          "database name \"%s\" cannot be an archive directory", db);
+    /* earlier state (a run that stopped) over the earlier manifest */
+    char key[ARC_PATH_MAX];
+    bool found = false;
+    TS_TRY(arc_join(key, sizeof key, err, run->dbdir, ARC_STATE_NAME, NULL));
+    TS_TRY(read_doc(mw->storage, key, &run->prev, &found, err));
+    arc_manifest man;
+    bool man_found = false;
+    TS_TRY(arc_join(key, sizeof key, err, run->dbdir, ARC_MANIFEST_NAME, NULL));
+    TS_TRY(read_doc(mw->storage, key, &man, &man_found, err));
+    if (!found && man_found) {
+        run->prev = man;
+        found = true;
+    } else if (found && man_found) {
+        for (size_t i = 0; i < man.ntables; i++) {
+            arc_table *st_t = arc_manifest_find_table(&run->prev, man.tables[i].name);
+            if (!st_t) continue;
+            for (size_t j = 0; j < man.tables[i].nfiles; j++)
+                if (!arc_table_find_file(st_t, man.tables[i].files[j].path))
+                    arc_table_put_file(st_t, &man.tables[i].files[j]);
+        }
+        arc_manifest_free(&man);
+    }
+    run->prev_ok = found && run->prev.compression && strcmp(run->prev.compression, run->o->codec) == 0;
+
+    char **tables = NULL;
+    size_t ntables = 0;
+    TS_TRY(aws_ts_list_tables(mw->ts, db, &tables, &ntables, err));
+    exp_table *tv = ts_calloc(ntables ? ntables : 1, sizeof *tv);
+    if (!tv) {
+        aws_ts_names_free(tables, ntables);
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    }
+    arc_manifest_init(&run->done);
+    arc_set_str(&run->done.database, db);
+    arc_set_str(&run->done.compression, run->o->codec);
+    arc_set_str(&run->done.source_kind, "timestream");
+    arc_set_str(&run->done.source_region, run->aws->region);
+    arc_set_str(&run->done.source_database, db);
+    arc_set_str(&run->done.tool_version, TS_VERSION);
+    arc_set_str(&run->done.tool_build, TS_BUILD);
+    arc_set_str(&run->done.export_id, run->export_id);
+    run->done.started_at = run->started_at;
+    const char *ep = NULL;
+    ts_error epe;
+    ts_err_clear(&epe);
+    if (aws_ts_query_endpoint(mw->ts, &ep, &epe) == TS_OK) arc_set_str(&run->done.source_endpoint, ep);
+    ts_status st = TS_OK;
+    for (size_t i = 0; i < ntables; i++) {
+        exp_table *t = &tv[i];
+        t->db = ts_strdup(db);
+        t->name = ts_strdup(tables[i]);
+        t->time_ns_col = -1;
+        ts_error e;
+        ts_err_clear(&e);
+        ts_status ts_ = (!t->db || !t->name) ? ts_err_set(&e, TS_ERR_NOMEM, "out of memory") : TS_OK;
+        if (ts_ == TS_OK && !arc_name_ok(t->name))
+            ts_ = ts_err_set(&e, TS_ERR_UNSUPPORTED,
+                             "table name \"%s\" cannot be an archive directory", t->name);
+        if (ts_ == TS_OK) ts_ = plan_table(mw, run, t, &e);
+        if (ts_ == TS_OK) ts_ = add_parts(mw, run, t, &e);
+        if (ts_ == TS_OK) {
+            arc_table *mt;
+            if (arc_manifest_add_table(&run->done, t->name, &mt) != TS_OK) ts_ = TS_ERR_NOMEM;
+            for (size_t c = 0; ts_ == TS_OK && c < t->ncols; c++)
+                ts_ = arc_table_add_column(mt, t->cols[c].name, t->cols[c].role,
+                                           t->cols[c].source_type, t->cols[c].type);
+            if (ts_ == TS_OK) {
+                arc_set_str(&mt->time_unit, t->time_unit);
+                mt->time_ns = t->time_ns;
+            } else {
+                ts_ = ts_err_set(&e, TS_ERR_NOMEM, "out of memory");
+            }
+        }
+        if (run->audit) {
+            json_t *f = json_pack("{s:s,s:s,s:I,s:b,s:s}", "database", db, "table", t->name,
+                                  "records", (json_int_t)t->records, "time_ns", t->time_ns,
+                                  "outcome", ts_ == TS_OK ? "planned" : "failed");
+            if (ts_ != TS_OK && f) json_object_set_new(f, "error", json_string(e.msg));
+            ts_error ae;
+            ts_err_clear(&ae);
+            arc_audit_add(run->audit, "read", f, &ae);
+        }
+        if (ts_ != TS_OK) {
+            if (!strstr(e.msg, t->name) && !strstr(e.ctx, t->name))
+                ts_err_context(&e, "table %s.%s", db, t->name);
+            table_fail(t, &e);
+            if (st == TS_OK) {
+                st = ts_;
+                *err = e;
+            }
+        }
+    }
+    aws_ts_names_free(tables, ntables);
+    if (run->nparts) qsort(run->parts, run->nparts, sizeof *run->parts, cmp_part);
+    run->prog.partitions_total += run->nparts;
+    if (run->o->after_plan) run->o->after_plan(run->o->user, db);
+
+    /* export the partitions */
+    int jobs = run->o->jobs < 1 ? 1 : run->o->jobs;
+    if ((size_t)jobs > run->nparts) jobs = run->nparts ? (int)run->nparts : 1;
+    run->next_part = 0;
+    run->first_st = TS_OK;
+    ts_err_clear(&run->first_err);
+    worker *ws = ts_calloc((size_t)jobs, sizeof *ws);
+    pthread_t *th = ts_calloc((size_t)jobs, sizeof *th);
+    if (!ws || !th) {
+        ts_free(ws);
+        ts_free(th);
+        for (size_t i = 0; i < ntables; i++) table_free(&tv[i]);
+        ts_free(tv);
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    }
+    /* worker 0 is the planning worker; others get their own clients */
+    ws[0] = *mw;
+    ws[0].run = run;
+    int started = 1;
+    for (int i = 1; i < jobs; i++) {
+        ts_error e;
+        ts_err_clear(&e);
+        if (worker_open(run, &ws[i], &e) != TS_OK) {
+            worker_close(&ws[i]);
+            break;
+        }
+        started++;
+    }
+    for (int i = 1; i < started; i++)
+        if (pthread_create(&th[i], NULL, worker_main, &ws[i]) != 0) {
+            worker_close(&ws[i]);
+            ws[i].client = NULL;
+        }
+    worker_main(&ws[0]);
+    for (int i = 1; i < started; i++)
+        if (ws[i].client) {
+            pthread_join(th[i], NULL);
+            worker_close(&ws[i]);
+        }
+    ts_free(ws);
+    ts_free(th);
+    if (run->first_st != TS_OK && st == TS_OK) {
+        st = run->first_st;
+        *err = run->first_err;
+    }
+    bool all_ok = true;
+    for (size_t i = 0; i < ntables; i++) {
+        exp_table *t = &tv[i];
+        if (!t->failed) keep_expired(mw, run, t);
+        if (t->failed) all_ok = false;
+        arc_export_table_result *tr =
+            ts_realloc(res->tables_v, (res->ntables_v + 1) * sizeof *tr);
+        if (tr) {
+            res->tables_v = tr;
+            tr = &tr[res->ntables_v++];
+            memset(tr, 0, sizeof *tr);
+            snprintf(tr->database, sizeof tr->database, "%s", db);
+            snprintf(tr->table, sizeof tr->table, "%s", t->name);
+            tr->records = t->records;
+            tr->files = t->files;
+            tr->files_skipped = t->skipped;
+            tr->ok = !t->failed;
+            snprintf(tr->error, sizeof tr->error, "%s", t->error);
+        }
+        res->tables++;
+        if (t->failed) res->tables_failed++;
+        res->files += t->files;
+        res->files_skipped += t->skipped;
+    }
+    bool cancelled = run->o->cancel && *run->o->cancel;
+    if (!(all_ok && !cancelled && st == TS_OK) && run->state_dirty) {
+        /* stopping short: leave the checkpoint complete for the next run */
+        ts_error se;
+        ts_err_clear(&se);
+        if (arc_join(key, sizeof key, &se, run->dbdir, ARC_STATE_NAME, NULL) == TS_OK)
+            write_doc(mw->storage, key, &run->done, NULL, NULL, &se);
+        run->state_dirty = false;
+    }
+    if (all_ok && !cancelled && st == TS_OK) {
+        /* every table matched: the manifest, then the checkpoint goes */
+        char sha[TS_SHA256_HEX_LEN];
+        uint64_t size = 0;
+        TS_TRY(arc_join(key, sizeof key, err, run->dbdir, ARC_MANIFEST_NAME, NULL));
+        run->done.finished_at = ts_now_ns();
+        st = write_doc(mw->storage, key, &run->done, sha, &size, err);
+        if (st == TS_OK) {
+            char skey[ARC_PATH_MAX];
+            if (arc_join(skey, sizeof skey, err, run->dbdir, ARC_STATE_NAME, NULL) == TS_OK)
+                st = arc_storage_delete(mw->storage, skey, err);
+        }
+        if (run->audit) {
+            arc_totals tot;
+            arc_manifest_totals(&run->done, &tot);
+            json_t *f = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "database", db, "path", key,
+                                  "sha256", st == TS_OK ? sha : "", "size", (json_int_t)size,
+                                  "tables", (json_int_t)tot.tables, "files",
+                                  (json_int_t)tot.files, "records", (json_int_t)tot.records);
+            ts_error ae;
+            ts_err_clear(&ae);
+            arc_audit_add(run->audit, "write-manifest", f, &ae);
+        }
+    }
+    for (size_t i = 0; i < ntables; i++) table_free(&tv[i]);
+    ts_free(tv);
+    return st;
+}
+
+static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
+
+void arc_export_result_free(arc_export_result *r)
+{
+    if (!r) return;
+    ts_free(r->tables_v);
+    memset(r, 0, sizeof *r);
+}
+
+ts_status arc_export_timestream(const aws_config *aws, const arc_export_opts *opts,
+                                arc_audit *audit, arc_export_result *res, ts_error *err)
+{
+    memset(res, 0, sizeof *res);
+    arc_export_opts o = *opts;
+    if (!o.prefix) o.prefix = ARC_DEFAULT_PREFIX;
+    if (!o.codec) o.codec = "zstd";
+    if (!o.max_rows_per_query) o.max_rows_per_query = DEFAULT_MAX_ROWS_PER_QUERY;
+    if (!o.batch_rows) o.batch_rows = DEFAULT_BATCH_ROWS;
+    if (!o.row_group_bytes) o.row_group_bytes = DEFAULT_ROW_GROUP_BYTES;
+    exp_run run;
+    memset(&run, 0, sizeof run);
+    run.aws = aws;
+    run.o = &o;
+    run.audit = audit;
+    if (strcmp(o.codec, "zstd") == 0) run.codec = PQ_CODEC_ZSTD;
+    else if (strcmp(o.codec, "snappy") == 0) run.codec = PQ_CODEC_SNAPPY;
+    else if (strcmp(o.codec, "gzip") == 0) run.codec = PQ_CODEC_GZIP;
+    else if (strcmp(o.codec, "none") == 0) run.codec = PQ_CODEC_UNCOMPRESSED;
+    else
+        return ts_err_set(err, TS_ERR_USAGE, "codec \"%s\": use zstd, snappy, gzip or none",
+                          o.codec);
+    pthread_mutex_init(&run.mu, NULL);
+    worker mw;
+    ts_status st = worker_open(&run, &mw, err);
+    char **dbs = NULL;
+    size_t ndbs = 0;
+    if (st == TS_OK) {
+        if (o.ndatabases) {
+            dbs = ts_calloc(o.ndatabases, sizeof *dbs);
+            if (!dbs) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+            for (size_t i = 0; st == TS_OK && i < o.ndatabases; i++) {
+                if (!(dbs[i] = ts_strdup(o.databases[i]))) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+                ndbs = i + 1;
+            }
+        } else {
+            st = aws_ts_list_databases(mw.ts, &dbs, &ndbs, err);
+        }
+    }
+    run.started_at = ts_now_ns();
+    if (st == TS_OK) st = arc_random_id(run.export_id, err);
+    ts_status first = st;
+    for (size_t i = 0; st == TS_OK && i < ndbs; i++) {
+        if (!o.ndatabases && o.db_name_prefix && !has_prefix(dbs[i], o.db_name_prefix)) continue;
+        if (o.cancel && *o.cancel) {
+            first = ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
+            break;
+        }
+        res->databases++;
+        run.parts = NULL;
+        run.nparts = 0;
+        arc_manifest_init(&run.prev);
+        ts_error e;
+        ts_err_clear(&e);
+        ts_status dst = export_database(&mw, &run, dbs[i], res, &e);
+        ts_free(run.parts);
+        run.parts = NULL;
+        run.nparts = 0;
+        arc_manifest_free(&run.prev);
+        arc_manifest_free(&run.done);
+        if (audit) {
+            ts_error fe;
+            ts_err_clear(&fe);
+            arc_audit_flush(audit, mw.storage, o.prefix, &fe);
+        }
+        if (dst != TS_OK) {
+            /* other databases still get exported; the first error is returned */
+            if (!strstr(e.ctx, dbs[i]) && !strstr(e.msg, dbs[i]))
+                ts_err_context(&e, "database %s", dbs[i]);
+            if (first == TS_OK) {
+                first = dst;
+                *err = e;
+            }
+            if (dst == TS_ERR_CANCELLED) break;
+        }
+    }
+    if (first == TS_OK && res->tables_failed)
+        first = ts_err_set(err, TS_ERR_MISMATCH, "%llu table(s) were not exported completely",
+                           (unsigned long long)res->tables_failed);
+    st = first;
+    res->rows = run.prog.rows;
+    res->bytes = run.prog.bytes;
+    aws_ts_names_free(dbs, ndbs);
+    worker_close(&mw);
+    pthread_mutex_destroy(&run.mu);
+    return st;
+}

@@ -1,0 +1,72 @@
+/* tsarchive export from Timestream: every table of every chosen database
+ * into archive format 1 (one Parquet file per table-month + manifest),
+ * counted against Timestream month by month, resumable, in parallel. */
+#ifndef ARC_EXPORT_H
+#define ARC_EXPORT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/ts_error.h"
+
+typedef struct aws_config aws_config;
+typedef struct arc_audit arc_audit;
+
+typedef enum arc_time_unit { ARC_TIME_US, ARC_TIME_NS, ARC_TIME_MS } arc_time_unit;
+
+typedef struct arc_export_progress {
+    uint64_t partitions_total, partitions_done, partitions_skipped;
+    uint64_t rows;  /* rows written this run */
+    uint64_t bytes; /* Parquet bytes written this run */
+} arc_export_progress;
+
+typedef struct arc_export_opts {
+    const char *root;            /* directory or s3://bucket[/prefix] */
+    const char *prefix;          /* inside root; default "timestream-archive/" */
+    const char *codec;           /* "zstd" (default), "snappy", "gzip", "none" */
+    arc_time_unit time_unit;
+    int jobs;                    /* parallel partitions; default 1 */
+    uint64_t max_rows_per_query; /* split a month's query above this; default 5,000,000 */
+    size_t batch_rows;           /* default 8192 */
+    size_t row_group_bytes;      /* default 64 MiB */
+    const char *const *databases; /* explicit names; NULL/0 = every database */
+    size_t ndatabases;
+    const char *db_name_prefix;  /* only databases starting with this (when listing all) */
+    volatile sig_atomic_t *cancel;
+    /* progress (from worker threads, serialised); may be NULL */
+    void (*progress)(void *user, const arc_export_progress *p);
+    /* test hook: after a database's plan (counts taken), before any file; may be NULL */
+    void (*after_plan)(void *user, const char *database);
+    void *user;
+} arc_export_opts;
+
+/* One line per table for the summary. */
+typedef struct arc_export_table_result {
+    char database[256];
+    char table[256];
+    uint64_t records;
+    uint64_t files, files_skipped;
+    bool ok;
+    char error[512]; /* when !ok */
+} arc_export_table_result;
+
+typedef struct arc_export_result {
+    uint64_t databases, tables, tables_failed;
+    uint64_t files, files_skipped, rows, bytes;
+    arc_export_table_result *tables_v; /* ts_free */
+    size_t ntables_v;
+} arc_export_result;
+
+void arc_export_result_free(arc_export_result *r);
+
+/* Runs the export. aws: loaded configuration (region and endpoints). audit
+ * (may be NULL) receives entries for every read, file and manifest; it is
+ * flushed to the archive after each database and at the end. Returns TS_OK
+ * only when every table of every database matched Timestream's counts;
+ * otherwise the first error (the others are in result->tables_v). */
+ts_status arc_export_timestream(const aws_config *aws, const arc_export_opts *opts,
+                                arc_audit *audit, arc_export_result *result, ts_error *err);
+
+#endif
