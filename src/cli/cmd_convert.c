@@ -151,6 +151,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     ro.table = cli_get(a, "table");
     ro.table_key = cli_get(a, "table-key");
     ro.skip_bad_lines = cli_flag(a, "skip-bad-lines");
+    ro.cancel = ctx->cancel;
     if ((v = cli_get(a, "default-time"))) {
         ro.has_default_time = true;
         if (strcmp(v, "now") == 0)

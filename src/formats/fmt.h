@@ -4,6 +4,7 @@
 #ifndef FMT_H
 #define FMT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -96,6 +97,7 @@ typedef struct fmt_read_opts {
     int64_t default_time;
     size_t batch_rows;         /* 0 = TS_BATCH_DEFAULT_ROWS */
     size_t infer_rows;         /* 0 = FMT_DEFAULT_INFER_ROWS */
+    volatile sig_atomic_t *cancel; /* LP's first pass stops with TS_ERR_CANCELLED when set */
 } fmt_read_opts;
 
 typedef struct fmt_write_opts {

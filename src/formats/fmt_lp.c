@@ -543,7 +543,9 @@ static ts_status lp_scan(lp_source *s, ts_error *err)
     if (s->scanned) return TS_OK;
     const char *text;
     size_t len;
-    for (;;) {
+    for (uint64_t n = 1;; n++) {
+        if (s->o.cancel && *s->o.cancel && (n & 0xffff) == 0)
+            return ts_err_set(err, TS_ERR_CANCELLED, "interrupted while reading %s", fmt_text_in_name(s->in));
         TS_TRY(fmt_text_in_line(s->in, &text, &len, err));
         if (!text) break;
         bool empty;
