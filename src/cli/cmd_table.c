@@ -4,10 +4,12 @@
 extern const cli_cmd cmd_convert;
 extern const cli_cmd cmd_version;
 extern const cli_cmd cmd_cat;
+extern const cli_cmd cmd_inspect;
 
 const cli_cmd *const cli_commands[] = {
     &cmd_convert,
     &cmd_version,
     &cmd_cat,
+    &cmd_inspect,
     NULL,
 };

@@ -14,8 +14,11 @@ ts_status pqt_double(ts_buf *b, double x, bool json)
     if (isnan(x)) return ts_buf_printf(b, "%sNaN%s", q, q);
     if (isinf(x)) return ts_buf_printf(b, "%s%sInfinity%s", q, x < 0 ? "-" : "", q);
     if (x == 0) return ts_buf_append_str(b, signbit(x) ? "-0.0" : "0.0");
+    /* Any decimal of up to 15 digits survives a round trip (DBL_DIG), and the
+     * correctly rounded p-digit form round-trips whenever any p-digit form
+     * does; so 15, 16, 17 digits in turn give the shortest. */
     char e[40];
-    for (int p = 1; p <= 17; p++) {
+    for (int p = 15; p <= 17; p++) {
         snprintf(e, sizeof e, "%.*e", p - 1, x);
         if (strtod(e, NULL) == x) break;
     }
@@ -136,8 +139,21 @@ ts_status pqt_json_str(ts_buf *b, const char *s, size_t len)
 ts_status pqt_json_int(ts_buf *b, int64_t v)
 {
     const int64_t lim = INT64_C(1) << 53;
-    if (v > -lim && v < lim) return ts_buf_printf(b, "%lld", (long long)v);
-    return ts_buf_printf(b, "\"%lld\"", (long long)v);
+    bool quote = !(v > -lim && v < lim);
+    char t[24];
+    size_t n = sizeof t;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        t[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) t[--n] = '-';
+    TS_TRY(ts_buf_reserve(b, sizeof t + 2));
+    if (quote) b->data[b->len++] = '"';
+    memcpy(b->data + b->len, t + n, sizeof t - n);
+    b->len += sizeof t - n;
+    if (quote) b->data[b->len++] = '"';
+    return TS_OK;
 }
 
 static ts_status hex(ts_buf *b, const char *p, size_t n, bool json)

@@ -309,6 +309,17 @@ static ts_status map_column(col_state *c, const pq_schema_element *se, ts_error 
     return TS_OK;
 }
 
+ts_status pq_describe_column(const pq_schema_element *se, pq_column_info *out, ts_error *err)
+{
+    col_state c;
+    memset(&c, 0, sizeof c);
+    c.info.name = se->name;
+    c.info.se = se;
+    ts_status st = map_column(&c, se, err);
+    *out = c.info;
+    return st;
+}
+
 static ts_role guess_role(const pq_column_info *ci)
 {
     if (ci->type == TS_TYPE_TIMESTAMP && strcmp(ci->name, "time") == 0) return TS_ROLE_TIME;
@@ -474,7 +485,7 @@ ts_status pq_reader_open(ts_input *in, const pq_reader_opts *opts, pq_reader **o
     ts_arena_init(&r->arena, 64 * 1024);
     ts_schema_init(&r->schema);
     ts_status st = read_footer(r, err);
-    if (st == TS_OK) st = build_columns(r, err);
+    if (st == TS_OK && !r->opts.metadata_only) st = build_columns(r, err);
     if (st == TS_OK) {
         for (size_t g = 0; g < r->meta.nrow_groups; g++) {
             int64_t n = r->meta.row_groups[g].num_rows;
@@ -1033,6 +1044,10 @@ static ts_status finish_chunk(pq_reader *r, col_state *c, ts_error *err)
 static ts_status next_inner(pq_reader *r, const ts_batch **out, ts_error *err)
 {
     ts_batch_reset(&r->batch);
+    if (r->opts.metadata_only) {
+        *out = NULL;
+        return TS_OK;
+    }
     while (r->rg_left == 0) {
         if (r->rg_open) {
             for (size_t i = 0; i < r->ncols; i++) TS_TRY(finish_chunk(r, &r->cols[i], err));
@@ -1085,6 +1100,7 @@ uint64_t pq_reader_rows_read(const pq_reader *r) { return r->rows_read; }
 int64_t pq_reader_footer_rows(const pq_reader *r) { return r->meta.num_rows; }
 int64_t pq_reader_row_group_rows(const pq_reader *r) { return r->rg_rows_total; }
 uint64_t pq_reader_warnings(const pq_reader *r) { return r->warnings; }
+uint64_t pq_reader_data_end(const pq_reader *r) { return r->data_end; }
 
 void pq_reader_free(pq_reader *r)
 {

@@ -20,6 +20,7 @@ typedef struct pq_reader_opts {
     size_t batch_rows;         /* rows per batch, 1..65536 (default 65536) */
     const char *const *columns; /* read only these top-level columns, in this order; NULL = all */
     size_t ncolumns;
+    bool metadata_only;        /* footer only: no column mapping, no rows (inspect) */
 } pq_reader_opts;
 
 void pq_reader_opts_default(pq_reader_opts *o);
@@ -86,9 +87,16 @@ int64_t pq_reader_footer_rows(const pq_reader *r);
 int64_t pq_reader_row_group_rows(const pq_reader *r);
 /* Values mapped to NULL because they do not fit int64 nanoseconds, all columns. */
 uint64_t pq_reader_warnings(const pq_reader *r);
+/* Offset where the footer starts (column data must end before it). */
+uint64_t pq_reader_data_end(const pq_reader *r);
 
 /* pq_reader_free(NULL) is a no-op. */
 void pq_reader_free(pq_reader *r);
+
+/* How the reader maps a leaf schema element (type, kind, unit, scale),
+ * without a file: for inspect and for statistics. TS_ERR_UNSUPPORTED for an
+ * annotation that contradicts the physical type. */
+ts_status pq_describe_column(const pq_schema_element *se, pq_column_info *out, ts_error *err);
 
 /* Helpers shared with inspect/cat: exact decimal text of a big-endian two's
  * complement unscaled value with `scale` (len 1..32). Returns bytes written

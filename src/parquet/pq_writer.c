@@ -17,6 +17,7 @@
 #define PAGE_MAX_ROWS 131072u     /* levels/indices arrays per column are this long */
 #define STEP_ROWS 4096u           /* page-size checks happen at least this often */
 #define DICT_MAX_ENTRIES (1u << 20)
+#define EARLY_CHECK_VALUES 32768 /* first-page cardinality check after this many values */
 #define STAT_MAX_LEN 64           /* longer string min/max: statistics omitted */
 #define DEFAULT_RG_BYTES ((size_t)128 << 20)
 #define DEFAULT_RG_ROWS ((size_t)1 << 20)
@@ -758,6 +759,14 @@ static ts_status encode_column(pq_writer *w, colw *c, const ts_column *col, uint
                 c->page_dict = false;
             }
             continue;
+        }
+        if (c->page_dict && !c->dict_used && c->page_vals >= EARLY_CHECK_VALUES && c->ndict * 4 > c->page_vals * 3) {
+            /* Mostly distinct so far: stop building a dictionary now rather
+             * than at the end of the page (saves its memory and hashing). */
+            TS_TRY(dict_page_to_plain(c, err));
+            c->page_dict = false;
+            c->dict_on = false;
+            dict_reset(c);
         }
         if (a.ev == EV_PAGE_FULL || c->page_rows >= PAGE_MAX_ROWS || page_estimate(c) >= w->o.page_bytes)
             TS_TRY(flush_page(w, c, err));

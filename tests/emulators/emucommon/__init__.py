@@ -1,0 +1,1 @@
+"""Pieces shared by the tsarchive test emulators (line protocol, server lifecycle, faults)."""

@@ -1,0 +1,1 @@
+"""InfluxDB 2.x write-API emulator for tsarchive's tests."""

@@ -1,0 +1,1 @@
+"""Amazon Timestream (LiveAnalytics) Query + Write emulator for tsarchive's tests."""
