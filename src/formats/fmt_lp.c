@@ -894,6 +894,11 @@ static ts_status plan(lp_sink *s, const ts_batch *bt, ts_error *err)
                               "the input names no table, so line protocol has no measurement: pass --measurement NAME");
         if (has_newline(mn, strlen(mn)))
             return ts_err_set(err, TS_ERR_USAGE, "measurement name '%s' contains a newline", mn);
+        if (mn[0] == '#' || mn[0] == '\t')
+            return ts_err_set(err, TS_ERR_USAGE,
+                              "measurement name '%s' starts with '%s', which line protocol cannot "
+                              "write (a comment / skipped blank); pass --measurement NAME",
+                              mn, mn[0] == '#' ? "#" : "a tab");
         TS_TRY(renamed_escaped(&s->esc, mn, strlen(mn), true));
         s->meas_esc = ts_strdup((const char *)s->esc.data);
         if (!s->meas_esc) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
@@ -991,8 +996,9 @@ static ts_status write_row(lp_sink *s, const ts_batch *b, size_t r, ts_error *er
         if (!ts_batch_valid(b, (size_t)s->meas_col, r))
             return bad_row(s, b, r, err, "the measurement is NULL in column", s->measurement_column);
         ts_str m = b->cols[s->meas_col].v.str[r];
-        if (m.len == 0 || has_newline(m.ptr, m.len))
-            return bad_row(s, b, r, err, "empty measurement or one with a newline in column", s->measurement_column);
+        if (m.len == 0 || has_newline(m.ptr, m.len) || m.ptr[0] == '#' || m.ptr[0] == '\t')
+            return bad_row(s, b, r, err, "an empty measurement, or one with a newline or a leading '#' or tab, in column",
+                           s->measurement_column);
         if (m.ptr[0] == '_') TS_TRY(ts_buf_append_str(L, LP_RESERVED_PREFIX));
         TS_TRY(esc_name(L, m.ptr, m.len, true));
     } else {
