@@ -258,7 +258,11 @@ typedef struct lp_meas {
     size_t nhint;
 } lp_meas;
 
-#define LP_GROUP 8 /* measurements filled at once in the second pass */
+/* The second pass fills the batches of as many measurements at once as fit
+ * this estimate of memory (at least one), so the input is re-read once per
+ * group rather than once per measurement. */
+#define LP_ROUND_BUDGET ((size_t)96 << 20)
+#define LP_ROUND_MAX 1024
 
 typedef struct lp_source {
     fmt_source_base b;
@@ -714,9 +718,18 @@ static ts_status lp_next(ts_source *src, const ts_batch **out, ts_error *err)
             while (next < s->nm && (!wanted(s, &s->m[next]) || s->m[next].rows == 0)) next++;
             if (next >= s->nm) return TS_OK; /* done */
             s->group_start = next;
-            size_t k = 0, e = next;
-            while (e < s->nm && k < LP_GROUP) {
-                if (wanted(s, &s->m[e]) && s->m[e].rows) k++;
+            size_t k = 0, e = next, budget = 0;
+            size_t cap_max = s->o.batch_rows ? s->o.batch_rows : TS_BATCH_DEFAULT_ROWS;
+            while (e < s->nm && k < LP_ROUND_MAX) {
+                const lp_meas *m = &s->m[e];
+                if (wanted(s, m) && m->rows) {
+                    size_t cap = m->rows < cap_max ? (size_t)m->rows + 1 : cap_max;
+                    /* values and validity per column, plus a string arena chunk */
+                    size_t est = cap * (m->schema.ncols * 9 + 16) + ((size_t)256 << 10);
+                    if (k > 0 && budget + est > LP_ROUND_BUDGET) break;
+                    budget += est;
+                    k++;
+                }
                 e++;
             }
             s->group_end = e;
