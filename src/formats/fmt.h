@@ -106,7 +106,8 @@ typedef struct fmt_write_opts {
     bool skip_bad_rows;        /* LP: rows that cannot be written are counted, not fatal */
     const char *codec;         /* Parquet: "zstd" (default), "snappy", "gzip", "none" */
     int time_unit;             /* Parquet TIMESTAMP unit: 0 = NANOS (lossless), else a
-                                  pq_time_unit (1 ms, 2 µs: refused where digits would be lost) */
+                                  pq_time_unit (1 ms, 2 µs: refused where digits would be lost);
+                                  -1 = the archive's: time MICROS + time_ns when needed */
 } fmt_write_opts;
 
 /* Counts a source or sink keeps; all that the user should hear about. */
