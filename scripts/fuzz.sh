@@ -2,7 +2,7 @@
 # Runs every libFuzzer target in BUILD_DIR for SECONDS each, from its seed
 # corpus (fuzz/corpus/<name>) into a scratch copy, so runs never grow the repo.
 set -euo pipefail
-build=${1:?build dir}
+build=$(realpath "${1:?build dir}")
 secs=${2:-30}
 root=$(cd "$(dirname "$0")/.." && pwd)
 shopt -s nullglob

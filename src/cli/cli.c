@@ -14,7 +14,10 @@
 void cli_print_help(const cli_cmd *cmd, FILE *f)
 {
     fprintf(f, "Usage: tsarchive %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
-    if (cmd->description) fprintf(f, "\n%s", cmd->description);
+    if (cmd->description) {
+        size_t n = strlen(cmd->description);
+        fprintf(f, "\n%s%s", cmd->description, n && cmd->description[n - 1] == '\n' ? "" : "\n");
+    }
     fprintf(f, "\nOptions:\n");
     for (const cli_opt *o = cmd->opts; o && o->name; o++) {
         char left[64];

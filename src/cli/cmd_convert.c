@@ -22,7 +22,7 @@ static const cli_opt opts[] = {
     {.name = "measurement", .metavar = "NAME", .help = "LP output: measurement for every row, or @COLUMN to take it from a column"},
     {.name = "default-time", .metavar = "T", .help = "LP input: time for points without a timestamp ('now' or RFC 3339)"},
     {.name = "codec", .metavar = "C", .help = "Parquet output compression: zstd (default), snappy, gzip, none"},
-    {.name = "time-unit", .metavar = "U", .help = "Parquet output TIMESTAMP unit: ns (default, lossless), us, ms (refused if digits would be lost)"},
+    {.name = "time-unit", .metavar = "U", .help = "Parquet output timestamps: ns (default), us, ms (refused if digits would be lost), archive (time MICROS + time_ns when needed)"},
     {.name = "skip-bad-lines", .help = "count and skip malformed input lines instead of failing (exit 5)"},
     {.name = "reject-file", .metavar = "F", .help = "copy skipped input lines to F"},
     {.name = "skip-bad-rows", .help = "LP output: count and skip rows that cannot be points (NaN, newline in a tag)"},
@@ -151,6 +151,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     ro.table = cli_get(a, "table");
     ro.table_key = cli_get(a, "table-key");
     ro.skip_bad_lines = cli_flag(a, "skip-bad-lines");
+    ro.cancel = ctx->cancel;
     if ((v = cli_get(a, "default-time"))) {
         ro.has_default_time = true;
         if (strcmp(v, "now") == 0)
@@ -172,7 +173,8 @@ static int run(const cli_args *a, cli_ctx *ctx)
         if (!strcmp(v, "ns")) wo.time_unit = 3;
         else if (!strcmp(v, "us")) wo.time_unit = 2;
         else if (!strcmp(v, "ms")) wo.time_unit = 1;
-        else return cli_usage_error(ctx, self, "--time-unit must be ns, us or ms, not '%s'", v);
+        else if (!strcmp(v, "archive")) wo.time_unit = -1;
+        else return cli_usage_error(ctx, self, "--time-unit must be ns, us, ms or archive, not '%s'", v);
     }
     bool json = cli_flag(a, "json");
     FILE *jout = strcmp(out_path, "-") == 0 ? ctx->err : ctx->out;

@@ -38,8 +38,13 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 void ts_time_split(int64_t ns, ts_tm *tm)
 {
-    int64_t days = floor_div(ns, TS_NS_PER_DAY);
-    int64_t rem = ns - days * TS_NS_PER_DAY; /* 0 .. day-1, no overflow */
+    /* Truncate, then borrow a day: days * TS_NS_PER_DAY would overflow near INT64_MIN. */
+    int64_t days = ns / TS_NS_PER_DAY;
+    int64_t rem = ns % TS_NS_PER_DAY;
+    if (rem < 0) {
+        rem += TS_NS_PER_DAY;
+        days -= 1;
+    }
     ts_civil_from_days(days, &tm->year, &tm->month, &tm->day);
     int64_t secs = rem / TS_NS_PER_SEC;
     tm->nsec = (uint32_t)(rem % TS_NS_PER_SEC);

@@ -4,6 +4,7 @@
 #ifndef FMT_H
 #define FMT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -96,6 +97,7 @@ typedef struct fmt_read_opts {
     int64_t default_time;
     size_t batch_rows;         /* 0 = TS_BATCH_DEFAULT_ROWS */
     size_t infer_rows;         /* 0 = FMT_DEFAULT_INFER_ROWS */
+    volatile sig_atomic_t *cancel; /* LP's first pass stops with TS_ERR_CANCELLED when set */
 } fmt_read_opts;
 
 typedef struct fmt_write_opts {
@@ -104,7 +106,8 @@ typedef struct fmt_write_opts {
     bool skip_bad_rows;        /* LP: rows that cannot be written are counted, not fatal */
     const char *codec;         /* Parquet: "zstd" (default), "snappy", "gzip", "none" */
     int time_unit;             /* Parquet TIMESTAMP unit: 0 = NANOS (lossless), else a
-                                  pq_time_unit (1 ms, 2 µs: refused where digits would be lost) */
+                                  pq_time_unit (1 ms, 2 µs: refused where digits would be lost);
+                                  -1 = the archive's: time MICROS + time_ns when needed */
 } fmt_write_opts;
 
 /* Counts a source or sink keeps; all that the user should hear about. */

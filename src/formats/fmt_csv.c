@@ -310,6 +310,11 @@ static ts_status csv_setup(csv_source *s, ts_error *err)
         st = ts_err_set(err, TS_ERR_CORRUPT, "%s is empty: a CSV needs a header line",
                         fmt_text_in_name(s->r.in));
     size_t nc = s->r.ncells;
+    /* a UTF-8 byte order mark (spreadsheet exports) is not part of the first name */
+    if (st == TS_OK && nc && s->r.cells[0].len >= 3 && memcmp(cell_ptr(&s->r, 0), "\xEF\xBB\xBF", 3) == 0) {
+        s->r.cells[0].off += 3;
+        s->r.cells[0].len -= 3;
+    }
     char **names = NULL;
     fmt_infer *inf = NULL;
     ts_type *types = NULL;

@@ -258,7 +258,11 @@ typedef struct lp_meas {
     size_t nhint;
 } lp_meas;
 
-#define LP_GROUP 8 /* measurements filled at once in the second pass */
+/* The second pass fills the batches of as many measurements at once as fit
+ * this estimate of memory (at least one), so the input is re-read once per
+ * group rather than once per measurement. */
+#define LP_ROUND_BUDGET ((size_t)96 << 20)
+#define LP_ROUND_MAX 1024
 
 typedef struct lp_source {
     fmt_source_base b;
@@ -543,7 +547,9 @@ static ts_status lp_scan(lp_source *s, ts_error *err)
     if (s->scanned) return TS_OK;
     const char *text;
     size_t len;
-    for (;;) {
+    for (uint64_t n = 1;; n++) {
+        if (s->o.cancel && *s->o.cancel && (n & 0xffff) == 0)
+            return ts_err_set(err, TS_ERR_CANCELLED, "interrupted while reading %s", fmt_text_in_name(s->in));
         TS_TRY(fmt_text_in_line(s->in, &text, &len, err));
         if (!text) break;
         bool empty;
@@ -712,9 +718,18 @@ static ts_status lp_next(ts_source *src, const ts_batch **out, ts_error *err)
             while (next < s->nm && (!wanted(s, &s->m[next]) || s->m[next].rows == 0)) next++;
             if (next >= s->nm) return TS_OK; /* done */
             s->group_start = next;
-            size_t k = 0, e = next;
-            while (e < s->nm && k < LP_GROUP) {
-                if (wanted(s, &s->m[e]) && s->m[e].rows) k++;
+            size_t k = 0, e = next, budget = 0;
+            size_t cap_max = s->o.batch_rows ? s->o.batch_rows : TS_BATCH_DEFAULT_ROWS;
+            while (e < s->nm && k < LP_ROUND_MAX) {
+                const lp_meas *m = &s->m[e];
+                if (wanted(s, m) && m->rows) {
+                    size_t cap = m->rows < cap_max ? (size_t)m->rows + 1 : cap_max;
+                    /* values and validity per column, plus a string arena chunk */
+                    size_t est = cap * (m->schema.ncols * 9 + 16) + ((size_t)256 << 10);
+                    if (k > 0 && budget + est > LP_ROUND_BUDGET) break;
+                    budget += est;
+                    k++;
+                }
                 e++;
             }
             s->group_end = e;
@@ -892,6 +907,11 @@ static ts_status plan(lp_sink *s, const ts_batch *bt, ts_error *err)
                               "the input names no table, so line protocol has no measurement: pass --measurement NAME");
         if (has_newline(mn, strlen(mn)))
             return ts_err_set(err, TS_ERR_USAGE, "measurement name '%s' contains a newline", mn);
+        if (mn[0] == '#' || mn[0] == '\t')
+            return ts_err_set(err, TS_ERR_USAGE,
+                              "measurement name '%s' starts with '%s', which line protocol cannot "
+                              "write (a comment / skipped blank); pass --measurement NAME",
+                              mn, mn[0] == '#' ? "#" : "a tab");
         TS_TRY(renamed_escaped(&s->esc, mn, strlen(mn), true));
         s->meas_esc = ts_strdup((const char *)s->esc.data);
         if (!s->meas_esc) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
@@ -989,8 +1009,9 @@ static ts_status write_row(lp_sink *s, const ts_batch *b, size_t r, ts_error *er
         if (!ts_batch_valid(b, (size_t)s->meas_col, r))
             return bad_row(s, b, r, err, "the measurement is NULL in column", s->measurement_column);
         ts_str m = b->cols[s->meas_col].v.str[r];
-        if (m.len == 0 || has_newline(m.ptr, m.len))
-            return bad_row(s, b, r, err, "empty measurement or one with a newline in column", s->measurement_column);
+        if (m.len == 0 || has_newline(m.ptr, m.len) || m.ptr[0] == '#' || m.ptr[0] == '\t')
+            return bad_row(s, b, r, err, "an empty measurement, or one with a newline or a leading '#' or tab, in column",
+                           s->measurement_column);
         if (m.ptr[0] == '_') TS_TRY(ts_buf_append_str(L, LP_RESERVED_PREFIX));
         TS_TRY(esc_name(L, m.ptr, m.len, true));
     } else {

@@ -150,6 +150,13 @@ static ts_status split_write(ts_sink *sk, const ts_batch *b, ts_error *err)
         ch->table = ts_strdup(table);
         ch->sink = NULL;
         if (st == TS_OK && !ch->table) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        /* the pattern may put tables in directories ("out/{table}/data.parquet") */
+        char *slash = st == TS_OK ? strrchr((char *)path.data, '/') : NULL;
+        if (slash && slash != (char *)path.data) {
+            *slash = 0;
+            st = ts_mkdirs((const char *)path.data, err);
+            *slash = '/';
+        }
         if (st == TS_OK) st = fmt_sink_open((const char *)path.data, s->kind, s->comp, &s->o, &ch->sink, err);
         ts_buf_free(&path);
         if (st != TS_OK) {

@@ -4,9 +4,11 @@
  * source reads roles back from it and folds an archive's `time_ns` into
  * `time`, so a round trip through Parquet keeps exact times and roles. */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core/ts_alloc.h"
 #include "core/ts_buf.h"
@@ -192,6 +194,12 @@ typedef struct pq_sink {
     size_t *map;                /* out column → input column */
     ts_column *cols;
     bool finished;
+    /* --time-unit archive: rows are staged in a NANOS file, then rewritten
+     * as TIMESTAMP(MICROS) time (+ exact time_ns when any time needs it) */
+    bool archive;
+    bool need_ns;
+    long time_col;
+    char *stage_path;
 } pq_sink;
 
 typedef struct ord {
@@ -220,6 +228,34 @@ static const char *timestream_type(ts_type t)
     return "VARCHAR";
 }
 
+/* The footer's tsarchive.columns for schema sc, in the archive's shape:
+ * {"columns":[{"name","role","timestream_type"}],"format_version":1};
+ * column ns_col (or SIZE_MAX) has the role "time_ns". */
+static ts_status roles_json(const ts_schema *sc, size_t ns_col, char **out, ts_error *err)
+{
+    ts_buf j;
+    ts_buf_init(&j, (size_t)1 << 20);
+    ts_status st = ts_buf_append_str(&j, "{\"columns\":[");
+    for (size_t k = 0; k < sc->ncols && st == TS_OK; k++) {
+        const ts_field *f = &sc->fields[k];
+        json_t *name = json_string(f->name);
+        char *nj = name ? json_dumps(name, JSON_ENCODE_ANY) : NULL;
+        json_decref(name);
+        st = ts_buf_printf(&j, "%s{\"name\":%s,\"role\":\"%s\",\"timestream_type\":\"%s\"}", k ? "," : "",
+                           nj ? nj : "\"\"", k == ns_col ? "time_ns" : ts_role_name(f->role),
+                           k == ns_col ? "BIGINT" : timestream_type(f->type));
+        free(nj);
+    }
+    if (st == TS_OK) st = ts_buf_append_str(&j, "],\"format_version\":1}");
+    if (st == TS_OK) st = ts_buf_nul(&j);
+    if (st != TS_OK) {
+        ts_buf_free(&j);
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    }
+    *out = (char *)ts_buf_detach(&j, NULL);
+    return TS_OK;
+}
+
 /* Archive order: time, dimensions by name, measure_name, measures as they came. */
 static ts_status plan_sink(pq_sink *s, const ts_batch *b, ts_error *err)
 {
@@ -242,33 +278,23 @@ static ts_status plan_sink(pq_sink *s, const ts_batch *b, ts_error *err)
         o[c] = (ord){.col = c, .rank = rank, .name = f->name};
     }
     qsort(o, n, sizeof *o, cmp_ord);
-    ts_buf j;
-    ts_buf_init(&j, (size_t)1 << 20);
-    /* the archive's shape: {"columns":[{"name","role","timestream_type"}],"format_version":1} */
-    ts_status st = ts_buf_append_str(&j, "{\"columns\":[");
+    ts_status st = TS_OK;
     for (size_t k = 0; k < n && st == TS_OK; k++) {
         const ts_field *f = &in->fields[o[k].col];
         s->map[k] = o[k].col;
         ts_role role = (o[k].rank == 0) ? TS_ROLE_TIME : (f->role == TS_ROLE_TIME ? TS_ROLE_MEASURE : f->role);
-        /* the time column is required in the archive; NULL times are refused by the writer */
         if (ts_schema_add(&s->schema, f->name, f->type, role, role == TS_ROLE_TIME ? f->nullable : true) != TS_OK)
-            st = TS_ERR_NOMEM;
-        json_t *name = json_string(f->name);
-        char *nj = name ? json_dumps(name, JSON_ENCODE_ANY) : NULL;
-        json_decref(name);
-        if (st == TS_OK)
-            st = ts_buf_printf(&j, "%s{\"name\":%s,\"role\":\"%s\",\"timestream_type\":\"%s\"}", k ? "," : "",
-                               nj ? nj : "\"\"", ts_role_name(role), timestream_type(f->type));
-        free(nj);
+            st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
-    if (st == TS_OK) st = ts_buf_append_str(&j, "],\"format_version\":1}");
-    if (st == TS_OK) st = ts_buf_nul(&j);
     ts_free(o);
-    if (st != TS_OK) {
-        ts_buf_free(&j);
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    }
-    s->roles_json = (char *)ts_buf_detach(&j, NULL);
+    if (st == TS_OK) st = roles_json(&s->schema, SIZE_MAX, &s->roles_json, err);
+    if (st != TS_OK) return st;
+    s->time_col = have_time && s->schema.fields[0].role == TS_ROLE_TIME ? 0 : -1;
+    if (s->archive && s->time_col < 0)
+        return ts_err_set(err, TS_ERR_USAGE, "--time-unit archive needs a time column");
+    if (s->archive && ts_schema_find(&s->schema, "time_ns") >= 0)
+        return ts_err_set(err, TS_ERR_USAGE,
+                          "the input already has a column named time_ns, which the archive layout adds");
     s->kv = (pq_kv){.key = FMT_PQ_COLUMNS_KEY, .value = s->roles_json};
     s->wo.kv = &s->kv;
     s->wo.nkv = 1;
@@ -282,8 +308,23 @@ static ts_status pqk_write(ts_sink *sk, const ts_batch *b, ts_error *err)
         TS_TRY(plan_sink(s, b, err));
         if (ts_schema_copy(&s->in_copy, b->schema) != TS_OK) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
         if (b->table && !(s->table = ts_strdup(b->table))) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-        TS_TRY(fmt_output_open(s->path, &s->out, err));
-        ts_status st = pq_writer_new(s->out, &s->schema, &s->wo, &s->w, err);
+        ts_status st;
+        if (s->archive) {
+            /* the stage is an ordinary temp file beside the output, committed under
+             * a ".tmp-" name that readers skip and that is removed at the end */
+            size_t n = strlen(s->path) + 32;
+            s->stage_path = ts_malloc(n);
+            if (!s->stage_path) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+            const char *slash = strrchr(s->path, '/');
+            int dl = slash ? (int)(slash - s->path + 1) : 0;
+            snprintf(s->stage_path, n, "%.*s.tmp-stage-%s", dl, s->path, slash ? slash + 1 : s->path);
+            st = ts_output_file_atomic(s->stage_path, &s->out, err);
+            s->wo.time_unit = PQ_UNIT_NANOS;
+        } else {
+            st = fmt_output_open(s->path, &s->out, err);
+        }
+        if (st != TS_OK) return st;
+        st = pq_writer_new(s->out, &s->schema, &s->wo, &s->w, err);
         if (st != TS_OK) {
             ts_err_context(err, "%s", s->path);
             return st;
@@ -308,6 +349,11 @@ static ts_status pqk_write(ts_sink *sk, const ts_batch *b, ts_error *err)
     v.schema = &s->schema;
     v.cols = s->cols;
     for (size_t c = 0; c < s->schema.ncols; c++) s->cols[c] = b->cols[s->map[c]];
+    if (s->archive && !s->need_ns) {
+        const ts_column *t = &s->cols[0];
+        for (size_t r = 0; r < b->nrows && !s->need_ns; r++)
+            if ((t->validity[r >> 3] >> (r & 7) & 1) && t->v.i64[r] % 1000 != 0) s->need_ns = true;
+    }
     ts_status st = pq_writer_write(s->w, &v, err);
     if (st != TS_OK) {
         ts_err_context(err, "%s", s->path);
@@ -315,6 +361,73 @@ static ts_status pqk_write(ts_sink *sk, const ts_batch *b, ts_error *err)
     }
     s->b.counts.rows += b->nrows;
     return TS_OK;
+}
+
+/* Second stage of --time-unit archive: the staged NANOS file becomes time as
+ * TIMESTAMP(MICROS) (floored) plus, when some time has sub-microsecond
+ * digits, time_ns (INT64, exact) right after it, as DESIGN.md's archive has. */
+static ts_status rewrite_archive(pq_sink *s, ts_error *err)
+{
+    ts_input *in = NULL;
+    pq_reader *r = NULL;
+    ts_output *out = NULL;
+    pq_writer *w = NULL;
+    ts_schema fin;
+    ts_schema_init(&fin);
+    ts_column *cols = NULL;
+    char *rj = NULL;
+    bool floor0[FMT_MAX_COLUMNS + 1] = {false};
+    ts_status st = ts_input_file(s->stage_path, &in, err);
+    if (st == TS_OK) st = pq_reader_open(in, NULL, &r, err);
+    for (size_t c = 0; st == TS_OK && c < s->schema.ncols; c++) {
+        const ts_field *f = &s->schema.fields[c];
+        if (ts_schema_add(&fin, f->name, f->type, f->role, f->nullable) != TS_OK) st = TS_ERR_NOMEM;
+        if (st == TS_OK && c == 0 && s->need_ns &&
+            ts_schema_add(&fin, "time_ns", TS_TYPE_INT64, TS_ROLE_MEASURE, f->nullable) != TS_OK)
+            st = TS_ERR_NOMEM;
+    }
+    if (st == TS_ERR_NOMEM) st = ts_err_set(err, st, "out of memory");
+    if (st == TS_OK) st = roles_json(&fin, s->need_ns ? 1 : SIZE_MAX, &rj, err);
+    cols = ts_calloc(fin.ncols + 1, sizeof *cols);
+    if (st == TS_OK && !cols) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    pq_writer_opts wo = s->wo;
+    pq_kv kv = {.key = FMT_PQ_COLUMNS_KEY, .value = rj};
+    wo.kv = &kv;
+    wo.nkv = 1;
+    wo.time_unit = PQ_UNIT_MICROS;
+    floor0[0] = s->need_ns; /* time_ns keeps the digits time drops */
+    wo.time_floor = floor0;
+    if (st == TS_OK) st = fmt_output_open(s->path, &out, err);
+    if (st == TS_OK) st = pq_writer_new(out, &fin, &wo, &w, err);
+    while (st == TS_OK) {
+        const ts_batch *b;
+        st = pq_reader_next(r, &b, err);
+        if (st != TS_OK || !b) break;
+        ts_batch v = *b;
+        v.schema = &fin;
+        v.cols = cols;
+        size_t k = 0;
+        for (size_t c = 0; c < b->schema->ncols; c++) {
+            cols[k++] = b->cols[c];
+            if (c == 0 && s->need_ns) cols[k++] = b->cols[0]; /* the same int64 ns, unconverted */
+        }
+        st = pq_writer_write(w, &v, err);
+    }
+    if (st == TS_OK) st = pq_writer_close(w, err);
+    if (st == TS_OK) st = ts_output_commit(out, err);
+    if (st != TS_OK) ts_err_context(err, "%s", s->path);
+    pq_writer_free(w);
+    if (out) {
+        if (st != TS_OK) ts_output_abort(out);
+        ts_output_close(out);
+    }
+    pq_reader_free(r);
+    ts_input_close(in);
+    unlink(s->stage_path);
+    ts_schema_free(&fin);
+    ts_free(cols);
+    ts_free(rj);
+    return st;
 }
 
 static ts_status pqk_finish(ts_sink *sk, ts_error *err)
@@ -325,6 +438,7 @@ static ts_status pqk_finish(ts_sink *sk, ts_error *err)
                           "the input has no rows, so there is no schema for %s (Parquet needs one)", s->path);
     TS_TRY(pq_writer_close(s->w, err));
     TS_TRY(ts_output_commit(s->out, err));
+    if (s->archive) TS_TRY(rewrite_archive(s, err));
     s->finished = true;
     return TS_OK;
 }
@@ -345,6 +459,8 @@ static void pqk_close(ts_sink *sk)
     ts_free(s->roles_json);
     ts_free(s->table);
     ts_free(s->path);
+    if (s->stage_path) unlink(s->stage_path); /* committed stage of a failed run */
+    ts_free(s->stage_path);
     ts_free(s);
 }
 
@@ -363,7 +479,8 @@ ts_status fmt_parquet_sink_open(const char *path, const fmt_write_opts *o, ts_si
     pq_writer_opts_default(&s->wo);
     s->wo.created_by = TS_CREATED_BY;
     s->wo.time_unit = PQ_UNIT_NANOS;
-    if (o && o->time_unit) s->wo.time_unit = (pq_time_unit)o->time_unit;
+    if (o && o->time_unit > 0) s->wo.time_unit = (pq_time_unit)o->time_unit;
+    s->archive = o && o->time_unit < 0;
     if (o && o->codec) {
         const char *c = strcasecmp(o->codec, "none") == 0 ? "uncompressed" : o->codec;
         if (!pq_codec_parse(c, &s->wo.codec) || !pq_codec_can_write(s->wo.codec)) {

@@ -15,6 +15,7 @@
 #include "pq_rle.h"
 
 #define PAGE_MAX_ROWS 131072u     /* levels/indices arrays per column are this long */
+#define RG_CHECK_ROWS 4096u       /* row-group size checks happen at this row spacing */
 #define STEP_ROWS 4096u           /* page-size checks happen at least this often */
 #define DICT_MAX_ENTRIES (1u << 20)
 #define EARLY_CHECK_VALUES 32768 /* first-page cardinality check after this many values */
@@ -465,6 +466,9 @@ static ts_status flush_page(pq_writer *w, colw *c, ts_error *err)
         c->dict_on = false;
         dict_reset(c);
     }
+    /* Only NULLs so far: a PLAIN page with no values, rather than an empty
+     * dictionary that some readers might trip over. */
+    if (c->page_dict && c->ndict == 0) c->page_dict = false;
     ts_buf *b = &w->body;
     ts_buf_clear(b);
     ts_status st = TS_OK;
@@ -726,19 +730,30 @@ static ts_status enc_bool(enc_args *a)
     return TS_OK;
 }
 
+static size_t plain_room(const pq_writer *w, const colw *c)
+{
+    size_t width = c->ptype == PQ_BOOLEAN ? 1 : 8;
+    size_t room = w->o.page_bytes > c->plain.len ? (w->o.page_bytes - c->plain.len) / width : 0;
+    return c->ptype == PQ_BOOLEAN ? room * 8 : room;
+}
+
+/* Page cuts depend only on the data, never on where batches begin or end:
+ * size estimates are looked at when page_rows is a multiple of STEP_ROWS,
+ * every other cut is decided value by value. So the same rows give the
+ * same file whatever the batch sizes. */
 static ts_status encode_column(pq_writer *w, colw *c, const ts_column *col, uint64_t row0, size_t r0,
                                size_t r1, ts_error *err)
 {
     size_t r = r0;
     while (r < r1) {
         size_t lim = r1;
-        if (lim - r > STEP_ROWS) lim = r + STEP_ROWS;
+        size_t to_step = STEP_ROWS - c->page_rows % STEP_ROWS;
+        if (lim - r > to_step) lim = r + to_step;
         if (lim - r > PAGE_MAX_ROWS - c->page_rows) lim = r + (PAGE_MAX_ROWS - c->page_rows);
-        if (c->ptype != PQ_BYTE_ARRAY && !c->page_dict) {
+        bool fixed_plain = c->ptype != PQ_BYTE_ARRAY && !c->page_dict;
+        if (fixed_plain) {
             /* Fixed-width PLAIN: stop exactly at the page size. */
-            size_t width = c->ptype == PQ_BOOLEAN ? 1 : 8;
-            size_t room = w->o.page_bytes > c->plain.len ? (w->o.page_bytes - c->plain.len) / width : 0;
-            if (c->ptype == PQ_BOOLEAN) room *= 8;
+            size_t room = plain_room(w, c);
             if (room == 0) room = 1;
             if (lim - r > room) lim = r + room;
         }
@@ -760,16 +775,21 @@ static ts_status encode_column(pq_writer *w, colw *c, const ts_column *col, uint
             }
             continue;
         }
-        if (c->page_dict && !c->dict_used && c->page_vals >= EARLY_CHECK_VALUES && c->ndict * 4 > c->page_vals * 3) {
-            /* Mostly distinct so far: stop building a dictionary now rather
-             * than at the end of the page (saves its memory and hashing). */
-            TS_TRY(dict_page_to_plain(c, err));
-            c->page_dict = false;
-            c->dict_on = false;
-            dict_reset(c);
+        bool full = a.ev == EV_PAGE_FULL || c->page_rows >= PAGE_MAX_ROWS ||
+                    (fixed_plain && plain_room(w, c) == 0);
+        if (!full && c->page_rows && c->page_rows % STEP_ROWS == 0) {
+            if (c->page_dict && !c->dict_used && c->page_vals >= EARLY_CHECK_VALUES &&
+                c->ndict * 4 > c->page_vals * 3) {
+                /* Mostly distinct so far: stop building a dictionary now rather
+                 * than at the end of the page (saves its memory and hashing). */
+                TS_TRY(dict_page_to_plain(c, err));
+                c->page_dict = false;
+                c->dict_on = false;
+                dict_reset(c);
+            }
+            full = page_estimate(c) >= w->o.page_bytes;
         }
-        if (a.ev == EV_PAGE_FULL || c->page_rows >= PAGE_MAX_ROWS || page_estimate(c) >= w->o.page_bytes)
-            TS_TRY(flush_page(w, c, err));
+        if (full) TS_TRY(flush_page(w, c, err));
     }
     return TS_OK;
 }
@@ -1110,6 +1130,9 @@ ts_status pq_writer_write(pq_writer *w, const ts_batch *b, ts_error *err)
     while (r < b->nrows) {
         size_t take = b->nrows - r;
         if (take > w->o.row_group_rows - w->rg_rows) take = w->o.row_group_rows - w->rg_rows;
+        /* The row group's size is checked whenever it holds a multiple of
+         * RG_CHECK_ROWS rows: often, and at the same rows whatever the batches. */
+        if (take > RG_CHECK_ROWS - w->rg_rows % RG_CHECK_ROWS) take = RG_CHECK_ROWS - w->rg_rows % RG_CHECK_ROWS;
         for (size_t i = 0; i < w->ncols; i++) {
             ts_status st = encode_column(w, &w->cols[i], &b->cols[i], w->rows - r, r, r + take, err);
             if (st != TS_OK) {
@@ -1120,7 +1143,8 @@ ts_status pq_writer_write(pq_writer *w, const ts_batch *b, ts_error *err)
         w->rg_rows += take;
         w->rows += take;
         r += take;
-        if (w->rg_rows >= w->o.row_group_rows || rg_bytes(w) >= w->o.row_group_bytes) {
+        if (w->rg_rows >= w->o.row_group_rows ||
+            (w->rg_rows % RG_CHECK_ROWS == 0 && rg_bytes(w) >= w->o.row_group_bytes)) {
             ts_status st = flush_row_group(w, err);
             if (st != TS_OK) {
                 w->failed = true;

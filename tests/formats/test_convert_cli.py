@@ -58,6 +58,12 @@ class ConvertCli(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertEqual(json.loads(out)["tables"], ["cpu", "mem"])
         self.assertEqual(sorted(os.listdir(self.tmp)), ["cpu.csv", "each_cpu.jsonl", "each_mem.jsonl", "m.lp"])
+        # directories in the pattern are created
+        rc, out, err = self.run_convert(src, self.p("tables/{table}/part.csv"))
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(sorted(os.listdir(self.p("tables"))), ["cpu", "mem"])
+        with open(self.p("tables/mem/part.csv")) as f:
+            self.assertEqual(f.read(), "time,host,used\n2023-11-14T22:13:20.000000001Z,a,10\n")
 
     def test_compressed_in_and_out(self):
         src = self.write("m.lp.gz", LP, gzip.open)

@@ -133,6 +133,38 @@ class ConvertThroughParquet(unittest.TestCase):
                 self.fail("codec %s: %d vs %d lines" % (codec, len(al), len(bl)))
 
     @unittest.skipIf(oracles.node_ready(), "node oracles unavailable")
+    def test_archive_time_layout(self):
+        """--time-unit archive: time TIMESTAMP(MICROS), plus exact time_ns only when needed."""
+        src = self.p("energy.csv")
+        with open(src, "w", encoding="utf-8", newline="") as f:
+            f.write(energy_csv(60))
+        schema = SCHEMA.replace(",seen:timestamp", ",seen:string:measure")  # one timestamp column
+        pq = self.p("arch.parquet")
+        self.convert(src, pq, "--schema", schema, "--time-unit", "archive")
+        cols = oracles.read_schema("hyparquet", pq)
+        self.assertEqual([(c["name"], c["type"]) for c in cols][:2],
+                         [("time", "TIMESTAMP(MICROS,UTC)"), ("time_ns", "INT64")])
+        res = oracles.read_rows("duckdb", pq)
+        self.assertEqual(res.rc, 0, res.stderr)
+        for line in res.lines:
+            r = json.loads(line)
+            if "#summary" in r:
+                continue
+            ns = int(r["time_ns"])
+            self.assertEqual(r["time"], ts(ns - ns % 1000))  # floor to microseconds
+        # reading it back folds time_ns into time: the CSV comes back exactly
+        self.convert(src, self.p("norm.csv"), "--schema", schema)
+        self.convert(pq, self.p("back.csv"))
+        self.assertEqual(self.read(self.p("norm.csv")), self.read(self.p("back.csv")))
+        # microsecond data gets no time_ns
+        with open(self.p("us.csv"), "w") as f:
+            f.write(energy_csv(30, sub_us=False))
+        self.convert(self.p("us.csv"), self.p("us.parquet"), "--schema", schema, "--time-unit", "archive")
+        cols = [c["name"] for c in oracles.read_schema("hyparquet", self.p("us.parquet"))]
+        self.assertNotIn("time_ns", cols)
+        self.assertEqual([f for f in os.listdir(self.tmp) if f.startswith(".tmp")], [])
+
+    @unittest.skipIf(oracles.node_ready(), "node oracles unavailable")
     def test_independent_readers_see_our_values(self):
         src = self.p("energy.csv")
         with open(src, "w", encoding="utf-8", newline="") as f:

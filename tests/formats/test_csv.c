@@ -30,6 +30,14 @@ static void test_quoting_crlf_newlines(void **state)
     conv_free(&r);
 }
 
+static void test_byte_order_mark(void **state)
+{
+    (void)state;
+    conv_result r = conv(FMT_CSV, "bom.csv", "\xEF\xBB\xBFtime,v\n2024-01-01T00:00:00Z,1\n", NULL, FMT_CSV, NULL);
+    assert_conv_out(r, "time,v\n2024-01-01T00:00:00.000000000Z,1\n");
+    conv_free(&r);
+}
+
 static void test_null_vs_empty(void **state)
 {
     (void)state;
@@ -187,6 +195,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quoting_crlf_newlines),
         cmocka_unit_test(test_null_vs_empty),
+        cmocka_unit_test(test_byte_order_mark),
         cmocka_unit_test(test_inference),
         cmocka_unit_test(test_inference_failure_names_line),
         cmocka_unit_test(test_schema_roles_and_time_formats),

@@ -363,6 +363,10 @@ static void test_sink_measurement_column(void **state)
 static void test_sink_rename_collision(void **state)
 {
     (void)state;
+    fmt_write_opts hash = {.measurement = "#not a comment"};
+    conv_result h = conv(FMT_CSV, "c.csv", "time,v\n2024-01-01T00:00:00Z,1\n", NULL, FMT_LP, &hash);
+    assert_conv_fails(h, TS_ERR_USAGE, "starts with '#'");
+    conv_free(&h);
     fmt_read_opts ro;
     fmt_read_opts_init(&ro);
     conv_result r = conv(FMT_CSV, "c.csv", "time,_a,x_a\n2024-01-01T00:00:00Z,1,2\n", &ro, FMT_LP, NULL);

@@ -184,6 +184,33 @@ static void test_deterministic(void **state)
     ts_free(a);
     ts_free(b);
     ts_free(c);
+    /* size-based page and row-group cuts too: the same bytes for any batch sizes */
+    pq_writer_opts_default(&o);
+    o.page_bytes = 3000;
+    o.row_group_bytes = 50000;
+    o.dict_max_bytes = 2000;
+    size_t sizes[] = {1000, 777, 12293, 1};
+    uint8_t *ref = NULL;
+    size_t lref = 0;
+    for (size_t i = 0; i < 4; i++) {
+        size_t l;
+        uint8_t *x = write_table(&o, true, 15000, sizes[i], &l);
+        if (!ref) {
+            ref = x;
+            lref = l;
+            rb_file f;
+            check_table(x, l, true, 15000, &f);
+            assert_true(f.meta.nrow_groups > 3);
+            assert_true(f.cols[5].plain_pages > 10);
+            rb_free(&f);
+            continue;
+        }
+        if (l != lref || memcmp(x, ref, l) != 0) fprintf(stderr, "batch size %zu gives other bytes\n", sizes[i]);
+        assert_int_equal(l, lref);
+        assert_memory_equal(x, ref, l);
+        ts_free(x);
+    }
+    ts_free(ref);
 }
 
 static void test_row_group_cutting(void **state)
@@ -203,13 +230,17 @@ static void test_row_group_cutting(void **state)
     ts_free(file);
     /* by size */
     pq_writer_opts_default(&o);
-    o.row_group_bytes = 64 * 1024;
+    o.row_group_bytes = 200 * 1024;
     o.page_bytes = 8 * 1024;
-    file = write_table(&o, false, 30000, 1000, &len);
-    check_table(file, len, false, 30000, &f);
-    assert_true(f.meta.nrow_groups > 3);
-    for (size_t g = 0; g < f.meta.nrow_groups; g++)
-        assert_true(f.meta.row_groups[g].total_byte_size < 64 * 1024 + 40000);
+    file = write_table(&o, false, 40000, 1000, &len);
+    check_table(file, len, false, 40000, &f);
+    assert_true(f.meta.nrow_groups >= 3);
+    for (size_t g = 0; g + 1 < f.meta.nrow_groups; g++) {
+        /* cut at a multiple of 4096 rows once the size is reached */
+        assert_int_equal(f.meta.row_groups[g].num_rows % 4096, 0);
+        assert_true(f.meta.row_groups[g].total_byte_size < 2 * 200 * 1024);
+        assert_true(f.meta.row_groups[g].total_byte_size > 200 * 1024 / 2);
+    }
     rb_free(&f);
     ts_free(file);
 }
@@ -426,6 +457,7 @@ static void test_statistics(void **state)
         st = &f.meta.row_groups[0].columns[0].meta.statistics;
         assert_int_equal(st->null_count, 3);
         assert_false(st->min_value.set);
+        assert_false(f.meta.row_groups[0].columns[0].meta.has_dictionary_page_offset); /* no empty dictionary */
         rb_free(&f);
     }
 }

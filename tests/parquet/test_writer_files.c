@@ -181,7 +181,7 @@ typedef struct tablespec {
 static const char *const region_vals[] = {"north", "south", "", "z\xc3\xbcrich", "\xe6\x9d\xb1\xe4\xba\xac", "west"};
 static const char *const special_strs[] = {
     "", "a\"b\\c", "line\nbreak\ttab\r", "\x01\x02 ctrl \x1f", "del\x7f", "\xc3\xbcn\xc3\xaf" "c\xc3\xb6" "d" "\xc3\xa9",
-    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", "emoji \xf0\x9f\x98\x80" "!", "/slash/ and 'quote'"};
+    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", ("emoji \xf0\x9f\x98\x80" "!"), "/slash/ and 'quote'"};
 static const int64_t int_specials[] = {INT64_MIN, INT64_MAX, (INT64_C(1) << 53), -(INT64_C(1) << 53),
                                        (INT64_C(1) << 53) - 1, 0, -1, 1};
 static const int64_t time_extremes[] = {INT64_MIN, INT64_MAX, -1, 0, 1, 999, -999, 1001,
@@ -388,9 +388,9 @@ static void test_write_files(void **state)
     static char names[8][64];
     for (size_t i = 0; i < 4; i++) {
         snprintf(names[i], sizeof names[i], "all_types_%s.parquet", cnames[i]);
-        tablespec t = {names[i], 5000, all_types_cols, N(all_types_cols), base};
+        tablespec t = {names[i], 3000, all_types_cols, N(all_types_cols), base};
         t.o.codec = codecs[i];
-        t.o.row_group_rows = 2000;
+        t.o.row_group_rows = 1200;
         t.o.page_bytes = 16 * 1024;
         specs[ns++] = t;
     }
@@ -417,8 +417,8 @@ static void test_write_files(void **state)
     specs[ns++] = t;
     t = (tablespec){"empty.parquet", 0, all_types_cols, N(all_types_cols), base};
     specs[ns++] = t;
-    t = (tablespec){"many_row_groups.parquet", 20000, all_types_cols, N(all_types_cols), base};
-    t.o.row_group_rows = 3000;
+    t = (tablespec){"many_row_groups.parquet", 12000, all_types_cols, N(all_types_cols), base};
+    t.o.row_group_rows = 2000;
     specs[ns++] = t;
     for (size_t i = 0; i < ns; i++) write_spec(&specs[i]);
 }
