@@ -2,8 +2,8 @@
 Timestream (our emulator, loaded with samples/energy.lp): an intact archive matches (also --deep);
 then the live side changes — a month the archive lacks, a month doubled, one extra row — and each
 differing table-month is listed with both sides' figures, exit 3. InfluxDB 1.x (the real server)
-loaded with the same line protocol: matches; an extra point is found. The InfluxDB v2 write
-emulator has no /query: 'could not check' (4)."""
+loaded with the same line protocol: matches; an extra point is found. InfluxDB 2.x (our
+emulator): matches; an unknown bucket is 'could not check' (4)."""
 import json
 import os
 import shutil
@@ -202,14 +202,28 @@ class AgainstInflux(unittest.TestCase):
                 self.assertEqual(rc, 3, out + err)
                 self.assertIn("DIFFERS energy.generation 2024-03: archive 1440 records", out)
                 self.assertIn("live 1441 records", out)
-                # v2 write emulator: no /query endpoint -> could not check
-                with emulator("influx2", env={"INFLUX_TOKEN": "tok"}) as i2:
-                    rc, out, err = run_tsarchive(
-                        ["verify", root, "--against", "influx://%s?org=o&bucket=b" % i2.url.split("://", 1)[1]],
-                        env={"INFLUX_TOKEN": "tok"}, timeout=300)
+                # InfluxDB 2.x (our emulator: /api/v2/write + InfluxQL on the v1-compatible /query)
+                with emulator("influx2", "--token", "tok", "--org", "o", "--bucket", "b") as i2:
+                    import urllib.request
+                    with open(SAMPLE, "rb") as f:
+                        body = f.read()
+                    req = urllib.request.Request(i2.url + "/api/v2/write?org=o&bucket=b&precision=ns", data=body,
+                                                 method="POST", headers={"Authorization": "Token tok"})
+                    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req, timeout=60) as r:
+                        self.assertEqual(r.status, 204)
+                    v2 = "influx://%s?org=o&bucket=b" % i2.url.split("://", 1)[1]
+                    rc, out, err = run_tsarchive(["verify", root, "--against", v2, "--json"],
+                                                 env={"INFLUX_TOKEN": "tok"}, timeout=300)
+                    rep = json.loads(out.strip().splitlines()[-1])
+                    self.assertEqual(rc, 0, (rep, err))
+                    self.assertEqual([(m["month"], m["live"]["records"]) for m in rep["months"]],
+                                     [("2024-01", 1488), ("2024-02", 1392), ("2024-03", 1440)])
+                    self.assertNotIn("tok", out.replace("token", ""))
+                    # a bucket that does not exist: could not check (4)
+                    rc, out, err = run_tsarchive(["verify", root, "--against", v2.replace("bucket=b", "bucket=zz")],
+                                                 env={"INFLUX_TOKEN": "tok"}, timeout=300)
                     self.assertEqual(rc, 4, out + err)
                     self.assertIn("could not check", err)
-                    self.assertNotIn("tok", out + err.replace("token", ""))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
