@@ -345,7 +345,8 @@ static int run(const cli_args *a, cli_ctx *ctx)
     if (st != TS_OK) {
         char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
         ts_err_format(&err, m, sizeof m);
-        fprintf(ctx->err, "%s verify: could not check the archive: %s\n", ctx->prog, m);
+        fprintf(ctx->err, "%s verify: %s: %s\n", ctx->prog,
+                st == TS_ERR_CANCELLED ? "interrupted" : "could not check the archive", m);
     } else if (rep.errors) {
         fprintf(ctx->err, "%s verify: %zu problem%s found (exit %d)\n", ctx->prog, rep.errors,
                 rep.errors == 1 ? "" : "s", rc);

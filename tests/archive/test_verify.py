@@ -156,6 +156,10 @@ class VerifyLocal(VerifyBase):
             end = [json.loads(x) for x in f][-1]
         self.assertEqual(end["outcome"], "damaged")
         self.assertEqual(end["findings"], {"missing_file": 1})
+        # the verify runs continue the export's chain: the audit checker accepts it
+        rc, out, err = run_tsarchive(["audit", "verify", root])
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("audit log intact", out)
 
     def test_flipped_byte_sweep(self):
         """30 positions over header, pages and footer of one file: every flip is caught by the
