@@ -651,6 +651,19 @@ static ts_status load_dict(pq_reader *r, col_state *c, const pq_page_header *h, 
     return TS_OK;
 }
 
+/* Refuses a page whose header claims more bytes than its payload can hold
+ * under the codec, before anything is allocated for it. */
+static ts_status check_bound(pq_reader *r, col_state *c, const uint8_t *src, size_t n, size_t want,
+                             ts_error *err)
+{
+    size_t bound = pq_decompress_bound(c->codec, src, n);
+    if (want > bound)
+        return PAGE_ERR(c, r, TS_ERR_CORRUPT,
+                        "page claims %zu bytes uncompressed but its %zu %s bytes hold at most %zu",
+                        want, n, pq_codec_name(c->codec), bound);
+    return TS_OK;
+}
+
 /* Reads pages until a data page is loaded (*got = true) or the chunk ends. */
 static ts_status next_page(pq_reader *r, col_state *c, bool *got, ts_error *err)
 {
@@ -708,6 +721,7 @@ static ts_status next_page(pq_reader *r, col_state *c, bool *got, ts_error *err)
         }
         if (h.type == PQ_PAGE_DICTIONARY) {
             if (!h.has_dict_page) return PAGE_ERR(c, r, TS_ERR_CORRUPT, "dictionary page without its header");
+            TS_TRY(check_bound(r, c, payload, (size_t)cs, (size_t)us, err));
             ts_buf_clear(&c->dict_bytes);
             TS_TRY(ts_buf_reserve(&c->dict_bytes, (size_t)us + 1));
             ts_status st = pq_decompress_ctx(r->codec, c->codec, payload, (size_t)cs,
@@ -738,6 +752,7 @@ static ts_status next_page(pq_reader *r, col_state *c, bool *got, ts_error *err)
                                     " vs %" PRIu64 ")", cs, us);
                 body = payload;
             } else {
+                TS_TRY(check_bound(r, c, payload, (size_t)cs, (size_t)us, err));
                 ts_buf_clear(&c->page);
                 TS_TRY(ts_buf_reserve(&c->page, (size_t)us + 1));
                 ts_status st = pq_decompress_ctx(r->codec, c->codec, payload, (size_t)cs,
@@ -767,6 +782,7 @@ static ts_status next_page(pq_reader *r, col_state *c, bool *got, ts_error *err)
                 lv_len = (size_t)dl;
             }
             if (v2->is_compressed && c->codec != PQ_CODEC_UNCOMPRESSED && vus > 0) {
+                TS_TRY(check_bound(r, c, vsrc, vcs, vus, err));
                 ts_buf_clear(&c->page);
                 TS_TRY(ts_buf_reserve(&c->page, vus + 1));
                 ts_status st = pq_decompress_ctx(r->codec, c->codec, vsrc, vcs, c->page.data, vus, err);
