@@ -172,6 +172,26 @@ static ts_status hex(ts_buf *b, const char *p, size_t n, bool json)
     return TS_OK;
 }
 
+/* RFC 3339 with 9 digits, like ts_time_format, but safe for every int64
+ * (ts_time_split overflows in the first day after INT64_MIN, which a file
+ * can hold). */
+size_t pqt_time(int64_t ns, char out[TS_TIME_STR_MAX])
+{
+    int64_t days = ns / TS_NS_PER_DAY, rem = ns % TS_NS_PER_DAY;
+    if (rem < 0) {
+        rem += TS_NS_PER_DAY;
+        days -= 1;
+    }
+    int64_t y;
+    unsigned mo, d;
+    ts_civil_from_days(days, &y, &mo, &d);
+    int64_t secs = rem / TS_NS_PER_SEC;
+    int n = snprintf(out, TS_TIME_STR_MAX, "%04lld-%02u-%02uT%02u:%02u:%02u.%09uZ", (long long)y, mo, d,
+                     (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60),
+                     (unsigned)(rem % TS_NS_PER_SEC));
+    return n < 0 ? 0 : (size_t)n;
+}
+
 ts_status pqt_cell(ts_buf *b, const ts_batch *batch, size_t col, size_t row,
                    const pq_column_info *ci, bool json)
 {
@@ -194,7 +214,7 @@ ts_status pqt_cell(ts_buf *b, const ts_batch *batch, size_t col, size_t row,
             ts_civil_from_days(c->v.i64[row] / TS_NS_PER_DAY, &y, &m, &d);
             n = (size_t)snprintf(t, sizeof t, "%04lld-%02u-%02u", (long long)y, m, d);
         } else {
-            n = ts_time_format(c->v.i64[row], t);
+            n = pqt_time(c->v.i64[row], t);
         }
         if (json) TS_TRY(ts_buf_append_byte(b, '"'));
         TS_TRY(ts_buf_append(b, t, n));
