@@ -51,6 +51,10 @@ class ServerError(RuntimeError):
     pass
 
 
+# Loopback only: never route our requests through an HTTP proxy from the environment.
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 # --------------------------------------------------------------------------- helpers
 
 def free_port():
@@ -81,7 +85,7 @@ def wait_http(url, timeout=30.0, proc=None, what=None):
             raise ServerError("%s exited with status %s before answering %s"
                               % (what or "server", proc.returncode, url))
         try:
-            with urllib.request.urlopen(url, timeout=2) as r:
+            with _opener.open(url, timeout=2) as r:
                 r.read()
             return
         except urllib.error.HTTPError:
@@ -255,7 +259,7 @@ class MotoServer(Server):
     def reset(self):
         """Forget every resource (POST /moto-api/reset)."""
         req = urllib.request.Request(self.url + "/moto-api/reset", data=b"", method="POST")
-        with urllib.request.urlopen(req, timeout=30) as r:
+        with _opener.open(req, timeout=30) as r:
             r.read()
 
     def env(self, **extra):
@@ -403,7 +407,7 @@ class InfluxdServer(Server):
         url = self.url + path + "?" + urllib.parse.urlencode(params)
         req = urllib.request.Request(url, data=data, method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
+            with _opener.open(req, timeout=timeout) as r:
                 return r.status, r.read()
         except urllib.error.HTTPError as e:
             return e.code, e.read()
