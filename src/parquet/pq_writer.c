@@ -466,6 +466,9 @@ static ts_status flush_page(pq_writer *w, colw *c, ts_error *err)
         c->dict_on = false;
         dict_reset(c);
     }
+    /* Only NULLs so far: a PLAIN page with no values, rather than an empty
+     * dictionary that some readers might trip over. */
+    if (c->page_dict && c->ndict == 0) c->page_dict = false;
     ts_buf *b = &w->body;
     ts_buf_clear(b);
     ts_status st = TS_OK;

@@ -373,10 +373,16 @@ static void test_unknown_logical_member(void **state)
 static void test_corpus_footers(void **state)
 {
     (void)state;
-    const char *roots[] = {"../shared/parquet-testing", "../../shared/parquet-testing"};
+    /* $TSARCHIVE_SHARED (docs/testing.md), else ../shared beside the repository
+     * (CI), else two levels up (a worktree under wt/). */
+    char env_root[2048] = "";
+    const char *sh = getenv("TSARCHIVE_SHARED");
+    if (sh && *sh) snprintf(env_root, sizeof env_root, "%s/parquet-testing", sh);
+    const char *roots[] = {env_root, "../shared/parquet-testing", "../../shared/parquet-testing"};
     const char *root = NULL;
     char path[4096];
-    for (size_t i = 0; i < 2 && !root; i++) {
+    for (size_t i = 0; i < 3 && !root; i++) {
+        if (!roots[i][0]) continue;
         snprintf(path, sizeof path, "%s/MANIFEST.tsv", roots[i]);
         FILE *f = fopen(path, "r");
         if (f) {

@@ -457,6 +457,7 @@ static void test_statistics(void **state)
         st = &f.meta.row_groups[0].columns[0].meta.statistics;
         assert_int_equal(st->null_count, 3);
         assert_false(st->min_value.set);
+        assert_false(f.meta.row_groups[0].columns[0].meta.has_dictionary_page_offset); /* no empty dictionary */
         rb_free(&f);
     }
 }

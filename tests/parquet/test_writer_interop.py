@@ -24,7 +24,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.environ.get("TSARCHIVE_SRC") or os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
 
-from oracles import READERS, node_ready, read_many, compare_rows, format_diffs  # noqa: E402
+from oracles import (READERS, node_ready, read_many, read_rows, write_duckdb, compare_rows,  # noqa: E402
+                     format_diffs)
 
 NANOS_FILES = {"time_nanos.parquet": ["time", "t_opt"]}
 
@@ -81,6 +82,55 @@ class WriterInterop(unittest.TestCase):
                 problems.append("%s on %s:\n%s" % (reader, name, format_diffs(diffs)))
         self.assertFalse(problems, "\n\n".join(problems))
         print("%s: %d files, %d rows, all equal" % (reader, len(self.files), sum(r.rows for r in results)))
+
+    def test_statistics_pruning(self):
+        """DuckDB prunes row groups and pages with our statistics: filtered counts on a file
+        with many row groups must equal the counts computed from the expected rows."""
+        import json
+        import math
+        name = "many_row_groups.parquet"
+        path = os.path.join(self.tmp.name, name)
+        rows = [json.loads(l) for l in self.expected(path)]
+
+        def num(v):
+            if isinstance(v, str):
+                return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}.get(v, None) \
+                    if not v.lstrip("-").isdigit() else int(v)
+            return v
+
+        checks = [
+            ("plant_id > 0", lambda r: r["plant_id"] is not None and num(r["plant_id"]) > 0),
+            ("plant_id < -400", lambda r: r["plant_id"] is not None and num(r["plant_id"]) < -400),
+            ("plant_id = 9223372036854775807", lambda r: r["plant_id"] is not None and num(r["plant_id"]) == 2**63 - 1),
+            ("plant_id = -9223372036854775808", lambda r: r["plant_id"] is not None and num(r["plant_id"]) == -2**63),
+            # DuckDB orders NaN above every number, so NaN counts as > 1e15 there.
+            ("generation_mw > 1e15", lambda r: isinstance(num(r["generation_mw"]), float)
+             and (num(r["generation_mw"]) > 1e15 or math.isnan(num(r["generation_mw"])))),
+            ("generation_mw < -1e300", lambda r: isinstance(num(r["generation_mw"]), float) and num(r["generation_mw"]) < -1e300),
+            ("generation_mw = 0", lambda r: isinstance(num(r["generation_mw"]), float) and num(r["generation_mw"]) == 0),
+            ("region = 'z\u00fcrich'", lambda r: r["region"] == "z\u00fcrich"),
+            ("region = ''", lambda r: r["region"] == ""),
+            ("note > 'note 9'", lambda r: r["note"] is not None and r["note"] > "note 9"),
+            ("note < 'a'", lambda r: r["note"] is not None and r["note"] < "a"),
+            ("online", lambda r: r["online"] is True),
+            ("time < TIMESTAMPTZ '1970-01-01 00:00:00+00'", lambda r: r["time"] < "1970"),
+            ("time > TIMESTAMPTZ '1970-01-01 04:00:00+00'", lambda r: r["time"] > "1970-01-01T04:00:00.000000000Z"),
+        ]
+        sql = "SELECT " + ", ".join(
+            "(SELECT count(*) FROM read_parquet('%s') WHERE %s)::BIGINT AS c%d" % (path, cond, i)
+            for i, (cond, _) in enumerate(checks))
+        out = os.path.join(self.tmp.name, "counts.out")
+        write_duckdb(out, sql=sql)
+        res = read_rows("duckdb", out)
+        self.assertEqual(res.rc, 0, res.stderr)
+        got = json.loads(res.lines[0])
+        problems = []
+        for i, (cond, fn) in enumerate(checks):
+            want = sum(1 for r in rows if fn(r))
+            if got["c%d" % i] != want:
+                problems.append("WHERE %s: DuckDB counts %s, expected %d" % (cond, got["c%d" % i], want))
+        self.assertFalse(problems, "\n".join(problems))
+        print("statistics pruning: %d filtered counts agree" % len(checks))
 
     def test_duckdb(self):
         self.check_reader("duckdb")
