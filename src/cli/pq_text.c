@@ -222,10 +222,28 @@ size_t pqt_time(int64_t ns, char out[TS_TIME_STR_MAX])
     unsigned mo, d;
     ts_civil_from_days(days, &y, &mo, &d);
     int64_t secs = rem / TS_NS_PER_SEC;
-    int n = snprintf(out, TS_TIME_STR_MAX, "%04lld-%02u-%02uT%02u:%02u:%02u.%09uZ", (long long)y, mo, d,
-                     (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60),
-                     (unsigned)(rem % TS_NS_PER_SEC));
-    return n < 0 ? 0 : (size_t)n;
+    if (y < 0 || y > 9999) { /* cannot happen for int64 ns (1677..2262); keep it general */
+        int n = snprintf(out, TS_TIME_STR_MAX, "%04lld-%02u-%02uT%02u:%02u:%02u.%09uZ", (long long)y, mo,
+                         d, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60),
+                         (unsigned)(rem % TS_NS_PER_SEC));
+        return n < 0 ? 0 : (size_t)n;
+    }
+    /* the hot path of cat: fixed layout, no printf */
+    unsigned f[7] = {(unsigned)y, mo, d, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
+                     (unsigned)(secs % 60), (unsigned)(rem % TS_NS_PER_SEC)};
+    static const unsigned width[7] = {4, 2, 2, 2, 2, 2, 9};
+    static const char sep[7] = {'-', '-', 'T', ':', ':', '.', 'Z'};
+    size_t o = 0;
+    for (int i = 0; i < 7; i++) {
+        for (unsigned k = width[i]; k-- > 0;) {
+            out[o + k] = (char)('0' + f[i] % 10);
+            f[i] /= 10;
+        }
+        o += width[i];
+        out[o++] = sep[i];
+    }
+    out[o] = 0;
+    return o;
 }
 
 ts_status pqt_cell(ts_buf *b, const ts_batch *batch, size_t col, size_t row,
