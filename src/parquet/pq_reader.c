@@ -181,7 +181,6 @@ static size_t leaves_in(const pq_file_meta *m, size_t idx, size_t end)
     size_t n = 0;
     for (size_t j = idx; j < end; j++)
         if (!is_group(&m->schema[j])) n++;
-    (void)idx;
     return n;
 }
 
@@ -1069,6 +1068,7 @@ static ts_status scatter(pq_reader *r, col_state *c, size_t ci, size_t row0, siz
     }
     return ts_err_set(err, TS_ERR_INTERNAL, "column '%s': no mapping", info->name);
 }
+#undef ROW_PRESENT
 
 static ts_status fill_column(pq_reader *r, col_state *c, size_t ci, size_t k, ts_error *err)
 {
