@@ -162,6 +162,10 @@ static int run(const cli_args *a, cli_ctx *ctx)
     if (st == TS_OK) st = flush(&out, ctx, &err);
     if (st == TS_OK && fflush(ctx->out) != 0)
         st = ts_err_errno(&err, TS_ERR_IO, errno, "cannot write to standard output");
+    if (st == TS_OK && rows < limit && pq_reader_footer_rows(r) != (int64_t)pq_reader_rows_read(r))
+        fprintf(ctx->err, "%s cat: warning: the footer says %lld rows but the row groups held %llu\n",
+                ctx->prog, (long long)pq_reader_footer_rows(r),
+                (unsigned long long)pq_reader_rows_read(r));
     if (st == TS_OK && pq_reader_warnings(r))
         fprintf(ctx->err, "%s cat: warning: %llu timestamp/date values outside the int64-nanosecond "
                 "range (years 1677..2262) were printed as null\n", ctx->prog,

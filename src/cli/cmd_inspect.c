@@ -16,6 +16,7 @@
 #include "parquet/pq_codec.h"
 #include "parquet/pq_pages.h"
 #include "parquet/pq_reader.h"
+#include "pq_text.h"
 
 static const cli_opt opts[] = {
     {.name = "json", .help = "machine-readable JSON instead of text"},
@@ -86,7 +87,7 @@ static json_t *hex_json(const uint8_t *p, size_t n)
 static json_t *ts_json(int64_t ns)
 {
     char t[TS_TIME_STR_MAX];
-    size_t n = ts_time_format(ns, t);
+    size_t n = pqt_time(ns, t);
     return json_stringn(t, n);
 }
 

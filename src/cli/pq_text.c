@@ -8,33 +8,69 @@
 
 #include "core/ts_time.h"
 
+/* Fast path: x = m / 10^k with m an integer below 2^53 and at most 15
+ * digits. Decimals of up to 15 significant digits map to distinct doubles
+ * (DBL_DIG), so such an m is the unique, hence shortest, round-trip form.
+ * Fills digits (no trailing zeros) and the decimal exponent of the first
+ * digit; false when x is not of that shape (the caller then searches). */
+static bool short_decimal(double ax, char *digits, size_t *nd, int *exp)
+{
+    static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+                                 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
+    if (!(ax >= 1e-4 && ax < 1e15)) return false;
+    for (int k = 0; k < 18; k++) {
+        double m = ax * p10[k];
+        if (m >= 9007199254740992.0) return false;
+        if (m != (double)(uint64_t)m || m / p10[k] != ax) continue;
+        uint64_t u = (uint64_t)m;
+        char t[24];
+        size_t n = 0;
+        do {
+            t[n++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (n > 15) return false;
+        *exp = (int)n - 1 - k;
+        size_t z = 0;
+        while (z + 1 < n && t[z] == '0') z++; /* trailing zeros of m */
+        *nd = n - z;
+        for (size_t i = 0; i < *nd; i++) digits[i] = t[n - 1 - i];
+        digits[*nd] = 0;
+        return true;
+    }
+    return false;
+}
+
 ts_status pqt_double(ts_buf *b, double x, bool json)
 {
     const char *q = json ? "\"" : "";
     if (isnan(x)) return ts_buf_printf(b, "%sNaN%s", q, q);
     if (isinf(x)) return ts_buf_printf(b, "%s%sInfinity%s", q, x < 0 ? "-" : "", q);
     if (x == 0) return ts_buf_append_str(b, signbit(x) ? "-0.0" : "0.0");
-    /* Any decimal of up to 15 digits survives a round trip (DBL_DIG), and the
-     * correctly rounded p-digit form round-trips whenever any p-digit form
-     * does; so 15, 16, 17 digits in turn give the shortest. */
-    char e[40];
-    for (int p = 15; p <= 17; p++) {
-        snprintf(e, sizeof e, "%.*e", p - 1, x);
-        if (strtod(e, NULL) == x) break;
-    }
-    /* e = "-d.ddde+XX": split into sign, digits, exponent */
-    const char *s = e;
-    bool neg = *s == '-';
-    if (neg) s++;
+    bool neg = x < 0;
     char digits[24];
     size_t nd = 0;
-    while (*s && *s != 'e') {
-        if (*s != '.' && nd < sizeof digits - 1) digits[nd++] = *s;
-        s++;
+    int exp = 0;
+    if (!short_decimal(neg ? -x : x, digits, &nd, &exp)) {
+        /* Any decimal of up to 15 digits survives a round trip (DBL_DIG), and the
+         * correctly rounded p-digit form round-trips whenever any p-digit form
+         * does; so 15, 16, 17 digits in turn give the shortest. */
+        char e[40];
+        for (int p = 15; p <= 17; p++) {
+            snprintf(e, sizeof e, "%.*e", p - 1, x);
+            if (strtod(e, NULL) == x) break;
+        }
+        /* e = "-d.ddde+XX": split into digits and exponent */
+        const char *s = e;
+        if (*s == '-') s++;
+        while (*s && *s != 'e') {
+            if (*s != '.' && nd < sizeof digits - 1) digits[nd++] = *s;
+            s++;
+        }
+        while (nd > 1 && digits[nd - 1] == '0') nd--;
+        digits[nd] = 0;
+        exp = *s == 'e' ? (int)strtol(s + 1, NULL, 10) : 0;
     }
-    while (nd > 1 && digits[nd - 1] == '0') nd--;
-    digits[nd] = 0;
-    int exp = *s == 'e' ? (int)strtol(s + 1, NULL, 10) : 0;
     char out[64];
     size_t o = 0;
     if (neg) out[o++] = '-';
@@ -172,6 +208,44 @@ static ts_status hex(ts_buf *b, const char *p, size_t n, bool json)
     return TS_OK;
 }
 
+/* RFC 3339 with 9 digits, like ts_time_format, but safe for every int64
+ * (ts_time_split overflows in the first day after INT64_MIN, which a file
+ * can hold). */
+size_t pqt_time(int64_t ns, char out[TS_TIME_STR_MAX])
+{
+    int64_t days = ns / TS_NS_PER_DAY, rem = ns % TS_NS_PER_DAY;
+    if (rem < 0) {
+        rem += TS_NS_PER_DAY;
+        days -= 1;
+    }
+    int64_t y;
+    unsigned mo, d;
+    ts_civil_from_days(days, &y, &mo, &d);
+    int64_t secs = rem / TS_NS_PER_SEC;
+    if (y < 0 || y > 9999) { /* cannot happen for int64 ns (1677..2262); keep it general */
+        int n = snprintf(out, TS_TIME_STR_MAX, "%04lld-%02u-%02uT%02u:%02u:%02u.%09uZ", (long long)y, mo,
+                         d, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60),
+                         (unsigned)(rem % TS_NS_PER_SEC));
+        return n < 0 ? 0 : (size_t)n;
+    }
+    /* the hot path of cat: fixed layout, no printf */
+    unsigned f[7] = {(unsigned)y, mo, d, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
+                     (unsigned)(secs % 60), (unsigned)(rem % TS_NS_PER_SEC)};
+    static const unsigned width[7] = {4, 2, 2, 2, 2, 2, 9};
+    static const char sep[7] = {'-', '-', 'T', ':', ':', '.', 'Z'};
+    size_t o = 0;
+    for (int i = 0; i < 7; i++) {
+        for (unsigned k = width[i]; k-- > 0;) {
+            out[o + k] = (char)('0' + f[i] % 10);
+            f[i] /= 10;
+        }
+        o += width[i];
+        out[o++] = sep[i];
+    }
+    out[o] = 0;
+    return o;
+}
+
 ts_status pqt_cell(ts_buf *b, const ts_batch *batch, size_t col, size_t row,
                    const pq_column_info *ci, bool json)
 {
@@ -194,7 +268,7 @@ ts_status pqt_cell(ts_buf *b, const ts_batch *batch, size_t col, size_t row,
             ts_civil_from_days(c->v.i64[row] / TS_NS_PER_DAY, &y, &m, &d);
             n = (size_t)snprintf(t, sizeof t, "%04lld-%02u-%02u", (long long)y, m, d);
         } else {
-            n = ts_time_format(c->v.i64[row], t);
+            n = pqt_time(c->v.i64[row], t);
         }
         if (json) TS_TRY(ts_buf_append_byte(b, '"'));
         TS_TRY(ts_buf_append(b, t, n));

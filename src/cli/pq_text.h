@@ -22,6 +22,9 @@ ts_status pqt_double(ts_buf *b, double x, bool json);
 ts_status pqt_json_str(ts_buf *b, const char *p, size_t len);
 /* Integer: a JSON number when |v| < 2^53, else a quoted string. */
 ts_status pqt_json_int(ts_buf *b, int64_t v);
+/* "2024-01-31T23:59:59.123456789Z" for any int64 nanoseconds (safe at the
+ * int64 extremes); returns the length. */
+size_t pqt_time(int64_t ns, char out[40]);
 /* One batch cell rendered for JSON (canonical) or CSV (raw, unquoted). */
 ts_status pqt_cell(ts_buf *b, const ts_batch *batch, size_t col, size_t row,
                    const pq_column_info *ci, bool json);

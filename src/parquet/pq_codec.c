@@ -332,6 +332,42 @@ ts_status pq_decompress_ctx(pq_codec_ctx *ctx, pq_codec c, const uint8_t *src, s
     }
 }
 
+size_t pq_decompress_bound(pq_codec c, const uint8_t *src, size_t n)
+{
+    switch (c) {
+    case PQ_CODEC_UNCOMPRESSED:
+        return n;
+    case PQ_CODEC_SNAPPY: {
+        size_t len = 0;
+        if (snappy_uncompressed_length((const char *)src, n, &len) != SNAPPY_OK) return SIZE_MAX;
+        return len;
+    }
+    case PQ_CODEC_GZIP:
+        return n > SIZE_MAX / 1100 ? SIZE_MAX : n * 1032 + 1024;
+    case PQ_CODEC_ZSTD: {
+        /* Sum of the frames' declared content sizes; unknown when a frame
+         * does not declare it (decompression is still bounded then). */
+        size_t total = 0;
+        for (int frames = 0; n > 0 && frames < 4096; frames++) {
+            unsigned long long fcs = ZSTD_getFrameContentSize(src, n);
+            if (fcs == ZSTD_CONTENTSIZE_UNKNOWN || fcs == ZSTD_CONTENTSIZE_ERROR || fcs > SIZE_MAX - total)
+                return SIZE_MAX;
+            size_t fsz = ZSTD_findFrameCompressedSize(src, n);
+            if (ZSTD_isError(fsz) || fsz == 0 || fsz > n) return SIZE_MAX;
+            total += (size_t)fcs;
+            src += fsz;
+            n -= fsz;
+        }
+        return n == 0 ? total : SIZE_MAX;
+    }
+    case PQ_CODEC_LZ4:
+    case PQ_CODEC_LZ4_RAW:
+        return n > SIZE_MAX / 300 ? SIZE_MAX : n * 257 + 64;
+    default:
+        return SIZE_MAX;
+    }
+}
+
 ts_status pq_decompress(pq_codec c, const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len,
                         ts_error *err)
 {

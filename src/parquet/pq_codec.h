@@ -51,6 +51,13 @@ ts_status pq_decompress_ctx(pq_codec_ctx *ctx, pq_codec c, const uint8_t *src, s
 ts_status pq_decompress(pq_codec c, const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len,
                         ts_error *err);
 
+/* Largest output src[0..n) can decompress to under codec c, so a reader
+ * can refuse a page header that claims more before allocating (zip bombs):
+ * exact for SNAPPY, ZSTD's frame bound, deflate's 1032:1, LZ4's 255:1;
+ * SIZE_MAX when unknown (BROTLI) or the stream is unreadable (the
+ * decompressor then reports it). */
+size_t pq_decompress_bound(pq_codec c, const uint8_t *src, size_t n);
+
 /* Upper-case Parquet name ("SNAPPY"), or "UNKNOWN(n)"-style "UNKNOWN". */
 const char *pq_codec_name(pq_codec c);
 /* Case-insensitive: none/uncompressed, snappy, gzip, lzo, brotli, lz4,

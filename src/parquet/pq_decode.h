@@ -42,9 +42,8 @@ typedef struct pq_dec {
     uint64_t nvals;                   /* BSS: values in the stream */
     pq_rle_dec rle;                   /* dictionary indices, RLE booleans */
     pq_dbp a, b;                      /* DBP values / DLBA lengths / DBA prefixes, DBA suffixes */
-    ts_buf *scratch;                  /* borrowed: miniblock buffers, DBA previous value */
-    size_t prev_len;                  /* DBA: bytes of the previous value in scratch_prev */
-    ts_buf prev;                      /* DBA previous value */
+    ts_buf *scratch;                  /* borrowed: miniblock buffers */
+    ts_buf prev;                      /* DELTA_BYTE_ARRAY: the previous value */
 } pq_dec;
 
 /* Sets d up over the value section p[0..n) of a page. `type_len` is the

@@ -181,7 +181,6 @@ static size_t leaves_in(const pq_file_meta *m, size_t idx, size_t end)
     size_t n = 0;
     for (size_t j = idx; j < end; j++)
         if (!is_group(&m->schema[j])) n++;
-    (void)idx;
     return n;
 }
 
@@ -651,6 +650,19 @@ static ts_status load_dict(pq_reader *r, col_state *c, const pq_page_header *h, 
     return TS_OK;
 }
 
+/* Refuses a page whose header claims more bytes than its payload can hold
+ * under the codec, before anything is allocated for it. */
+static ts_status check_bound(pq_reader *r, col_state *c, const uint8_t *src, size_t n, size_t want,
+                             ts_error *err)
+{
+    size_t bound = pq_decompress_bound(c->codec, src, n);
+    if (want > bound)
+        return PAGE_ERR(c, r, TS_ERR_CORRUPT,
+                        "page claims %zu bytes uncompressed but its %zu %s bytes hold at most %zu",
+                        want, n, pq_codec_name(c->codec), bound);
+    return TS_OK;
+}
+
 /* Reads pages until a data page is loaded (*got = true) or the chunk ends. */
 static ts_status next_page(pq_reader *r, col_state *c, bool *got, ts_error *err)
 {
@@ -708,6 +720,7 @@ static ts_status next_page(pq_reader *r, col_state *c, bool *got, ts_error *err)
         }
         if (h.type == PQ_PAGE_DICTIONARY) {
             if (!h.has_dict_page) return PAGE_ERR(c, r, TS_ERR_CORRUPT, "dictionary page without its header");
+            TS_TRY(check_bound(r, c, payload, (size_t)cs, (size_t)us, err));
             ts_buf_clear(&c->dict_bytes);
             TS_TRY(ts_buf_reserve(&c->dict_bytes, (size_t)us + 1));
             ts_status st = pq_decompress_ctx(r->codec, c->codec, payload, (size_t)cs,
@@ -738,6 +751,7 @@ static ts_status next_page(pq_reader *r, col_state *c, bool *got, ts_error *err)
                                     " vs %" PRIu64 ")", cs, us);
                 body = payload;
             } else {
+                TS_TRY(check_bound(r, c, payload, (size_t)cs, (size_t)us, err));
                 ts_buf_clear(&c->page);
                 TS_TRY(ts_buf_reserve(&c->page, (size_t)us + 1));
                 ts_status st = pq_decompress_ctx(r->codec, c->codec, payload, (size_t)cs,
@@ -767,6 +781,7 @@ static ts_status next_page(pq_reader *r, col_state *c, bool *got, ts_error *err)
                 lv_len = (size_t)dl;
             }
             if (v2->is_compressed && c->codec != PQ_CODEC_UNCOMPRESSED && vus > 0) {
+                TS_TRY(check_bound(r, c, vsrc, vcs, vus, err));
                 ts_buf_clear(&c->page);
                 TS_TRY(ts_buf_reserve(&c->page, vus + 1));
                 ts_status st = pq_decompress_ctx(r->codec, c->codec, vsrc, vcs, c->page.data, vus, err);
@@ -868,6 +883,55 @@ static inline bool scale_ns(int64_t v, int64_t unit, int64_t *ns)
     return !__builtin_mul_overflow(v, unit, ns);
 }
 
+/* Replaces the nn dictionary indices in c->vals by the entries they name,
+ * in place: entries narrower than an index (booleans) from the front, wider
+ * ones from the back, so no index is overwritten before it is read. */
+static ts_status gather_dict(pq_reader *r, col_state *c, size_t nn, ts_error *err)
+{
+    const uint32_t *idx = c->vals;
+    for (size_t i = 0; i < nn; i++)
+        if (idx[i] >= c->dict_n)
+            return PAGE_ERR(c, r, TS_ERR_CORRUPT,
+                            "dictionary index %u out of range (dictionary has %zu entries)",
+                            idx[i], c->dict_n);
+    size_t es = pq_dec_elem_size(c->info.phys, false);
+    const uint8_t *dict = c->dict_vals.data;
+    uint8_t *out = c->vals;
+    switch (es) {
+    case 1:
+        for (size_t k = 0; k < nn; k++) {
+            uint8_t v = dict[idx[k]];
+            out[k] = v;
+        }
+        break;
+    case 4: {
+        uint32_t *o = c->vals;
+        const uint32_t *d = (const uint32_t *)(const void *)dict;
+        for (size_t k = nn; k-- > 0;) o[k] = d[idx[k]];
+        break;
+    }
+    case 8: {
+        uint64_t *o = c->vals;
+        const uint64_t *d = (const uint64_t *)(const void *)dict;
+        for (size_t k = nn; k-- > 0;) o[k] = d[idx[k]];
+        break;
+    }
+    default: {
+        ts_str *o = c->vals;
+        const ts_str *d = (const ts_str *)(const void *)dict;
+        for (size_t k = nn; k-- > 0;) {
+            ts_str v = d[idx[k]];
+            o[k] = v;
+        }
+        break;
+    }
+    }
+    return TS_OK;
+}
+
+/* Null/valid bookkeeping for one row; returns true when the row has a value. */
+#define ROW_PRESENT(i) (!info->max_def || lv[i])
+
 /* Writes nn decoded values (vals) into batch rows [row0, row0+m) per levels. */
 static ts_status scatter(pq_reader *r, col_state *c, size_t ci, size_t row0, size_t m, size_t nn,
                          ts_error *err)
@@ -877,123 +941,134 @@ static ts_status scatter(pq_reader *r, col_state *c, size_t ci, size_t row0, siz
     const uint32_t *lv = c->levels;
     bool dict = pq_dec_is_dict(&c->dec);
     const pq_column_info *info = &c->info;
+    if (dict) TS_TRY(gather_dict(r, c, nn, err));
+    /* Strings that already live long enough: dictionary entries (kept until
+     * the row group ends) and values decoded into the batch arena. */
+    bool str_ref = dict || c->dec.enc == PQ_ENC_DELTA_BYTE_ARRAY ||
+                   (c->dec.enc == PQ_ENC_BYTE_STREAM_SPLIT && info->phys == PQ_FIXED_LEN_BYTE_ARRAY);
     size_t vi = 0;
-    if (dict) {
-        const uint32_t *idx = c->vals;
-        for (size_t i = 0; i < nn; i++)
-            if (idx[i] >= c->dict_n)
-                return PAGE_ERR(c, r, TS_ERR_CORRUPT,
-                                "dictionary index %u out of range (dictionary has %zu entries)",
-                                idx[i], c->dict_n);
+    if (info->max_def) {
+        size_t nulls = m - nn;
+        col->null_count += nulls;
     }
-    bool strings_in_arena = c->dec.enc == PQ_ENC_DELTA_BYTE_ARRAY ||
-                            (c->dec.enc == PQ_ENC_BYTE_STREAM_SPLIT && info->phys == PQ_FIXED_LEN_BYTE_ARRAY);
-    for (size_t i = 0; i < m; i++) {
-        size_t row = row0 + i;
-        if (info->max_def && lv[i] == 0) {
-            col->null_count++;
-            continue;
-        }
-        size_t k = vi++;
-        const void *src;
-        if (dict) {
-            uint32_t ix = ((const uint32_t *)c->vals)[k];
-            src = c->dict_vals.data + (size_t)ix * pq_dec_elem_size(info->phys, false);
+    /* Fast paths for the common kinds: one loop per type, no per-value switch. */
+    switch (info->kind) {
+    case PQ_VK_INT:
+        if (info->phys == PQ_INT64) {
+            const int64_t *v = c->vals;
+            for (size_t i = 0; i < m; i++)
+                if (ROW_PRESENT(i)) {
+                    col->v.i64[row0 + i] = v[vi++];
+                    set_valid(col, row0 + i);
+                }
         } else {
-            src = (const uint8_t *)c->vals + k * pq_dec_elem_size(info->phys, false);
-        }
-        switch (info->phys) {
-        case PQ_BOOLEAN:
-            col->v.b8[row] = *(const uint8_t *)src;
-            break;
-        case PQ_INT32: {
-            int32_t v;
-            memcpy(&v, src, 4);
-            if (info->kind == PQ_VK_DATE) {
-                int64_t ns;
-                if (!scale_ns(v, TS_NS_PER_DAY, &ns)) {
-                    c->info.out_of_range++;
-                    r->warnings++;
-                    col->null_count++;
-                    continue;
+            const int32_t *v = c->vals;
+            bool u = info->is_unsigned;
+            for (size_t i = 0; i < m; i++)
+                if (ROW_PRESENT(i)) {
+                    int32_t x = v[vi++];
+                    col->v.i64[row0 + i] = u ? (int64_t)(uint32_t)x : (int64_t)x;
+                    set_valid(col, row0 + i);
                 }
-                col->v.i64[row] = ns;
-            } else if (info->kind == PQ_VK_DECIMAL) {
-                char t[48];
-                size_t n = pq_decimal_text_i64(v, info->scale, t, sizeof t);
-                TS_TRY(ts_batch_set_str(b, ci, row, t, n));
-            } else {
-                col->v.i64[row] = info->is_unsigned ? (int64_t)(uint32_t)v : (int64_t)v;
-            }
-            break;
         }
-        case PQ_INT64: {
-            int64_t v;
-            memcpy(&v, src, 8);
-            if (info->kind == PQ_VK_TIMESTAMP) {
-                int64_t ns;
-                if (!scale_ns(v, info->unit_ns, &ns)) {
-                    c->info.out_of_range++;
-                    r->warnings++;
-                    col->null_count++;
-                    continue;
+        return TS_OK;
+    case PQ_VK_DOUBLE:
+        if (info->phys == PQ_DOUBLE) {
+            const double *v = c->vals;
+            for (size_t i = 0; i < m; i++)
+                if (ROW_PRESENT(i)) {
+                    col->v.f64[row0 + i] = v[vi++];
+                    set_valid(col, row0 + i);
                 }
-                col->v.i64[row] = ns;
-            } else if (info->kind == PQ_VK_DECIMAL) {
-                char t[48];
-                size_t n = pq_decimal_text_i64(v, info->scale, t, sizeof t);
-                TS_TRY(ts_batch_set_str(b, ci, row, t, n));
-            } else if (info->kind == PQ_VK_UINT64) {
-                char t[24];
-                int n = snprintf(t, sizeof t, "%" PRIu64, (uint64_t)v);
-                TS_TRY(ts_batch_set_str(b, ci, row, t, (size_t)n));
-            } else {
-                col->v.i64[row] = v;
-            }
-            break;
+        } else {
+            const float *v = c->vals;
+            for (size_t i = 0; i < m; i++)
+                if (ROW_PRESENT(i)) {
+                    col->v.f64[row0 + i] = (double)v[vi++];
+                    set_valid(col, row0 + i);
+                }
         }
-        case PQ_INT96: {
-            const ts_str *s = src;
+        return TS_OK;
+    case PQ_VK_BOOL: {
+        const uint8_t *v = c->vals;
+        for (size_t i = 0; i < m; i++)
+            if (ROW_PRESENT(i)) {
+                col->v.b8[row0 + i] = v[vi++];
+                set_valid(col, row0 + i);
+            }
+        return TS_OK;
+    }
+    case PQ_VK_STRING:
+    case PQ_VK_BINARY: {
+        const ts_str *v = c->vals;
+        for (size_t i = 0; i < m; i++)
+            if (ROW_PRESENT(i)) {
+                const ts_str *s = &v[vi++];
+                if (str_ref) ts_batch_set_str_ref(b, ci, row0 + i, s->ptr, s->len);
+                else if (ts_batch_set_str(b, ci, row0 + i, s->ptr, s->len) != TS_OK)
+                    return ts_err_set(err, TS_ERR_NOMEM, "out of memory copying strings");
+            }
+        return TS_OK;
+    }
+    case PQ_VK_TIMESTAMP:
+    case PQ_VK_DATE:
+        for (size_t i = 0; i < m; i++) {
+            if (!ROW_PRESENT(i)) continue;
+            size_t k = vi++;
             int64_t ns;
-            if (!pq_int96_to_ns((const uint8_t *)s->ptr, &ns)) {
+            bool ok;
+            if (info->phys == PQ_INT96) {
+                ok = pq_int96_to_ns((const uint8_t *)((const ts_str *)c->vals)[k].ptr, &ns);
+            } else if (info->phys == PQ_INT32) {
+                ok = scale_ns(((const int32_t *)c->vals)[k], info->unit_ns, &ns);
+            } else {
+                ok = scale_ns(((const int64_t *)c->vals)[k], info->unit_ns, &ns);
+            }
+            if (!ok) { /* outside int64 ns: NULL and counted, the row stays */
                 c->info.out_of_range++;
                 r->warnings++;
                 col->null_count++;
                 continue;
             }
-            col->v.i64[row] = ns;
-            break;
+            col->v.i64[row0 + i] = ns;
+            set_valid(col, row0 + i);
         }
-        case PQ_FLOAT: {
-            float f;
-            memcpy(&f, src, 4);
-            col->v.f64[row] = (double)f;
-            break;
-        }
-        case PQ_DOUBLE:
-            memcpy(&col->v.f64[row], src, 8);
-            break;
-        case PQ_BYTE_ARRAY:
-        case PQ_FIXED_LEN_BYTE_ARRAY: {
-            const ts_str *s = src;
-            if (info->kind == PQ_VK_DECIMAL) {
-                char t[100];
-                size_t n = s->len ? pq_decimal_text((const uint8_t *)s->ptr, s->len, info->scale, t, sizeof t) : 0;
-                if (!n)
-                    return PAGE_ERR(c, r, TS_ERR_CORRUPT, "DECIMAL value of %zu bytes cannot be converted", s->len);
-                TS_TRY(ts_batch_set_str(b, ci, row, t, n));
-            } else if (dict || strings_in_arena) {
-                ts_batch_set_str_ref(b, ci, row, s->ptr, s->len);
-            } else if (ts_batch_set_str(b, ci, row, s->ptr, s->len) != TS_OK) {
-                return ts_err_set(err, TS_ERR_NOMEM, "out of memory copying strings");
+        return TS_OK;
+    case PQ_VK_TIME:
+        for (size_t i = 0; i < m; i++)
+            if (ROW_PRESENT(i)) {
+                size_t k = vi++;
+                col->v.i64[row0 + i] = info->phys == PQ_INT32 ? (int64_t)((const int32_t *)c->vals)[k]
+                                                              : ((const int64_t *)c->vals)[k];
+                set_valid(col, row0 + i);
             }
-            break;
+        return TS_OK;
+    case PQ_VK_DECIMAL:
+    case PQ_VK_UINT64:
+        for (size_t i = 0; i < m; i++) {
+            if (!ROW_PRESENT(i)) continue;
+            size_t k = vi++;
+            char t[100];
+            size_t n = 0;
+            if (info->kind == PQ_VK_UINT64) {
+                n = (size_t)snprintf(t, sizeof t, "%" PRIu64, (uint64_t)((const int64_t *)c->vals)[k]);
+            } else if (info->phys == PQ_INT32) {
+                n = pq_decimal_text_i64(((const int32_t *)c->vals)[k], info->scale, t, sizeof t);
+            } else if (info->phys == PQ_INT64) {
+                n = pq_decimal_text_i64(((const int64_t *)c->vals)[k], info->scale, t, sizeof t);
+            } else {
+                const ts_str *s = &((const ts_str *)c->vals)[k];
+                n = s->len ? pq_decimal_text((const uint8_t *)s->ptr, s->len, info->scale, t, sizeof t) : 0;
+            }
+            if (!n)
+                return PAGE_ERR(c, r, TS_ERR_CORRUPT, "DECIMAL value cannot be converted to text");
+            TS_TRY(ts_batch_set_str(b, ci, row0 + i, t, n));
         }
-        }
-        set_valid(col, row);
+        return TS_OK;
     }
-    return TS_OK;
+    return ts_err_set(err, TS_ERR_INTERNAL, "column '%s': no mapping", info->name);
 }
+#undef ROW_PRESENT
 
 static ts_status fill_column(pq_reader *r, col_state *c, size_t ci, size_t k, ts_error *err)
 {

@@ -109,6 +109,27 @@ static void test_refusals(void **state)
     ts_buf_free(&b);
 }
 
+static void test_bounds(void **state)
+{
+    (void)state;
+    static uint8_t zeros[1 << 20];
+    const pq_codec cs[] = {PQ_CODEC_UNCOMPRESSED, PQ_CODEC_SNAPPY, PQ_CODEC_GZIP, PQ_CODEC_ZSTD};
+    for (size_t i = 0; i < 4; i++) {
+        ts_buf b;
+        ts_buf_init(&b, 4 << 20);
+        ts_error e;
+        ts_err_clear(&e);
+        assert_int_equal(pq_compress(cs[i], 0, zeros, sizeof zeros, &b, &e), TS_OK);
+        size_t bound = pq_decompress_bound(cs[i], b.data, b.len);
+        /* never below the truth; tight where the format says the size */
+        assert_true(bound >= sizeof zeros);
+        if (cs[i] == PQ_CODEC_SNAPPY || cs[i] == PQ_CODEC_UNCOMPRESSED) assert_int_equal(bound, sizeof zeros);
+        /* a 1 GiB claim for these few bytes is refused up front */
+        assert_true(bound < ((size_t)1 << 30));
+        ts_buf_free(&b);
+    }
+}
+
 static void test_damaged(void **state)
 {
     (void)state;
@@ -226,7 +247,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrips), cmocka_unit_test(test_names),
         cmocka_unit_test(test_refusals),   cmocka_unit_test(test_damaged),
-        cmocka_unit_test(test_gzip_variants),
+        cmocka_unit_test(test_gzip_variants), cmocka_unit_test(test_bounds),
 #ifdef HAVE_LZ4
         cmocka_unit_test(test_lz4),
 #endif

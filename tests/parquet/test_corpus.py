@@ -20,8 +20,25 @@ import unittest
 
 SRC = os.environ.get("TSARCHIVE_SRC", os.getcwd())
 BIN = os.environ.get("TSARCHIVE_BIN", os.path.join(SRC, "build", "tsarchive"))
-CORPUS = os.environ.get("PARQUET_TESTING_DIR",
-                        os.path.join(SRC, "..", "shared", "parquet-testing"))
+
+
+def _corpus():
+    # PARQUET_TESTING_DIR, else $TSARCHIVE_SHARED/parquet-testing (docs/testing.md), else
+    # ../shared beside the repository (CI), else two levels up (a worktree under wt/).
+    if os.environ.get("PARQUET_TESTING_DIR"):
+        return os.environ["PARQUET_TESTING_DIR"]
+    cands = []
+    if os.environ.get("TSARCHIVE_SHARED"):
+        cands.append(os.path.join(os.environ["TSARCHIVE_SHARED"], "parquet-testing"))
+    cands += [os.path.join(SRC, "..", "shared", "parquet-testing"),
+              os.path.join(SRC, "..", "..", "shared", "parquet-testing")]
+    for c in cands:
+        if os.path.isfile(os.path.join(c, "MANIFEST.tsv")):
+            return c
+    return cands[0]
+
+
+CORPUS = _corpus()
 EXPECT = os.path.join(SRC, "tests", "parquet", "corpus_expect.tsv")
 TIMEOUT = 60
 

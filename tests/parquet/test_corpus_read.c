@@ -20,16 +20,26 @@ static bool find_paths(void)
 {
     const char *src = getenv("TSARCHIVE_SRC");
     if (!src) src = ".";
-    const char *dir = getenv("PARQUET_TESTING_DIR");
-    if (dir) snprintf(corpus, sizeof corpus, "%s", dir);
-    else snprintf(corpus, sizeof corpus, "%s/../shared/parquet-testing", src);
     snprintf(expect_path, sizeof expect_path, "%s/tests/parquet/corpus_expect.tsv", src);
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s/MANIFEST.tsv", corpus);
-    FILE *f = fopen(probe, "r");
-    if (!f) return false;
-    fclose(f);
-    return true;
+    /* PARQUET_TESTING_DIR, else $TSARCHIVE_SHARED/parquet-testing (docs/testing.md), else
+     * ../shared beside the repository (CI), else two levels up (a worktree under wt/). */
+    const char *dir = getenv("PARQUET_TESTING_DIR"), *sh = getenv("TSARCHIVE_SHARED");
+    char cand[4][2100] = {"", "", "", ""};
+    if (dir) snprintf(cand[0], sizeof cand[0], "%s", dir);
+    if (sh) snprintf(cand[1], sizeof cand[1], "%s/parquet-testing", sh);
+    snprintf(cand[2], sizeof cand[2], "%s/../shared/parquet-testing", src);
+    snprintf(cand[3], sizeof cand[3], "%s/../../shared/parquet-testing", src);
+    for (int i = 0; i < 4; i++) {
+        if (!cand[i][0]) continue;
+        snprintf(corpus, sizeof corpus, "%s", cand[i]);
+        char probe[4200];
+        snprintf(probe, sizeof probe, "%s/MANIFEST.tsv", corpus);
+        FILE *f = fopen(probe, "r");
+        if (!f) continue;
+        fclose(f);
+        return true;
+    }
+    return false;
 }
 
 /* Reads the file; returns status and fills rows / message. */
