@@ -327,6 +327,12 @@ static void gen_table(table *t, size_t nrows, pq_time_unit unit)
     }
 }
 
+/* Bytes of string cell r; "" when the column holds no bytes at all (bytes NULL). */
+static const char *str_ptr(const col_data *cd, size_t r)
+{
+    return cd->bytes ? cd->bytes + cd->str[r].off : "";
+}
+
 static void free_table(table *t)
 {
     for (size_t c = 0; c < t->schema.ncols; c++) {
@@ -375,7 +381,7 @@ static uint8_t *write_table(const table *t, const pq_writer_opts *wo, size_t max
                 case TS_TYPE_DOUBLE: ts_batch_set_f64(&b, c, k, cd->f64[r]); break;
                 case TS_TYPE_BOOL: ts_batch_set_bool(&b, c, k, cd->b8[r]); break;
                 case TS_TYPE_STRING:
-                    ts_batch_set_str_ref(&b, c, k, cd->bytes + cd->str[r].off, cd->str[r].len);
+                    ts_batch_set_str_ref(&b, c, k, str_ptr(cd, r), cd->str[r].len);
                     break;
                 }
             }
@@ -449,7 +455,7 @@ static void check_cell(const table *t, const ts_batch *got, size_t c, size_t i, 
         break;
     case TS_TYPE_STRING: {
         ts_str g = got->cols[c].v.str[i];
-        const char *wp = cd->bytes + cd->str[r].off;
+        const char *wp = str_ptr(cd, r);
         size_t wl = cd->str[r].len;
         if (g.len != wl || (wl && memcmp(g.ptr, wp, wl) != 0)) {
             snprintf(msg, sizeof msg, "got %zu bytes \"%.*s\" want %zu bytes \"%.*s\"", g.len,
