@@ -26,6 +26,12 @@
 static uint64_t g_seed;
 static unsigned g_iter;
 
+/* What the iterations exercised, printed at the end. */
+static struct {
+    uint64_t rows, files, row_groups, multi_rg_files, projected, dict, bytes;
+    size_t max_rg;
+} g_cov;
+
 /* ---- PRNG (splitmix64) ---- */
 
 static uint64_t rnd_state;
@@ -196,6 +202,8 @@ static double gen_f64(const double *low, bool lowcard)
     static const uint64_t picks[] = {
         UINT64_C(0x7FF8000000000000), /* NaN */
         UINT64_C(0xFFF8000000000000), /* -NaN */
+        UINT64_C(0x7FF0000000000001), /* signalling NaN */
+        UINT64_C(0x7FF8DEADBEEF0001), /* NaN with a payload */
         UINT64_C(0x7FF0000000000000), /* +inf */
         UINT64_C(0xFFF0000000000000), /* -inf */
         UINT64_C(0x8000000000000000), /* -0.0 */
@@ -419,11 +427,12 @@ static void fail_cell(size_t c, size_t r, const char *what)
     fail();
 }
 
-static void check_cell(const table *t, const ts_batch *got, size_t c, size_t i, size_t r)
+/* Cell (gc, i) of the read batch against expected column c, row r. */
+static void check_cell(const table *t, const ts_batch *got, size_t gc, size_t c, size_t i, size_t r)
 {
     const col_data *cd = &t->cols[c];
     char msg[256];
-    bool gv = ts_batch_valid(got, c, i);
+    bool gv = ts_batch_valid(got, gc, i);
     if (gv != cd->valid[r]) {
         snprintf(msg, sizeof msg, "validity got %d want %d", (int)gv, (int)cd->valid[r]);
         fail_cell(c, r, msg);
@@ -432,29 +441,29 @@ static void check_cell(const table *t, const ts_batch *got, size_t c, size_t i, 
     switch (cd->type) {
     case TS_TYPE_TIMESTAMP:
     case TS_TYPE_INT64:
-        if (got->cols[c].v.i64[i] != cd->i64[r]) {
-            snprintf(msg, sizeof msg, "got %lld want %lld", (long long)got->cols[c].v.i64[i],
+        if (got->cols[gc].v.i64[i] != cd->i64[r]) {
+            snprintf(msg, sizeof msg, "got %lld want %lld", (long long)got->cols[gc].v.i64[i],
                      (long long)cd->i64[r]);
             fail_cell(c, r, msg);
         }
         break;
     case TS_TYPE_DOUBLE: {
-        uint64_t g = f64_bits(got->cols[c].v.f64[i]), w = f64_bits(cd->f64[r]);
+        uint64_t g = f64_bits(got->cols[gc].v.f64[i]), w = f64_bits(cd->f64[r]);
         if (g != w) {
-            snprintf(msg, sizeof msg, "got %a (0x%016llx) want %a (0x%016llx)", got->cols[c].v.f64[i],
+            snprintf(msg, sizeof msg, "got %a (0x%016llx) want %a (0x%016llx)", got->cols[gc].v.f64[i],
                      (unsigned long long)g, cd->f64[r], (unsigned long long)w);
             fail_cell(c, r, msg);
         }
         break;
     }
     case TS_TYPE_BOOL:
-        if (got->cols[c].v.b8[i] != cd->b8[r]) {
-            snprintf(msg, sizeof msg, "got %u want %u", got->cols[c].v.b8[i], cd->b8[r]);
+        if (got->cols[gc].v.b8[i] != cd->b8[r]) {
+            snprintf(msg, sizeof msg, "got %u want %u", got->cols[gc].v.b8[i], cd->b8[r]);
             fail_cell(c, r, msg);
         }
         break;
     case TS_TYPE_STRING: {
-        ts_str g = got->cols[c].v.str[i];
+        ts_str g = got->cols[gc].v.str[i];
         const char *wp = str_ptr(cd, r);
         size_t wl = cd->str[r].len;
         if (g.len != wl || (wl && memcmp(g.ptr, wp, wl) != 0)) {
@@ -479,17 +488,33 @@ static void read_and_check(const table *t, const uint8_t *data, size_t len, cons
     ro.batch_rows = rb[rnd_below(5)];
     if (ro.batch_rows == 1 && t->nrows > 3000) ro.batch_rows = 333;
     if (chance(30)) ro.batch_rows = 1 + rnd_below(65536);
+    /* sometimes read a random subset of the columns in a random order */
+    const char *names[MAX_COLS];
+    size_t map[MAX_COLS], ncols = t->schema.ncols;
+    for (size_t c = 0; c < ncols; c++) map[c] = c;
+    if (chance(25)) {
+        for (size_t c = ncols; c > 1; c--) {
+            size_t j = rnd_below(c), x = map[c - 1];
+            map[c - 1] = map[j];
+            map[j] = x;
+        }
+        ncols = 1 + rnd_below(ncols);
+        for (size_t c = 0; c < ncols; c++) names[c] = t->schema.fields[map[c]].name;
+        ro.columns = names;
+        ro.ncolumns = ncols;
+        g_cov.projected++;
+    }
     pq_reader *r;
     ts_status st = pq_reader_open(in, &ro, &r, &err);
     if (st != TS_OK) print_error("seed %llu iter %u: open: %s: %s\n", (unsigned long long)g_seed, g_iter, err.ctx, err.msg);
     assert_int_equal(st, TS_OK);
     const ts_schema *rs = pq_reader_schema(r);
-    assert_int_equal(rs->ncols, t->schema.ncols);
+    assert_int_equal(rs->ncols, ncols);
     for (size_t c = 0; c < rs->ncols; c++) {
-        assert_string_equal(rs->fields[c].name, t->schema.fields[c].name);
-        assert_int_equal(rs->fields[c].type, t->schema.fields[c].type);
-        assert_int_equal(rs->fields[c].nullable, t->schema.fields[c].nullable);
-        if (t->schema.fields[c].type == TS_TYPE_TIMESTAMP)
+        assert_string_equal(rs->fields[c].name, t->schema.fields[map[c]].name);
+        assert_int_equal(rs->fields[c].type, t->schema.fields[map[c]].type);
+        assert_int_equal(rs->fields[c].nullable, t->schema.fields[map[c]].nullable);
+        if (t->schema.fields[map[c]].type == TS_TYPE_TIMESTAMP)
             assert_int_equal(pq_reader_column(r, c)->unit_ns, unit_ns(wo->time_unit));
     }
     size_t row = 0;
@@ -508,7 +533,7 @@ static void read_and_check(const table *t, const uint8_t *data, size_t len, cons
             fail();
         }
         for (size_t c = 0; c < rs->ncols; c++)
-            for (size_t i = 0; i < got->nrows; i++) check_cell(t, got, c, i, row + i);
+            for (size_t i = 0; i < got->nrows; i++) check_cell(t, got, c, map[c], i, row + i);
         row += got->nrows;
     }
     if (row != t->nrows)
@@ -518,6 +543,14 @@ static void read_and_check(const table *t, const uint8_t *data, size_t len, cons
     assert_true(pq_reader_footer_rows(r) == (int64_t)t->nrows);
     assert_true(pq_reader_row_group_rows(r) == (int64_t)t->nrows);
     assert_true(pq_reader_warnings(r) == 0);
+    size_t nrg = pq_reader_meta(r)->nrow_groups;
+    g_cov.rows += t->nrows;
+    g_cov.files++;
+    g_cov.bytes += len;
+    g_cov.row_groups += nrg;
+    if (nrg > 1) g_cov.multi_rg_files++;
+    if (nrg > g_cov.max_rg) g_cov.max_rg = nrg;
+    if (wo->dictionary) g_cov.dict++;
     pq_reader_free(r);
     ts_input_close(in);
 }
@@ -582,6 +615,11 @@ static void test_random_roundtrip(void **state)
         if (only != 0xFFFFFFFFu && g_iter != only) continue;
         one_iteration();
     }
+    print_message("%llu rows in %llu files (%llu bytes), %llu row groups (max %zu in one file, %llu files "
+                  "with several), %llu with dictionary, %llu read with a projection\n",
+                  (unsigned long long)g_cov.rows, (unsigned long long)g_cov.files, (unsigned long long)g_cov.bytes,
+                  (unsigned long long)g_cov.row_groups, g_cov.max_rg, (unsigned long long)g_cov.multi_rg_files,
+                  (unsigned long long)g_cov.dict, (unsigned long long)g_cov.projected);
     if (only != 0xFFFFFFFFu) print_message("seed %llu: iteration %u passed\n", (unsigned long long)g_seed, only);
     else print_message("seed %llu: %u iterations passed\n", (unsigned long long)g_seed, iters);
 }
