@@ -75,6 +75,53 @@ class ExportHive(unittest.TestCase):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
+    def test_unicode_dimensions_across_years(self):
+        """Unicode dimension values and measure names survive, and months several years apart
+        land in their own year=/month= partitions that DuckDB reads back."""
+        import boto3
+        tmp = tempfile.mkdtemp(prefix="export-unicode-")
+        places = ["Zürich", "東京", "São Paulo", "Αθήνα", "Kraków 🚲", "naïve \"quoted\", comma"]
+        years = [2019, 2022, 2025]
+        try:
+            with emulator("timestream", "--retention", "ignore") as emu:
+                env = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                       "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": emu.url, "AWS_PROFILE": None,
+                       "AWS_SESSION_TOKEN": None, "PROJECT_NAME": None, "ENVIRONMENT": None}
+                w = boto3.client("timestream-write", endpoint_url=emu.url, region_name="us-east-1",
+                                 aws_access_key_id="test", aws_secret_access_key="test")
+                w.create_database(DatabaseName="unicode")
+                w.create_table(DatabaseName="unicode", TableName="staedte",
+                               MagneticStoreWriteProperties={"EnableMagneticStoreWrites": True})
+                expect = []
+                for yi, year in enumerate(years):
+                    recs = []
+                    for pi, place in enumerate(places):
+                        # 1 June of each year, one second apart per place; exact ns digits kept.
+                        import calendar
+                        t_ns = (calendar.timegm((year, 6, 1, 0, 0, pi)) * 10**9) + 123456789
+                        recs.append({"Dimensions": [{"Name": "ort", "Value": place}],
+                                     "MeasureName": "messung", "MeasureValueType": "MULTI",
+                                     "MeasureValues": [{"Name": "temperatur", "Value": str(yi * 10 + pi + 0.5),
+                                                        "Type": "DOUBLE"}],
+                                     "Time": str(t_ns), "TimeUnit": "NANOSECONDS"})
+                        expect.append((year, place, yi * 10 + pi + 0.5))
+                    w.write_records(DatabaseName="unicode", TableName="staedte", Records=recs)
+                rc, out, err = run_tsarchive(["export", "--from", "timestream://us-east-1", "--to", tmp,
+                                              "--database", "unicode"], env=env, timeout=300)
+                self.assertEqual(rc, 0, out + err)
+            tdir = os.path.join(tmp, "timestream-archive", "unicode", "staedte")
+            self.assertEqual(sorted(os.listdir(tdir)), ["year=%d" % y for y in years])
+            glob = os.path.join(tdir, "*", "*", "*.parquet")
+            rows = duckdb("SELECT year, month, ort, temperatur, time_ns FROM "
+                          f"read_parquet('{glob}', hive_partitioning=true) ORDER BY time_ns")
+            got = [(int(r["year"]), r["ort"], float(r["temperatur"])) for r in rows]
+            self.assertEqual(got, expect)
+            self.assertTrue(all(int(r["month"]) == 6 for r in rows), rows)
+            # exact nanoseconds travel in time_ns (the table has sub-microsecond digits)
+            self.assertTrue(all(int(r["time_ns"]) % 10**9 == 123456789 for r in rows), rows)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
