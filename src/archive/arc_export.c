@@ -281,13 +281,14 @@ static ts_status build_schema(exp_table *t, aws_ts_column *dc, size_t nd, bool n
 }
 
 /* tsarchive.columns: role and Timestream type of each column, in file order. */
-static ts_status build_columns_kv(exp_table *t, ts_error *err)
+ts_status arc_columns_kv(const arc_column *cols, size_t ncols, char **out, ts_error *err)
 {
+    *out = NULL;
     json_t *arr = json_array();
-    for (size_t i = 0; arr && i < t->ncols; i++) {
-        json_t *o = json_pack("{s:s,s:s,s:s}", "name", t->cols[i].name, "role",
-                              arc_role_name(t->cols[i].role), "timestream_type",
-                              t->cols[i].source_type);
+    for (size_t i = 0; arr && i < ncols; i++) {
+        json_t *o = json_pack("{s:s,s:s,s:s}", "name", cols[i].name, "role",
+                              arc_role_name(cols[i].role), "timestream_type",
+                              cols[i].source_type);
         if (!o || json_array_append_new(arr, o) != 0) {
             json_decref(arr);
             arr = NULL;
@@ -307,12 +308,17 @@ static ts_status build_columns_kv(exp_table *t, ts_error *err)
             json_decref(root);
         }
     }
-    if (rc != 0 || !(t->columns_kv = buf_take(&b))) {
+    if (rc != 0 || !(*out = buf_take(&b))) {
         ts_buf_free(&b);
         return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
     ts_buf_free(&b);
     return TS_OK;
+}
+
+static ts_status build_columns_kv(exp_table *t, ts_error *err)
+{
+    return arc_columns_kv(t->cols, t->ncols, &t->columns_kv, err);
 }
 
 static ts_status count_query(aws_ts *ts, const char *sql, uint64_t *count, ts_error *err)
@@ -388,6 +394,20 @@ static void hash_hex(hash_out *h, char hex[TS_SHA256_HEX_LEN])
     ts_hex(d, sizeof d, hex);
 }
 
+ts_status arc_hash_output_new(ts_output *inner, ts_output **out, ts_error *err)
+{
+    hash_out *h;
+    *out = NULL;
+    TS_TRY(hash_out_new(inner, &h, err));
+    *out = &h->base;
+    return TS_OK;
+}
+
+void arc_hash_output_hex(ts_output *o, char hex[TS_SHA256_HEX_LEN])
+{
+    hash_hex((hash_out *)o, hex);
+}
+
 /* ---- per-thread resources ---- */
 
 typedef struct worker {
@@ -461,6 +481,12 @@ static ts_status read_doc(arc_storage *s, const char *key, arc_manifest *m, bool
     ts_buf_free(&b);
     if (st == TS_OK) *found = true;
     return TS_OK;
+}
+
+ts_status arc_manifest_store(arc_storage *s, const char *key, const arc_manifest *m,
+                             char sha_hex[TS_SHA256_HEX_LEN], uint64_t *size, ts_error *err)
+{
+    return write_doc(s, key, m, sha_hex, size, err);
 }
 
 /* ---- one partition ---- */

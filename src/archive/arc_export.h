@@ -10,9 +10,14 @@
 #include <stdint.h>
 
 #include "core/ts_error.h"
+#include "core/ts_hash.h"
+#include "core/ts_io.h"
 
 typedef struct aws_config aws_config;
 typedef struct arc_audit arc_audit;
+typedef struct arc_column arc_column;
+typedef struct arc_manifest arc_manifest;
+typedef struct arc_storage arc_storage;
 
 typedef enum arc_time_unit { ARC_TIME_US, ARC_TIME_NS, ARC_TIME_MS } arc_time_unit;
 
@@ -68,5 +73,36 @@ void arc_export_result_free(arc_export_result *r);
  * otherwise the first error (the others are in result->tables_v). */
 ts_status arc_export_timestream(const aws_config *aws, const arc_export_opts *opts,
                                 arc_audit *audit, arc_export_result *result, ts_error *err);
+
+/* ---- pieces shared with the file export (arc_export_file.c) ---- */
+
+/* The footer's tsarchive.columns JSON for cols (file order); *out is ts_free'd. */
+ts_status arc_columns_kv(const arc_column *cols, size_t ncols, char **out, ts_error *err);
+/* An output passing bytes to inner (owned; NULL = hash only) and hashing them
+ * (SHA-256); commit/abort go to inner. arc_hash_output_hex finishes the hash
+ * (once, after the last write). Close with ts_output_close. */
+ts_status arc_hash_output_new(ts_output *inner, ts_output **out, ts_error *err);
+void arc_hash_output_hex(ts_output *o, char hex[TS_SHA256_HEX_LEN]);
+/* Writes m's JSON atomically at key; sha_hex/size (may be NULL) of the bytes. */
+ts_status arc_manifest_store(arc_storage *s, const char *key, const arc_manifest *m,
+                             char sha_hex[TS_SHA256_HEX_LEN], uint64_t *size, ts_error *err);
+
+/* Export of a line-protocol, CSV or Parquet file (optionally .gz/.zst for
+ * text) into archive database `database`: each measurement/table a table,
+ * rows in any time order. Pass 1 spills each table-month into temp Parquet
+ * files (memory bounded by the open partitions' row groups), collecting
+ * counts, min/max and whether a table needs time_ns; pass 2 writes the
+ * archive files (hashed, committed atomically), then the manifest. Uses
+ * opts->root, prefix, codec, time_unit, batch_rows, cancel. */
+typedef struct arc_export_file_opts {
+    const char *path;     /* the input file */
+    const char *database; /* the archive database name */
+    const char *tmpdir;   /* spill directory parent; NULL = $TMPDIR or /tmp */
+    size_t max_open;      /* spill writers open at once; 0 = 16 */
+    arc_storage *storage; /* where the archive goes (borrowed); NULL = opts->root, no AWS */
+} arc_export_file_opts;
+
+ts_status arc_export_file(const arc_export_file_opts *fo, const arc_export_opts *opts,
+                          arc_audit *audit, arc_export_result *result, ts_error *err);
 
 #endif

@@ -15,7 +15,7 @@
 #include "core/ts_time.h"
 
 static const cli_opt opts[] = {
-    {.name = "from", .metavar = "SRC", .help = "timestream://REGION (REGION may be empty: AWS_REGION)"},
+    {.name = "from", .metavar = "SRC", .help = "timestream://REGION (REGION may be empty: AWS_REGION), or a .lp/.csv/.parquet file (.gz/.zst for text) with one --database NAME"},
     {.name = "to", .metavar = "ROOT", .help = "archive root: a directory or s3://bucket[/prefix] "
                                               "(default s3://${PROJECT_NAME}-${ENVIRONMENT}-timestream-archive)"},
     {.name = "database", .metavar = "NAME", .repeatable = true,
@@ -109,19 +109,22 @@ static int run(const cli_args *a, cli_ctx *ctx)
     const char *from = cli_get(a, "from");
     if (!from) return cli_usage_error(ctx, self, "--from is required (timestream://REGION)");
     const char *region = NULL;
+    bool file_src = false;
     if (strncmp(from, "timestream://", 13) == 0) {
         region = from + 13;
         if (!*region) region = NULL;
         if (region && strchr(region, '/'))
             return cli_usage_error(ctx, self, "--from %s: expected timestream://REGION", from);
-    } else {
+    } else if (strstr(from, "://")) {
         ts_error e;
         ts_err_clear(&e);
         ts_err_set(&e, TS_ERR_UNSUPPORTED,
-                   "--from %s: export reads timestream://REGION; for .lp/.csv/.parquet files use "
-                   "'tsarchive convert' (file sources for export are not implemented yet)",
+                   "--from %s: export reads timestream://REGION or a .lp/.csv/.parquet file "
+                   "(optionally .gz/.zst)",
                    from);
         return cli_fail(ctx, &e);
+    } else {
+        file_src = true;
     }
     const char *project = getenv("PROJECT_NAME"), *env = getenv("ENVIRONMENT");
     bool have_pe = project && *project && env && *env;
@@ -167,6 +170,9 @@ static int run(const cli_args *a, cli_ctx *ctx)
     const char *const *dbs;
     o.ndatabases = cli_get_all(a, "database", &dbs);
     o.databases = dbs;
+    if (file_src && o.ndatabases != 1)
+        return cli_usage_error(ctx, self, "--from FILE needs one --database NAME (the archive "
+                                          "database the file's tables go into)");
     if (!o.ndatabases && have_pe) {
         snprintf(def_prefix, sizeof def_prefix, "%s_%s_", project, env);
         o.db_name_prefix = def_prefix;
@@ -179,12 +185,16 @@ static int run(const cli_args *a, cli_ctx *ctx)
     ts_error err;
     ts_err_clear(&err);
     aws_config cfg;
-    ts_status st = aws_config_load(&cfg, region, &err);
+    memset(&cfg, 0, sizeof cfg);
+    /* a file into a directory needs no AWS configuration */
+    ts_status st = (file_src && strncmp(root, "s3://", 5) != 0) ? TS_OK
+                                                                : aws_config_load(&cfg, region, &err);
     aws_client *client = NULL;
     arc_storage *storage = NULL;
     arc_audit *audit = NULL;
     bool chain_ok = true;
-    if (st == TS_OK) st = aws_client_new(&cfg, &client, &err);
+    if (st == TS_OK && !(file_src && strncmp(root, "s3://", 5) != 0))
+        st = aws_client_new(&cfg, &client, &err);
     if (st == TS_OK) st = arc_storage_open(root, client, &storage, &err);
     char run_id[33];
     if (st == TS_OK) st = arc_random_id(run_id, &err);
@@ -203,7 +213,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     {
         json_t *f = json_object();
         json_object_set_new(f, "arguments", args_json(a));
-        json_object_set_new(f, "identity", arc_audit_identity(&cfg));
+        if (!file_src || client) json_object_set_new(f, "identity", arc_audit_identity(&cfg));
         json_object_set_new(f, "source", json_string(from));
         json_object_set_new(f, "root", json_string(root));
         ts_error ae;
@@ -212,7 +222,12 @@ static int run(const cli_args *a, cli_ctx *ctx)
         arc_audit_flush(audit, storage, prefix, &ae);
     }
     arc_export_result res;
-    st = arc_export_timestream(&cfg, &o, audit, &res, &err);
+    if (file_src) {
+        arc_export_file_opts fo = {.path = from, .database = dbs[0], .storage = storage};
+        st = arc_export_file(&fo, &o, audit, &res, &err);
+    } else {
+        st = arc_export_timestream(&cfg, &o, audit, &res, &err);
+    }
     if (ps.shown) fprintf(ctx->err, "\n");
     double secs = (double)(ts_mono_ns() - ps.t0) / 1e9;
     {
@@ -287,15 +302,20 @@ static int run(const cli_args *a, cli_ctx *ctx)
 
 const cli_cmd cmd_export = {
     .name = "export",
-    .summary = "Export every Timestream table into the Parquet archive (resumable).",
-    .usage = "--from timestream://REGION --to ROOT [--database NAME]... [options]",
+    .summary = "Export every Timestream table (or a data file) into the Parquet archive.",
+    .usage = "--from timestream://REGION --to ROOT [--database NAME]... [options]\n"
+             "       --from FILE.lp|.csv|.parquet[.gz|.zst] --to ROOT --database NAME [options]",
     .description =
         "Writes ROOT/timestream-archive/<db>/<table>/year=YYYY/month=MM/<table>_<first>_<last>.parquet\n"
         "per table and calendar month (UTC) and ROOT/timestream-archive/<db>/export_metadata.json.\n"
         "Every month is counted in Timestream and the file must hold exactly that many rows.\n"
         "A re-run skips months whose file is present and matches (size + SHA-256) and redoes the\n"
         "rest. Exit 0 only when every table matched its counts; 3 on a count mismatch; 130 when\n"
-        "interrupted (re-run to resume).",
+        "interrupted (re-run to resume).\n"
+        "With --from FILE (line protocol, CSV or Parquet; text may be .gz/.zst) each measurement\n"
+        "or table becomes a table of archive database NAME; rows may come in any time order\n"
+        "(they are spilled per table-month into temp files under $TMPDIR first, so memory does not\n"
+        "grow with the file); the manifest's source kind is \"file\".",
     .opts = opts,
     .min_pos = 0,
     .max_pos = 0,
