@@ -588,7 +588,8 @@ ts_status arc_export_file(const arc_export_file_opts *fo, const arc_export_opts 
             if (run.tables[i].parts[j].w) run.open--;
             part_close_spill(&run.tables[i].parts[j], &st, err);
         }
-    if (st != TS_OK) ts_err_context(err, "%s", fo->path);
+    if (st != TS_OK && !strstr(err->msg, fo->path) && !strstr(err->ctx, fo->path))
+        ts_err_context(err, "%s", fo->path);
     if (st == TS_OK && audit) {
         json_t *f = json_pack("{s:s,s:s,s:I}", "database", fo->database, "source", fo->path,
                               "tables", (json_int_t)run.ntables);
