@@ -57,9 +57,6 @@ typedef struct xf_run {
     size_t ntables;
     size_t open, max_open;
     uint64_t tick, spill_seq;
-    ts_batch scratch; /* a month's rows of a batch, archive order */
-    bool scratch_init;
-    const ts_schema *scratch_schema;
 } xf_run;
 
 static const char *stype_of(ts_type t)
@@ -239,19 +236,10 @@ static ts_status find_part(xf_table *t, arc_month m, xf_part **out, ts_error *er
     return TS_OK;
 }
 
-/* Copies the rows of b whose month is m (in order) into run->scratch, in archive order. */
-static ts_status gather(xf_run *run, xf_table *t, const ts_batch *b, const arc_month *months,
+/* Copies the rows of b whose month is m (in order) into s, in archive order. */
+static ts_status gather(ts_batch *s, xf_table *t, const ts_batch *b, const arc_month *months,
                         arc_month m, ts_error *err)
 {
-    if (!run->scratch_init || run->scratch_schema != &t->schema || run->scratch.capacity < b->nrows) {
-        if (run->scratch_init) ts_batch_free(&run->scratch);
-        run->scratch_init = false;
-        if (ts_batch_init(&run->scratch, &t->schema, b->nrows ? b->nrows : 1) != TS_OK)
-            return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-        run->scratch_init = true;
-        run->scratch_schema = &t->schema;
-    }
-    ts_batch *s = &run->scratch;
     ts_batch_reset(s);
     s->table = t->name;
     size_t k = 0;
@@ -300,15 +288,22 @@ static ts_status spill_batch(xf_run *run, const ts_batch *b, arc_month **months,
                               t->name, (unsigned long long)(t->count + r + 1));
         (*months)[r] = arc_month_of(b->cols[tc].v.i64[r]);
     }
+    /* the scratch batch lives for this call only: t->schema moves when the
+     * table list grows */
+    ts_batch scratch;
+    if (ts_batch_init(&scratch, &t->schema, b->nrows) != TS_OK)
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    ts_status st = TS_OK;
     /* each distinct month of the batch, in order of first appearance */
-    for (size_t r = 0; r < b->nrows; r++) {
+    for (size_t r = 0; st == TS_OK && r < b->nrows; r++) {
         bool seen = false;
         for (size_t q = 0; q < r && !seen; q++) seen = arc_month_cmp((*months)[q], (*months)[r]) == 0;
         if (seen) continue;
         xf_part *p = NULL;
-        TS_TRY(find_part(t, (*months)[r], &p, err));
-        TS_TRY(gather(run, t, b, *months, (*months)[r], err));
-        ts_batch *s = &run->scratch;
+        st = find_part(t, (*months)[r], &p, err);
+        if (st == TS_OK) st = gather(&scratch, t, b, *months, (*months)[r], err);
+        if (st != TS_OK) break;
+        ts_batch *s = &scratch;
         for (size_t i = 0; i < s->nrows; i++) {
             int64_t v = s->cols[0].v.i64[i];
             if (p->count + i == 0 || v < p->lo) p->lo = v;
@@ -317,12 +312,14 @@ static ts_status spill_batch(xf_run *run, const ts_batch *b, arc_month **months,
             if (t->count + i == 0 || v > t->hi) t->hi = v;
             if (v % 1000 != 0) t->need_ns = true;
         }
-        TS_TRY(part_writer(run, t, p, err));
-        TS_TRY(pq_writer_write(p->w, s, err));
+        st = part_writer(run, t, p, err);
+        if (st == TS_OK) st = pq_writer_write(p->w, s, err);
+        if (st != TS_OK) break;
         p->count += s->nrows;
         t->count += s->nrows;
     }
-    return TS_OK;
+    ts_batch_free(&scratch);
+    return st;
 }
 
 static int cmp_part_m(const void *a, const void *b)
@@ -527,7 +524,6 @@ static void run_free(xf_run *run)
         ts_schema_free(&t->schema);
     }
     ts_free(run->tables);
-    if (run->scratch_init) ts_batch_free(&run->scratch);
     if (run->have_tmp) rmdir(run->tmp);
 }
 
@@ -590,15 +586,12 @@ ts_status arc_export_file(const arc_export_file_opts *fo, const arc_export_opts 
         }
     if (st != TS_OK && !strstr(err->msg, fo->path) && !strstr(err->ctx, fo->path))
         ts_err_context(err, "%s", fo->path);
-    if (st == TS_OK && audit) {
-        json_t *f = json_pack("{s:s,s:s,s:I}", "database", fo->database, "source", fo->path,
-                              "tables", (json_int_t)run.ntables);
-        json_t *tv = json_array();
-        for (size_t i = 0; i < run.ntables; i++)
-            json_array_append_new(tv, json_pack("{s:s,s:I,s:b}", "table", run.tables[i].name,
-                                                "records", (json_int_t)run.tables[i].count,
-                                                "time_ns", run.tables[i].need_ns));
-        json_object_set_new(f, "table_counts", tv);
+    /* one "read" entry per table, as the Timestream export writes after planning */
+    for (size_t i = 0; st == TS_OK && audit && i < run.ntables; i++) {
+        json_t *f = json_pack("{s:s,s:s,s:s,s:I,s:b,s:s}", "database", fo->database, "table",
+                              run.tables[i].name, "source", fo->path, "records",
+                              (json_int_t)run.tables[i].count, "time_ns", run.tables[i].need_ns,
+                              "outcome", "planned");
         ts_error ae;
         ts_err_clear(&ae);
         arc_audit_add(audit, "read", f, &ae);

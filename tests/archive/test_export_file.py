@@ -79,6 +79,12 @@ class ExportFile(unittest.TestCase):
         self.assertEqual(canon(rows), canon(want))
         self.assertNotIn("time_ns", rows[0])
         self.verify(root)
+        audit_dir = os.path.join(root, "timestream-archive", "_audit")
+        logs = [n for n in os.listdir(audit_dir) if "_export_" in n]
+        self.assertEqual(len(logs), 1, logs)
+        with open(os.path.join(audit_dir, logs[0])) as f:
+            events = [json.loads(line)["event"] for line in f]
+        self.assertEqual(events, ["start", "read", "write", "write", "write", "write-manifest", "end"])
 
     def test_shuffled_lp_several_measurements_sub_us(self):
         rnd = random.Random(7)
@@ -118,6 +124,31 @@ class ExportFile(unittest.TestCase):
         for r in brows:
             frac = r["time"].split(".")[1].rstrip("Z")
             self.assertEqual(int(frac), (int(r["time_ns"]) % 10**9) // 1000 * 1000, r)
+        self.verify(root)
+
+    def test_many_months_keep_source_order_gz(self):
+        """30 months interleaved line by line: more partitions than spill writers kept open,
+        so months are spilled in several parts; rows keep the input's order within a month."""
+        import gzip
+        rnd = random.Random(11)
+        lines = []
+        for seq in range(3000):
+            y, mo = 2020 + (seq % 30) // 12, 1 + (seq % 30) % 12
+            import calendar
+            day = rnd.randint(1, calendar.monthrange(y, mo)[1])
+            ns = calendar.timegm((y, mo, day, rnd.randint(0, 23), 0, 0)) * 10**9
+            lines.append("ev seq=%di %d" % (seq, ns))
+        src = os.path.join(self.tmp, "events.lp.gz")
+        with gzip.open(src, "wt") as f:
+            f.write("\n".join(lines) + "\n")
+        root, _ = self.export(src, "ev")
+        t, paths = self.files(root, "ev", "ev")
+        self.assertEqual(len(paths), 30)
+        self.assertEqual(t["record_count"], 3000)
+        for p in paths:
+            seqs = [int(r["seq"]) for r in cat_rows(p)]
+            self.assertEqual(len(seqs), 100, p)
+            self.assertEqual(seqs, sorted(seqs), p)
         self.verify(root)
 
     def test_csv_and_parquet_inputs(self):
