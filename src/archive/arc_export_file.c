@@ -3,6 +3,7 @@
  * memory bounded by the open spill writers), pass 2 writes each table-month's
  * archive file from its spill parts, then the manifest. */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ typedef struct xf_part {
     char **spills; /* spill file paths, in write order */
     size_t nspills;
     ts_output *out; /* open spill, or NULL */
+    int fd;         /* its descriptor (spills need no fsync: they die with the run) */
     pq_writer *w;
     uint64_t last_use;
 } xf_part;
@@ -178,6 +180,11 @@ static void part_close_spill(xf_part *p, ts_status *st, ts_error *err)
         ts_output_close(p->out);
         p->out = NULL;
     }
+    if (p->fd >= 0) {
+        if (close(p->fd) != 0 && *st == TS_OK && err)
+            *st = ts_err_errno(err, TS_ERR_IO, errno, "writing a spill file");
+        p->fd = -1;
+    }
 }
 
 /* The open spill writer of p, opening a new spill part (and closing the
@@ -208,7 +215,9 @@ static ts_status part_writer(xf_run *run, xf_table *t, xf_part *p, ts_error *err
     p->spills = sv;
     if (!(sv[p->nspills] = ts_strdup(path))) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     p->nspills++;
-    TS_TRY(ts_output_file_atomic(path, &p->out, err));
+    p->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (p->fd < 0) return ts_err_errno(err, TS_ERR_IO, errno, "cannot create spill file %s", path);
+    TS_TRY(ts_output_fd(p->fd, path, &p->out, err));
     pq_writer_opts po;
     pq_writer_opts_default(&po);
     po.codec = PQ_CODEC_ZSTD;
@@ -232,6 +241,7 @@ static ts_status find_part(xf_table *t, arc_month m, xf_part **out, ts_error *er
     t->parts = v;
     memset(&v[t->nparts], 0, sizeof *v);
     v[t->nparts].m = m;
+    v[t->nparts].fd = -1;
     *out = &v[t->nparts++];
     return TS_OK;
 }
@@ -295,13 +305,18 @@ static ts_status spill_batch(xf_run *run, const ts_batch *b, arc_month **months,
         return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     ts_status st = TS_OK;
     /* each distinct month of the batch, in order of first appearance */
+    arc_month *distinct = ts_calloc(b->nrows, sizeof *distinct);
+    size_t nd = 0;
+    if (!distinct) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     for (size_t r = 0; st == TS_OK && r < b->nrows; r++) {
         bool seen = false;
-        for (size_t q = 0; q < r && !seen; q++) seen = arc_month_cmp((*months)[q], (*months)[r]) == 0;
-        if (seen) continue;
+        for (size_t q = nd; q-- > 0 && !seen;) seen = arc_month_cmp(distinct[q], (*months)[r]) == 0;
+        if (!seen) distinct[nd++] = (*months)[r];
+    }
+    for (size_t d = 0; st == TS_OK && d < nd; d++) {
         xf_part *p = NULL;
-        st = find_part(t, (*months)[r], &p, err);
-        if (st == TS_OK) st = gather(&scratch, t, b, *months, (*months)[r], err);
+        st = find_part(t, distinct[d], &p, err);
+        if (st == TS_OK) st = gather(&scratch, t, b, *months, distinct[d], err);
         if (st != TS_OK) break;
         ts_batch *s = &scratch;
         for (size_t i = 0; i < s->nrows; i++) {
@@ -318,6 +333,7 @@ static ts_status spill_batch(xf_run *run, const ts_batch *b, arc_month **months,
         p->count += s->nrows;
         t->count += s->nrows;
     }
+    ts_free(distinct);
     ts_batch_free(&scratch);
     return st;
 }
