@@ -7,9 +7,11 @@ import random
 import shutil
 import subprocess
 import tempfile
+import sys
 import unittest
 
 SRC = os.environ.get("TSARCHIVE_SRC", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
 BIN = os.environ.get("TSARCHIVE_BIN", os.path.join(SRC, "build", "tsarchive"))
 
 
@@ -169,6 +171,27 @@ class ExportFile(unittest.TestCase):
         self.assertEqual(sum(t["record_count"] for t in m["tables"]), 4320)
         self.assertEqual(sum(len(t["files"]) for t in m["tables"]), 3)
         self.verify(root)
+
+    def test_s3_root_moto(self):
+        import boto3
+        from servers import moto_server, run_tsarchive
+        with moto_server() as moto:
+            s3 = boto3.client("s3", endpoint_url=moto.url, region_name="us-east-1",
+                              aws_access_key_id="test", aws_secret_access_key="test")
+            s3.create_bucket(Bucket="fx-archive")
+            env = moto.env(TMPDIR=self.spill)
+            rc, out, err = run_tsarchive(["export", "--from", os.path.join(SRC, "samples", "energy.lp"),
+                                          "--database", "demo", "--to", "s3://fx-archive/pre"], env=env)
+            self.assertEqual(rc, 0, out + err)
+            keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="fx-archive")["Contents"])
+            data = [k for k in keys if k.endswith(".parquet")]
+            self.assertEqual(data, ["pre/timestream-archive/demo/generation/year=2024/month=%02d/"
+                                    "generation_2024%02d01_2024%02d%02d.parquet" % (m, m, m, d)
+                                    for m, d in ((1, 31), (2, 29), (3, 31))])
+            self.assertIn("pre/timestream-archive/demo/export_metadata.json", keys)
+            rc, out, err = run_tsarchive(["verify", "s3://fx-archive/pre"], env=env)
+            self.assertEqual(rc, 0, out + err)
+            self.assertEqual(os.listdir(self.spill), [])
 
     def test_malformed_line_named_no_manifest(self):
         src = os.path.join(self.tmp, "bad.lp")
