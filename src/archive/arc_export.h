@@ -100,6 +100,9 @@ typedef struct arc_export_file_opts {
     const char *tmpdir;   /* spill directory parent; NULL = $TMPDIR or /tmp */
     size_t max_open;      /* spill writers open at once; 0 = 16 */
     arc_storage *storage; /* where the archive goes (borrowed); NULL = opts->root, no AWS */
+    const char *schema;   /* CSV column types "name:type[:role],..." (fmt.h); NULL = inferred */
+    int precision;        /* LP timestamps: a ts_epoch_unit + 1; 0 = ns */
+    int time_format;      /* CSV time column: a fmt_time_format; 0 = auto */
 } arc_export_file_opts;
 
 ts_status arc_export_file(const arc_export_file_opts *fo, const arc_export_opts *opts,

@@ -579,6 +579,9 @@ ts_status arc_export_file(const arc_export_file_opts *fo, const arc_export_opts 
     fmt_read_opts_init(&ro);
     ro.batch_rows = o.batch_rows;
     ro.cancel = o.cancel;
+    ro.schema = fo->schema;
+    if (fo->precision > 0) ro.precision = (ts_epoch_unit)(fo->precision - 1);
+    if (fo->time_format > 0) ro.time_format = (fmt_time_format)fo->time_format;
     ts_source *src = NULL;
     ts_status st = fmt_source_open(fo->path, FMT_NONE, &ro, &src, err);
     arc_month *months = NULL;

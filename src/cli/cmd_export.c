@@ -13,6 +13,7 @@
 #include "aws/aws.h"
 #include "cli.h"
 #include "core/ts_time.h"
+#include "formats/fmt.h"
 
 static const cli_opt opts[] = {
     {.name = "from", .metavar = "SRC", .help = "timestream://REGION (REGION may be empty: AWS_REGION), or a .lp/.csv/.parquet file (.gz/.zst for text) with one --database NAME"},
@@ -28,6 +29,9 @@ static const cli_opt opts[] = {
     {.name = "max-rows-per-query", .metavar = "N", .help = "split a month's query into smaller time windows above N rows (default 5M)"},
     {.name = "batch-rows", .metavar = "N", .help = "rows per batch (default 8192)"},
     {.name = "json", .help = "print a JSON summary on stdout"},
+    {.name = "precision", .metavar = "P", .help = "--from FILE.lp: timestamps in ns (default), us, ms or s"},
+    {.name = "schema", .metavar = "S", .help = "--from FILE.csv: column types name:type[:role],... (docs/formats.md)"},
+    {.name = "time-format", .metavar = "T", .help = "--from FILE.csv: time column as rfc3339 (default), s, ms, us or ns"},
     {0},
 };
 
@@ -81,6 +85,26 @@ static bool parse_u64(const char *s, uint64_t *out)
     if (*end || s[0] == '-') return false;
     *out = v;
     return true;
+}
+
+/* The same spellings as convert's --precision and --time-format. */
+static int epoch_unit_of(const char *s)
+{
+    if (!strcmp(s, "ns") || !strcmp(s, "n")) return TS_EPOCH_NS;
+    if (!strcmp(s, "us") || !strcmp(s, "u")) return TS_EPOCH_US;
+    if (!strcmp(s, "ms")) return TS_EPOCH_MS;
+    if (!strcmp(s, "s")) return TS_EPOCH_S;
+    return -1;
+}
+
+static int time_format_of(const char *s)
+{
+    if (!strcmp(s, "rfc3339") || !strcmp(s, "iso8601") || !strcmp(s, "auto")) return FMT_TIME_AUTO;
+    if (!strcmp(s, "s")) return FMT_TIME_EPOCH_S;
+    if (!strcmp(s, "ms")) return FMT_TIME_EPOCH_MS;
+    if (!strcmp(s, "us")) return FMT_TIME_EPOCH_US;
+    if (!strcmp(s, "ns")) return FMT_TIME_EPOCH_NS;
+    return -1;
 }
 
 static json_t *args_json(const cli_args *a)
@@ -170,6 +194,13 @@ static int run(const cli_args *a, cli_ctx *ctx)
     const char *const *dbs;
     o.ndatabases = cli_get_all(a, "database", &dbs);
     o.databases = dbs;
+    int precision = -1, time_format = -1;
+    if (cli_get(a, "precision") && (precision = epoch_unit_of(cli_get(a, "precision"))) < 0)
+        return cli_usage_error(ctx, self, "--precision must be ns, us, ms or s");
+    if (cli_get(a, "time-format") && (time_format = time_format_of(cli_get(a, "time-format"))) < 0)
+        return cli_usage_error(ctx, self, "--time-format must be rfc3339, s, ms, us or ns");
+    if (!file_src && (cli_get(a, "precision") || cli_get(a, "schema") || cli_get(a, "time-format")))
+        return cli_usage_error(ctx, self, "--precision, --schema and --time-format are for --from FILE");
     if (file_src && o.ndatabases != 1)
         return cli_usage_error(ctx, self, "--from FILE needs one --database NAME (the archive "
                                           "database the file's tables go into)");
@@ -223,7 +254,9 @@ static int run(const cli_args *a, cli_ctx *ctx)
     }
     arc_export_result res;
     if (file_src) {
-        arc_export_file_opts fo = {.path = from, .database = dbs[0], .storage = storage};
+        arc_export_file_opts fo = {.path = from, .database = dbs[0], .storage = storage,
+                                   .schema = cli_get(a, "schema"), .precision = precision + 1,
+                                   .time_format = time_format < 0 ? 0 : time_format};
         st = arc_export_file(&fo, &o, audit, &res, &err);
     } else {
         st = arc_export_timestream(&cfg, &o, audit, &res, &err);

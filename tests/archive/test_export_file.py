@@ -193,6 +193,16 @@ class ExportFile(unittest.TestCase):
             self.assertEqual(rc, 0, out + err)
             self.assertEqual(os.listdir(self.spill), [])
 
+    def test_precision_seconds(self):
+        src = os.path.join(self.tmp, "secs.lp")
+        with open(src, "w") as f:
+            f.write("m,t=a v=1 1704067200\nm,t=a v=2 1706745600\n")
+        root = os.path.join(self.tmp, "root-secs")
+        run("export", "--from", src, "--database", "secs", "--to", root, "--precision", "s", env=self.env)
+        _, paths = self.files(root, "secs", "m")
+        self.assertEqual([os.path.basename(p) for p in paths],
+                         ["m_20240101_20240131.parquet", "m_20240201_20240229.parquet"])
+
     def test_malformed_line_named_no_manifest(self):
         src = os.path.join(self.tmp, "bad.lp")
         with open(src, "w") as f:
