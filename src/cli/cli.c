@@ -1,6 +1,8 @@
 /* Option parsing and help text, generated from each command's table. */
 #include "cli.h"
 
+#include "core/ts_time.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -222,4 +224,34 @@ const cli_cmd *cli_find(const char *name)
     for (size_t i = 0; cli_commands[i]; i++)
         if (strcmp(cli_commands[i]->name, name) == 0) return cli_commands[i];
     return NULL;
+}
+
+void cli_progress_init(cli_progress *p, cli_ctx *ctx, int64_t interval_ns)
+{
+    /* last = 0: the first call draws at once. */
+    *p = (cli_progress){.ctx = ctx, .t0 = ts_mono_ns(), .interval_ns = interval_ns};
+}
+
+bool cli_progress_due(cli_progress *p, bool final, double *secs)
+{
+    if (!p->ctx->err_tty) return false;
+    int64_t now = ts_mono_ns();
+    if (!final && now - p->last < p->interval_ns) return false;
+    p->last = now;
+    *secs = (double)(now - p->t0) / 1e9;
+    if (*secs <= 0) *secs = 1e-9;
+    fputs("\r\033[K", p->ctx->err);
+    return true;
+}
+
+void cli_progress_drawn(cli_progress *p)
+{
+    fflush(p->ctx->err);
+    p->shown = true;
+}
+
+void cli_progress_end(cli_progress *p, bool keep)
+{
+    if (p->shown) fputs(keep ? "\n" : "\r\033[K", p->ctx->err);
+    p->shown = false;
 }

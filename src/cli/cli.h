@@ -86,6 +86,23 @@ int cli_exit_for(ts_status st);
 int cli_usage_error(cli_ctx *ctx, const cli_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A progress line on stderr, redrawn in place: only on a terminal, at most
+ * once per interval (the final call always draws). */
+typedef struct cli_progress {
+    cli_ctx *ctx;
+    int64_t t0, last, interval_ns;
+    bool shown;
+} cli_progress;
+
+void cli_progress_init(cli_progress *p, cli_ctx *ctx, int64_t interval_ns);
+/* True when a line is due now; it then clears the line and sets *secs to the
+ * time since init (never 0). The caller prints the text and calls
+ * cli_progress_drawn(). */
+bool cli_progress_due(cli_progress *p, bool final, double *secs);
+void cli_progress_drawn(cli_progress *p);
+/* Leaves the last line visible (keep) or erases it, when one was drawn. */
+void cli_progress_end(cli_progress *p, bool keep);
+
 /* The command table (cmd_table.c). */
 extern const cli_cmd *const cli_commands[];
 const cli_cmd *cli_find(const char *name);

@@ -38,23 +38,13 @@ static const char description[] =
     "Rows that cannot be written (all measures NULL; with --skip-bad-rows, NaN or\n"
     "newlines) and skipped lines are counted and reported; the exit status is then 5.\n";
 
-typedef struct progress {
-    cli_ctx *ctx;
-    int64_t start, last;
-    bool shown;
-} progress;
-
 static void on_progress(void *user, const ts_pump_stats *st)
 {
-    progress *p = user;
-    int64_t now = ts_mono_ns();
-    if (now - p->last < 1000000000) return;
-    p->last = now;
-    double secs = (double)(now - p->start) / 1e9;
-    fprintf(p->ctx->err, "\r%" PRIu64 " rows, %.0f rows/s   ", st->rows,
-            secs > 0 ? (double)st->rows / secs : 0.0);
-    fflush(p->ctx->err);
-    p->shown = true;
+    cli_progress *p = user;
+    double secs;
+    if (!cli_progress_due(p, false, &secs)) return;
+    fprintf(p->ctx->err, "%" PRIu64 " rows, %.0f rows/s", st->rows, (double)st->rows / secs);
+    cli_progress_drawn(p);
 }
 
 /* Forwards batches and notes each table's name for the summary. */
@@ -220,12 +210,13 @@ static int run(const cli_args *a, cli_ctx *ctx)
     table_tap tap = {.base.ops = &tap_ops};
     table_tap *tap_ptr = NULL;
     if (st == TS_OK) {
-        progress pr = {.ctx = ctx, .start = ts_mono_ns()};
-        pr.last = pr.start;
+        cli_progress pr;
+        cli_progress_init(&pr, ctx, 1000000000);
+        pr.last = pr.t0; /* no line for conversions under a second */
         tap.inner = dst;
         tap_ptr = &tap;
         st = ts_pump(src, &tap.base, ctx->cancel, ctx->err_tty ? on_progress : NULL, &pr, &ps, &err);
-        if (pr.shown) fprintf(ctx->err, "\r\033[K");
+        cli_progress_end(&pr, false);
     }
     if (st == TS_OK && reject) st = ts_output_commit(reject, &err);
     if (st != TS_OK) rc = cli_fail(ctx, &err);

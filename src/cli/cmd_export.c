@@ -35,27 +35,16 @@ static const cli_opt opts[] = {
     {0},
 };
 
-typedef struct progress_state {
-    cli_ctx *ctx;
-    int64_t t0, last;
-    bool shown;
-} progress_state;
-
 static void on_progress(void *user, const arc_export_progress *p)
 {
-    progress_state *ps = user;
-    if (!ps->ctx->err_tty) return;
-    int64_t now = ts_mono_ns();
-    if (now - ps->last < 200000000 && p->partitions_done < p->partitions_total) return;
-    ps->last = now;
-    double s = (double)(now - ps->t0) / 1e9;
-    if (s <= 0) s = 1e-9;
-    fprintf(ps->ctx->err, "\r\033[K%llu/%llu table-months (%llu unchanged)  %llu rows  %.0f rows/s  %.1f MB/s",
+    cli_progress *pr = user;
+    double s;
+    if (!cli_progress_due(pr, p->partitions_done >= p->partitions_total, &s)) return;
+    fprintf(pr->ctx->err, "%llu/%llu table-months (%llu unchanged)  %llu rows  %.0f rows/s  %.1f MB/s",
             (unsigned long long)p->partitions_done, (unsigned long long)p->partitions_total,
             (unsigned long long)p->partitions_skipped, (unsigned long long)p->rows,
             (double)p->rows / s, (double)p->bytes / s / 1e6);
-    fflush(ps->ctx->err);
-    ps->shown = true;
+    cli_progress_drawn(pr);
 }
 
 /* Test hook (TSARCHIVE_TEST_HOLD_AFTER_PLAN=FILE): after a database's counts
@@ -208,7 +197,8 @@ static int run(const cli_args *a, cli_ctx *ctx)
         snprintf(def_prefix, sizeof def_prefix, "%s_%s_", project, env);
         o.db_name_prefix = def_prefix;
     }
-    progress_state ps = {.ctx = ctx, .t0 = ts_mono_ns()};
+    cli_progress ps;
+    cli_progress_init(&ps, ctx, 200000000);
     o.progress = on_progress;
     o.after_plan = on_after_plan;
     o.user = &ps;
@@ -261,7 +251,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     } else {
         st = arc_export_timestream(&cfg, &o, audit, &res, &err);
     }
-    if (ps.shown) fprintf(ctx->err, "\n");
+    cli_progress_end(&ps, true);
     double secs = (double)(ts_mono_ns() - ps.t0) / 1e9;
     {
         json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "outcome",

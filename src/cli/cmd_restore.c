@@ -61,25 +61,22 @@ static const char description[] =
     "unreachable (network, credentials, not found), 5 points refused or rows skipped, 130\n"
     "interrupted (re-run to resume). See docs/restore.md.";
 
-typedef struct prog_state {
-    cli_ctx *ctx;
-    bool shown;
-} prog_state;
-
+/* The library already paces these calls; every one is drawn. */
 static void on_progress(void *user, const arc_restore_progress *p)
 {
-    prog_state *ps = user;
+    cli_progress *pr = user;
+    double unused;
+    if (!cli_progress_due(pr, true, &unused)) return;
     double s = (double)p->elapsed_ns / 1e9;
     double rate = s > 0 ? (double)p->accepted / s : 0;
-    fprintf(ps->ctx->err,
-            "\r\033[Krestore: %llu/%llu files, %llu rows read, %llu points sent, %llu accepted, "
+    fprintf(pr->ctx->err,
+            "restore: %llu/%llu files, %llu rows read, %llu points sent, %llu accepted, "
             "%llu rejected, %.0f points/s%s%s",
             (unsigned long long)p->files_done, (unsigned long long)p->files_total,
             (unsigned long long)p->rows_read, (unsigned long long)p->points_sent,
             (unsigned long long)p->accepted, (unsigned long long)p->rejected, rate,
             p->table ? " - " : "", p->table ? p->table : "");
-    fflush(ps->ctx->err);
-    ps->shown = true;
+    cli_progress_drawn(pr);
 }
 
 static void json_str(FILE *f, const char *s)
@@ -366,7 +363,8 @@ static int run(const cli_args *a, cli_ctx *ctx)
     o.tables = (const char *const *)tables;
     o.ntables = ntables;
 
-    prog_state ps = {.ctx = ctx};
+    cli_progress ps;
+    cli_progress_init(&ps, ctx, 0);
     if (ctx->err_tty && !cli_flag(a, "json")) {
         o.progress = on_progress;
         o.user = &ps;
@@ -419,7 +417,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
         }
     }
     if (st == TS_OK) st = arc_restore_run(&o, &rep, &err);
-    if (ps.shown) fputc('\n', ctx->err);
+    cli_progress_end(&ps, true);
     if (audit) {
         json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "outcome",
                               st == TS_OK ? "ok" : ts_status_name(st), "rows", (json_int_t)rep.rows,

@@ -30,27 +30,16 @@ static const cli_opt opts[] = {
     {0},
 };
 
-typedef struct progress_state {
-    cli_ctx *ctx;
-    int64_t t0, last;
-    bool shown;
-} progress_state;
-
 static void on_progress(void *user, const arc_verify_progress *p)
 {
-    progress_state *ps = user;
-    if (!ps->ctx->err_tty) return;
-    int64_t now = ts_mono_ns();
-    if (now - ps->last < 200000000 && p->files_done < p->files_total) return;
-    ps->last = now;
-    double s = (double)(now - ps->t0) / 1e9;
-    if (s <= 0) s = 1e-9;
-    fprintf(ps->ctx->err, "\r\033[Kverify: %llu/%llu files  %.1f/%.1f MB  %.1f MB/s",
+    cli_progress *pr = user;
+    double s;
+    if (!cli_progress_due(pr, p->files_done >= p->files_total, &s)) return;
+    fprintf(pr->ctx->err, "verify: %llu/%llu files  %.1f/%.1f MB  %.1f MB/s",
             (unsigned long long)p->files_done, (unsigned long long)p->files_total,
             (double)p->bytes_done / 1e6, (double)p->bytes_total / 1e6,
             (double)p->bytes_done / s / 1e6);
-    fflush(ps->ctx->err);
-    ps->shown = true;
+    cli_progress_drawn(pr);
 }
 
 static json_t *args_json(const cli_args *a)
@@ -280,7 +269,8 @@ static int run(const cli_args *a, cli_ctx *ctx)
 
     const char *const *dbs;
     size_t ndbs = cli_get_all(a, "database", &dbs);
-    progress_state ps = {.ctx = ctx, .t0 = ts_mono_ns()};
+    cli_progress ps;
+    cli_progress_init(&ps, ctx, 200000000);
     arc_verify_opts o = {.root = root, .prefix = prefix, .aws = need_aws ? &cfg : NULL,
                          .databases = dbs, .ndatabases = ndbs, .quick = quick, .jobs = (int)v,
                          .progress = on_progress, .user = &ps, .cancel = ctx->cancel};
@@ -289,7 +279,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     arc_compare_report cmp;
     arc_compare_report_init(&cmp);
     if (st == TS_OK) st = arc_verify_run(storage, &o, &rep, &err);
-    if (ps.shown) fprintf(ctx->err, "\n");
+    cli_progress_end(&ps, true);
     if (st == TS_OK && against) {
         arc_compare_opts co = {.root = root, .prefix = prefix, .against = against,
                                .aws = need_aws ? &cfg : NULL, .client = client,
