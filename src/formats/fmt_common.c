@@ -221,52 +221,6 @@ static int exp_of(const char *p)
     return sign * x;
 }
 
-/* Fast path for values with a short decimal form (most measured data): the
- * smallest k with a * 10^k = m integral (m < 10^15) and m / 10^k == a
- * exactly. Division is correctly rounded like strtod, so that decimal reads
- * back to a; the smallest k gives the fewest digits, and below 16 digits it
- * is the only such decimal, hence the one repr() prints. */
-static bool short_digits(double a, char *dig, size_t *nd, int *x)
-{
-    static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
-                                 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
-    for (int k = 0; k < 20; k++) {
-        double sc = a * p10[k];
-        if (sc >= 1e15) return false;
-        double m = nearbyint(sc);
-        if (m == 0 || m / p10[k] != a) continue;
-        uint64_t u = (uint64_t)m;
-        char t[24];
-        size_t n = 0;
-        while (u) {
-            t[n++] = (char)('0' + u % 10);
-            u /= 10;
-        }
-        for (size_t i = 0; i < n; i++) dig[i] = t[n - 1 - i];
-        *x = (int)n - 1 - k;
-        while (n > 1 && dig[n - 1] == '0') n--;
-        *nd = n;
-        return true;
-    }
-    return false;
-}
-
-size_t fmt_i64(int64_t v, char *out)
-{
-    char t[24];
-    size_t n = 0;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        t[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    size_t k = 0;
-    if (v < 0) out[k++] = '-';
-    while (n) out[k++] = t[--n];
-    out[k] = 0;
-    return k;
-}
-
 size_t fmt_double(double v, char *out, size_t outsz)
 {
     if (v == 0) return (size_t)snprintf(out, outsz, "%s", signbit(v) ? "-0.0" : "0.0");
@@ -280,7 +234,7 @@ size_t fmt_double(double v, char *out, size_t outsz)
     int x = 0;
     double a = fabs(v);
     bool in_range = a >= 1e-5 && a < 1e15;
-    if (!(in_range && short_digits(a, dig, &nd, &x))) {
+    if (!(in_range && fmt_double_digits_fast(a, dig, &nd, &x))) {
         char e[40];
         /* No decimal of <= 15 digits fits (when in range), so start at 16;
          * subnormals carry fewer digits: search them from one digit up. */
@@ -384,6 +338,7 @@ bool fmt_parse_f64(const char *s, size_t n, bool allow_special, double *out)
                 return true;
             }
     }
+    if (fmt_parse_f64_fast(s, n, out)) return true;
     if (n == 0 || n > 400 || !fmt_float_syntax(s, n)) return false;
     char tmp[401];
     memcpy(tmp, s, n);

@@ -42,4 +42,16 @@ ts_type fmt_infer_result(const fmt_infer *f, bool time_column);
 ts_status fmt_cell_text(const ts_batch *b, size_t c, size_t r, char *buf, size_t bufsz, const char **p,
                         size_t *n);
 
+/* ---- fast number text (fmt_number.c) ---- */
+
+/* Shortest round-trip decimal digits of a (> 0, 1e-5 <= a < 1e15) and the
+ * decimal exponent of the first digit, exactly as fmt_double's printf/strtod
+ * search would find them; false when a is outside what it handles. */
+bool fmt_double_digits_fast(double a, char *dig, size_t *nd, int *x);
+/* Decimal digits of u (no NUL); returns the length (<= 20). */
+size_t fmt_u64_digits(uint64_t u, char *out);
+/* fmt_float_syntax text parsed exactly without strtod when the digits fit
+ * 2^53 and the power of ten is exact; false means "use strtod". */
+bool fmt_parse_f64_fast(const char *s, size_t n, double *out);
+
 #endif

@@ -1,0 +1,228 @@
+/* Fast exact number text: shortest round-trip digits of a double by exact
+ * 128-bit integer arithmetic (for the magnitudes measured data has), integer
+ * digits two at a time, and decimal text to double without strtod where one
+ * correctly rounded IEEE operation gives the exact answer. */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/fmt_internal.h"
+
+typedef unsigned __int128 u128;
+
+static const uint64_t pow10_u64[20] = {1ull,
+                                       10ull,
+                                       100ull,
+                                       1000ull,
+                                       10000ull,
+                                       100000ull,
+                                       1000000ull,
+                                       10000000ull,
+                                       100000000ull,
+                                       1000000000ull,
+                                       10000000000ull,
+                                       100000000000ull,
+                                       1000000000000ull,
+                                       10000000000000ull,
+                                       100000000000000ull,
+                                       1000000000000000ull,
+                                       10000000000000000ull,
+                                       100000000000000000ull,
+                                       1000000000000000000ull,
+                                       10000000000000000000ull};
+
+static const char two_digits[200] = "00010203040506070809"
+                                    "10111213141516171819"
+                                    "20212223242526272829"
+                                    "30313233343536373839"
+                                    "40414243444546474849"
+                                    "50515253545556575859"
+                                    "60616263646566676869"
+                                    "70717273747576777879"
+                                    "80818283848586878889"
+                                    "90919293949596979899";
+
+size_t fmt_u64_digits(uint64_t u, char *out)
+{
+    char t[24];
+    size_t n = sizeof t;
+    while (u >= 100) {
+        unsigned d = (unsigned)(u % 100);
+        u /= 100;
+        n -= 2;
+        memcpy(t + n, two_digits + 2 * d, 2);
+    }
+    if (u >= 10) {
+        n -= 2;
+        memcpy(t + n, two_digits + 2 * u, 2);
+    } else {
+        t[--n] = (char)('0' + u);
+    }
+    size_t len = sizeof t - n;
+    memcpy(out, t + n, len);
+    return len;
+}
+
+size_t fmt_i64(int64_t v, char *out)
+{
+    size_t k = 0;
+    uint64_t u = (uint64_t)v;
+    if (v < 0) {
+        out[k++] = '-';
+        u = 0 - u;
+    }
+    k += fmt_u64_digits(u, out + k);
+    out[k] = 0;
+    return k;
+}
+
+/* 10^k as a 128-bit integer, 0 <= k <= 38. */
+static u128 pow10_128(int k)
+{
+    if (k < 20) return pow10_u64[k];
+    return (u128)pow10_u64[19] * pow10_128(k - 19);
+}
+
+/*
+ * Why this is exact. v = m * 2^-s with m < 2^53 and, for 1e-5 <= v < 1e15,
+ * 3 <= s <= 69. Let x be v's decimal exponent and k = 16 - x (2..21), so
+ * N = m * 10^k < 2^123 and v * 10^k = N / 2^s has 17 integer digits. The
+ * doubles nearest v split at (2m - 1) / 2^(s+1) and (2m + 1) / 2^(s+1)
+ * (the lower at (4m - 1) / 2^(s+2) when m = 2^52, where the spacing below v
+ * halves); strtod rounds a decimal inside back to v, one on a split point to
+ * v only when m is even. At scale 2^(s+2) every such bound and every
+ * candidate C <= 10^17 is below 2^128, so membership is decided exactly.
+ * Candidates are v correctly rounded (ties to even, as printf rounds) to 15,
+ * 16 and 17 digits, in that order. Decimals of <= 15 digits are spaced more
+ * than four times the interval's width apart, so at most one lies inside,
+ * and when one does the 15-digit rounding is it (zero-padded): stripping
+ * its trailing zeros gives the shortest. Otherwise the 16-digit rounding
+ * when it reads back, else the 17-digit one (which always does). These are
+ * exactly the digits the strtod-checked printf search produces.
+ */
+bool fmt_double_digits_fast(double a, char *dig, size_t *nd, int *xout)
+{
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    int bexp = (int)((bits >> 52) & 0x7ff);
+    uint64_t frac = bits & ((1ull << 52) - 1);
+    if (bexp == 0 || bexp == 0x7ff || (bits >> 63)) return false;
+    uint64_t m = frac | (1ull << 52);
+    int s = 1075 - bexp; /* v = m / 2^s */
+    if (s < 3 || s > 69) return false;
+    /* floor(log10(2^E)) for E = bexp - 1023; v's exponent is it or one more */
+    int E = bexp - 1023;
+    int x = E >= 0 ? (E * 78913) >> 18 : -(((-E) * 78913 + (1 << 18) - 1) >> 18);
+    int k = 16 - x;
+    if (k < 2 || k > 22) return false;
+    u128 N = (u128)m * pow10_128(k);
+    u128 q = N >> s;
+    if (q >= (u128)pow10_u64[17]) {
+        x++;
+        k--;
+        N = (u128)m * pow10_128(k);
+        q = N >> s;
+    }
+    if (k < 2 || k > 21 || q < (u128)pow10_u64[16] || q >= (u128)pow10_u64[17]) return false;
+    uint64_t q64 = (uint64_t)q;
+    u128 rem = N - (q << s);
+    /* bounds at scale 2^(s+2) */
+    u128 N4 = N << 2;
+    u128 P = pow10_128(k);
+    u128 lo = (frac == 0 && bexp > 1) ? N4 - P : N4 - 2 * P;
+    u128 hi = N4 + 2 * P;
+    bool incl = (m & 1) == 0;
+    static const int drop_of[3] = {2, 1, 0}; /* 15, 16, 17 digits */
+    for (int i = 0; i < 3; i++) {
+        int drop = drop_of[i];
+        uint64_t div = pow10_u64[drop];
+        uint64_t r = q64 / div;
+        /* v*10^k / div - r, at scale div * 2^s, against one half */
+        u128 twice = (((u128)(q64 % div) << s) + rem) * 2;
+        u128 D = (u128)div << s;
+        if (twice > D || (twice == D && (r & 1))) r++;
+        u128 C = ((u128)r * div) << (s + 2);
+        bool in = incl ? (C >= lo && C <= hi) : (C > lo && C < hi);
+        if (!in) {
+            if (drop == 0) return false;
+            continue;
+        }
+        int digits = 17 - drop;
+        char t[24];
+        size_t n = fmt_u64_digits(r, t);
+        int xo = x + ((int)n - digits);
+        while (n > 1 && t[n - 1] == '0') n--;
+        memcpy(dig, t, n);
+        *nd = n;
+        *xout = xo;
+        return true;
+    }
+    return false;
+}
+
+/* Exact powers of ten a double holds. */
+static const double pow10_dbl[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+bool fmt_parse_f64_fast(const char *s, size_t n, double *out)
+{
+#if FLT_EVAL_METHOD == 0
+    /* Text of the fmt_float_syntax shape whose digits fit 2^53 and whose
+     * scale is a power of ten below 10^23: both operands are exact doubles,
+     * so one multiplication or division, correctly rounded, equals strtod. */
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+    uint64_t mant = 0;
+    int nd = 0, scale = 0;
+    size_t d0 = i;
+    while (i < n && (unsigned)(s[i] - '0') < 10) {
+        if (nd || s[i] != '0') nd++;
+        mant = mant * 10 + (uint64_t)(s[i] - '0');
+        i++;
+        if (nd > 18) return false;
+    }
+    size_t ndig = i - d0;
+    if (i < n && s[i] == '.') {
+        i++;
+        size_t f0 = i;
+        while (i < n && (unsigned)(s[i] - '0') < 10) {
+            if (nd || s[i] != '0') nd++;
+            mant = mant * 10 + (uint64_t)(s[i] - '0');
+            i++;
+            if (nd > 18) return false;
+        }
+        scale = -(int)(i - f0);
+        ndig += i - f0;
+    }
+    if (ndig == 0) return false;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        bool eneg = false;
+        if (i < n && (s[i] == '+' || s[i] == '-')) eneg = s[i++] == '-';
+        size_t e0 = i;
+        int ev = 0;
+        while (i < n && (unsigned)(s[i] - '0') < 10) {
+            if (ev > 1000) return false;
+            ev = ev * 10 + (s[i] - '0');
+            i++;
+        }
+        if (i == e0) return false;
+        scale += eneg ? -ev : ev;
+    }
+    if (i != n) return false;
+    if (mant > (1ull << 53) || scale < -22 || scale > 22) return false;
+    double d = (double)mant;
+    d = scale < 0 ? d / pow10_dbl[-scale] : d * pow10_dbl[scale];
+    *out = neg ? -d : d;
+    return true;
+#else
+    (void)s;
+    (void)n;
+    (void)out;
+    return false;
+#endif
+}
