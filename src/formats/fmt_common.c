@@ -325,6 +325,7 @@ bool fmt_float_syntax(const char *s, size_t n)
 
 bool fmt_parse_f64(const char *s, size_t n, bool allow_special, double *out)
 {
+    if (fmt_parse_f64_fast(s, n, out)) return true; /* never takes a NaN/Inf spelling */
     if (allow_special) {
         static const struct {
             const char *t;
@@ -338,7 +339,6 @@ bool fmt_parse_f64(const char *s, size_t n, bool allow_special, double *out)
                 return true;
             }
     }
-    if (fmt_parse_f64_fast(s, n, out)) return true;
     if (n == 0 || n > 400 || !fmt_float_syntax(s, n)) return false;
     char tmp[401];
     memcpy(tmp, s, n);
