@@ -999,11 +999,52 @@ static ts_status bad_row(lp_sink *s, const ts_batch *b, size_t r, ts_error *err,
                       (unsigned long long)s->row_no, b->table ? b->table : "", t, why, what);
 }
 
+/* Rows are composed straight into s->line, many rows per chunk, which goes
+ * to the output when it passes LP_CHUNK: one copy and one call per chunk
+ * instead of per row. The inline appenders take the fast path while the
+ * buffer has room; a row is still limited to TS_MAX_LINE bytes. */
+#define LP_CHUNK ((size_t)256 << 10)
+
+static inline ts_status put(ts_buf *b, const void *p, size_t n)
+{
+    if (b->cap - b->len > n) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        return TS_OK;
+    }
+    return ts_buf_append(b, p, n);
+}
+
+static inline ts_status put_byte(ts_buf *b, char c)
+{
+    if (b->cap - b->len > 1) {
+        b->data[b->len++] = (uint8_t)c;
+        return TS_OK;
+    }
+    return ts_buf_append_byte(b, (uint8_t)c);
+}
+
+/* Room for a number's text (fmt_double needs 32 bytes, an integer 21). */
+static inline ts_status room(ts_buf *b, size_t n)
+{
+    if (b->cap - b->len > n) return TS_OK;
+    return ts_buf_reserve(b, n + 1);
+}
+
+/* esc_name, with the common case (nothing to escape) in one copy. */
+static inline ts_status put_name(ts_buf *b, const char *p, size_t n, bool measurement)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == ',' || c == ' ' || c == '=' || c == '\\') return esc_name(b, p, n, measurement);
+    }
+    return put(b, p, n);
+}
+
 static ts_status write_row(lp_sink *s, const ts_batch *b, size_t r, ts_error *err)
 {
     ts_buf *L = &s->line;
-    ts_buf_clear(L);
-    char num[64];
+    size_t start = L->len;
     if (!ts_batch_valid(b, (size_t)s->time_col, r)) return bad_row(s, b, r, err, "time is NULL in column", b->schema->fields[s->time_col].name);
     if (s->meas_col >= 0) {
         if (!ts_batch_valid(b, (size_t)s->meas_col, r))
@@ -1015,69 +1056,98 @@ static ts_status write_row(lp_sink *s, const ts_batch *b, size_t r, ts_error *er
         if (m.ptr[0] == '_') TS_TRY(ts_buf_append_str(L, LP_RESERVED_PREFIX));
         TS_TRY(esc_name(L, m.ptr, m.len, true));
     } else {
-        TS_TRY(ts_buf_append(L, s->meas_esc, s->meas_esc_len));
+        TS_TRY(put(L, s->meas_esc, s->meas_esc_len));
     }
     for (size_t i = 0; i < s->ntags; i++) {
         size_t c = s->tags[i].col;
         if (!ts_batch_valid(b, c, r)) continue;
         const char *p;
+        char num[64];
         size_t n = value_text(b, c, r, num, sizeof num, &p);
         if (n == 0) continue;
-        if (has_newline(p, n)) return bad_row(s, b, r, err, "a newline in the value of tag", b->schema->fields[c].name);
-        TS_TRY(ts_buf_append_byte(L, ','));
-        TS_TRY(ts_buf_append(L, s->tags[i].key, s->tags[i].key_len));
-        TS_TRY(ts_buf_append_byte(L, '='));
-        TS_TRY(esc_name(L, p, n, false));
+        if (has_newline(p, n)) {
+            L->len = start;
+            return bad_row(s, b, r, err, "a newline in the value of tag", b->schema->fields[c].name);
+        }
+        TS_TRY(put_byte(L, ','));
+        TS_TRY(put(L, s->tags[i].key, s->tags[i].key_len));
+        TS_TRY(put_byte(L, '='));
+        TS_TRY(put_name(L, p, n, false));
     }
     size_t nf = 0;
     for (size_t i = 0; i < s->nfields; i++) {
         size_t c = s->fields[i].col;
         if (!ts_batch_valid(b, c, r)) continue;
-        TS_TRY(ts_buf_append_byte(L, nf ? ',' : ' '));
-        nf++;
-        TS_TRY(ts_buf_append(L, s->fields[i].key, s->fields[i].key_len));
-        TS_TRY(ts_buf_append_byte(L, '='));
         const ts_column *col = &b->cols[c];
-        switch (b->schema->fields[c].type) {
-        case TS_TYPE_DOUBLE: {
-            double v = col->v.f64[r];
-            if (!isfinite(v)) return bad_row(s, b, r, err, "NaN or infinite value (line protocol has no spelling for it) in field", b->schema->fields[c].name);
-            size_t k = fmt_double(v, num, sizeof num);
-            TS_TRY(ts_buf_append(L, num, k));
-            break;
+        ts_type ty = b->schema->fields[c].type;
+        if (ty == TS_TYPE_DOUBLE && !isfinite(col->v.f64[r])) {
+            L->len = start;
+            return bad_row(s, b, r, err, "NaN or infinite value (line protocol has no spelling for it) in field", b->schema->fields[c].name);
         }
+        if (ty == TS_TYPE_STRING && has_newline(col->v.str[r].ptr, col->v.str[r].len)) {
+            L->len = start;
+            return bad_row(s, b, r, err, "a newline in the string value of field", b->schema->fields[c].name);
+        }
+        TS_TRY(put_byte(L, nf ? ',' : ' '));
+        nf++;
+        TS_TRY(put(L, s->fields[i].key, s->fields[i].key_len));
+        TS_TRY(put_byte(L, '='));
+        switch (ty) {
+        case TS_TYPE_DOUBLE:
+            TS_TRY(room(L, 64));
+            L->len += fmt_double(col->v.f64[r], (char *)L->data + L->len, 64);
+            break;
         case TS_TYPE_INT64:
-        case TS_TYPE_TIMESTAMP: {
-            size_t k = fmt_i64(col->v.i64[r], num);
-            num[k++] = 'i';
-            TS_TRY(ts_buf_append(L, num, k));
+        case TS_TYPE_TIMESTAMP:
+            TS_TRY(room(L, 32));
+            L->len += fmt_i64(col->v.i64[r], (char *)L->data + L->len);
+            L->data[L->len++] = 'i';
             break;
-        }
-        case TS_TYPE_BOOL: TS_TRY(ts_buf_append_str(L, col->v.b8[r] ? "true" : "false")); break;
+        case TS_TYPE_BOOL:
+            if (col->v.b8[r])
+                TS_TRY(put(L, "true", 4));
+            else
+                TS_TRY(put(L, "false", 5));
+            break;
         case TS_TYPE_STRING: {
             ts_str v = col->v.str[r];
-            if (has_newline(v.ptr, v.len)) return bad_row(s, b, r, err, "a newline in the string value of field", b->schema->fields[c].name);
-            TS_TRY(ts_buf_append_byte(L, '"'));
+            TS_TRY(put_byte(L, '"'));
+            size_t run = 0;
             for (size_t k = 0; k < v.len; k++) {
-                if (v.ptr[k] == '"' || v.ptr[k] == '\\') TS_TRY(ts_buf_append_byte(L, '\\'));
-                TS_TRY(ts_buf_append_byte(L, (uint8_t)v.ptr[k]));
+                if (v.ptr[k] != '"' && v.ptr[k] != '\\') continue;
+                TS_TRY(put(L, v.ptr + run, k - run));
+                TS_TRY(put_byte(L, '\\'));
+                run = k;
             }
-            TS_TRY(ts_buf_append_byte(L, '"'));
+            TS_TRY(put(L, v.ptr + run, v.len - run));
+            TS_TRY(put_byte(L, '"'));
             break;
         }
         }
     }
     if (nf == 0) {
+        L->len = start;
         s->b.counts.all_null_rows++;
         return TS_OK;
     }
-    num[0] = ' ';
-    size_t k = 1 + fmt_i64(b->cols[s->time_col].v.i64[r], num + 1);
-    num[k++] = '\n';
-    TS_TRY(ts_buf_append(L, num, k));
-    TS_TRY(fmt_text_out_write(s->out, L->data, L->len, err));
+    TS_TRY(room(L, 32));
+    L->data[L->len++] = ' ';
+    L->len += fmt_i64(b->cols[s->time_col].v.i64[r], (char *)L->data + L->len);
+    L->data[L->len++] = '\n';
+    if (L->len - start > TS_MAX_LINE) {
+        L->len = start;
+        return TS_ERR_LIMIT;
+    }
     s->b.counts.rows++;
     return TS_OK;
+}
+
+static ts_status flush_lines(lp_sink *s, ts_error *err)
+{
+    if (s->line.len == 0) return TS_OK;
+    ts_status st = fmt_text_out_write(s->out, s->line.data, s->line.len, err);
+    ts_buf_clear(&s->line);
+    return st;
 }
 
 static ts_status lp_write(ts_sink *sk, const ts_batch *b, ts_error *err)
@@ -1086,10 +1156,14 @@ static ts_status lp_write(ts_sink *sk, const ts_batch *b, ts_error *err)
     TS_TRY(plan(s, b, err));
     for (size_t r = 0; r < b->nrows; r++) {
         s->row_no++;
+        size_t start = s->line.len;
         ts_status st = write_row(s, b, r, err);
-        if (st == TS_ERR_LIMIT || st == TS_ERR_NOMEM)
+        if (st == TS_ERR_LIMIT || st == TS_ERR_NOMEM) {
+            s->line.len = start;
             return ts_err_set(err, st, "row %llu is too large to write", (unsigned long long)s->row_no);
+        }
         if (st != TS_OK) return st;
+        if (s->line.len >= LP_CHUNK) TS_TRY(flush_lines(s, err));
     }
     return TS_OK;
 }
@@ -1097,6 +1171,7 @@ static ts_status lp_write(ts_sink *sk, const ts_batch *b, ts_error *err)
 static ts_status lp_finish(ts_sink *sk, ts_error *err)
 {
     lp_sink *s = (lp_sink *)sk;
+    TS_TRY(flush_lines(s, err));
     return fmt_text_out_finish(s->out, err);
 }
 
@@ -1127,7 +1202,7 @@ ts_status lp_sink_new(fmt_text_out *out, const fmt_write_opts *o, ts_sink **sink
     s->b.base.ops = &lp_sink_ops;
     s->out = out;
     if (o) s->o = *o;
-    ts_buf_init(&s->line, TS_MAX_LINE);
+    ts_buf_init(&s->line, TS_MAX_LINE + LP_CHUNK);
     ts_buf_init(&s->esc, TS_MAX_LINE);
     if ((o && o->measurement && !(s->measurement_override = ts_strdup(o->measurement))) ||
         (o && o->measurement_column && !(s->measurement_column = ts_strdup(o->measurement_column)))) {
