@@ -44,24 +44,32 @@ static const char two_digits[200] = "00010203040506070809"
                                     "80818283848586878889"
                                     "90919293949596979899";
 
+/* Number of decimal digits of u: the bit length gives it to within one. */
+static inline size_t u64_len(uint64_t u)
+{
+    int bitlen = 64 - __builtin_clzll(u | 1);
+    size_t t = (size_t)((bitlen * 1233) >> 12); /* about bitlen * log10(2) */
+    return t + ((u | 1) >= pow10_u64[t]);
+}
+
 size_t fmt_u64_digits(uint64_t u, char *out)
 {
-    char t[24];
-    size_t n = sizeof t;
+    size_t len = u64_len(u);
+    char *p = out + len;
     while (u >= 100) {
         unsigned d = (unsigned)(u % 100);
         u /= 100;
-        n -= 2;
-        memcpy(t + n, two_digits + 2 * d, 2);
+        p -= 2;
+        p[0] = two_digits[2 * d];
+        p[1] = two_digits[2 * d + 1];
     }
     if (u >= 10) {
-        n -= 2;
-        memcpy(t + n, two_digits + 2 * u, 2);
+        p -= 2;
+        p[0] = two_digits[2 * u];
+        p[1] = two_digits[2 * u + 1];
     } else {
-        t[--n] = (char)('0' + u);
+        *--p = (char)('0' + u);
     }
-    size_t len = sizeof t - n;
-    memcpy(out, t + n, len);
     return len;
 }
 
