@@ -215,7 +215,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
         pr.last = pr.t0; /* no line for conversions under a second */
         tap.inner = dst;
         tap_ptr = &tap;
-        st = ts_pump(src, &tap.base, ctx->cancel, ctx->err_tty ? on_progress : NULL, &pr, &ps, &err);
+        st = ts_pump_threaded(src, &tap.base, ctx->cancel, ctx->err_tty ? on_progress : NULL, &pr, &ps, &err);
         cli_progress_end(&pr, false);
     }
     if (st == TS_OK && reject) st = ts_output_commit(reject, &err);

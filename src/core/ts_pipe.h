@@ -68,4 +68,16 @@ typedef void (*ts_progress_fn)(void *user, const ts_pump_stats *st);
 ts_status ts_pump(ts_source *src, ts_sink *dst, volatile sig_atomic_t *cancel,
                   ts_progress_fn progress, void *user, ts_pump_stats *stats, ts_error *err);
 
+/* ts_pump with the source running on a second thread (ts_pipe_thread.c):
+ * it reads ahead while dst writes, through a queue of two batch copies, so
+ * memory stays bounded and dst sees exactly the batches, in the order,
+ * ts_pump would give it. dst, progress and finish run on the calling
+ * thread; src must not be used elsewhere meanwhile. Errors come out as from
+ * ts_pump: batches read before a source error are written, then that error
+ * is returned; a sink error stops the reader. Falls back to ts_pump when no
+ * thread can be created. */
+ts_status ts_pump_threaded(ts_source *src, ts_sink *dst, volatile sig_atomic_t *cancel,
+                           ts_progress_fn progress, void *user, ts_pump_stats *stats,
+                           ts_error *err);
+
 #endif
