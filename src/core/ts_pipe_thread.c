@@ -2,7 +2,9 @@
  * next batches while the calling thread writes the previous ones, through a
  * bounded queue of batch copies (memory stays bounded; order is kept). */
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "ts_alloc.h"
 #include "ts_pipe.h"
@@ -29,7 +31,6 @@ typedef struct pt_intern {
 
 typedef struct pt_state {
     ts_source *src;
-    volatile sig_atomic_t *cancel;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     pt_slot slots[PT_SLOTS];
@@ -164,8 +165,6 @@ static ts_status copy_batch(pt_intern *in, pt_slot *sl, const ts_batch *src, ts_
     return TS_OK;
 }
 
-static bool cancelled(const pt_state *st) { return st->cancel && *st->cancel; }
-
 static void *reader_main(void *arg)
 {
     pt_state *st = arg;
@@ -174,10 +173,6 @@ static void *reader_main(void *arg)
     ts_err_clear(&err);
     size_t tail = 0; /* next slot to fill */
     for (;;) {
-        if (cancelled(st)) {
-            rc = TS_ERR_CANCELLED; /* the writer words the message */
-            break;
-        }
         const ts_batch *b = NULL;
         rc = ts_source_next(st->src, &b, &err);
         if (rc != TS_OK || !b) break;
@@ -214,7 +209,6 @@ ts_status ts_pump_threaded(ts_source *src, ts_sink *dst, volatile sig_atomic_t *
     pt_state *st = ts_calloc(1, sizeof *st);
     if (!st) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     st->src = src;
-    st->cancel = cancel;
     ts_err_clear(&st->src_err);
     if (pthread_mutex_init(&st->mu, NULL) != 0) {
         ts_free(st);
@@ -225,8 +219,15 @@ ts_status ts_pump_threaded(ts_source *src, ts_sink *dst, volatile sig_atomic_t *
         ts_free(st);
         return ts_err_set(err, TS_ERR_INTERNAL, "cannot create a condition variable");
     }
+    /* Signals go to the calling thread (whose handler sets *cancel, which
+     * only this thread reads): the reader starts with all of them blocked. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_t th;
-    if (pthread_create(&th, NULL, reader_main, st) != 0) {
+    int cr = pthread_create(&th, NULL, reader_main, st);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (cr != 0) {
         /* no second thread to be had: the plain loop does the same work */
         pthread_cond_destroy(&st->cv);
         pthread_mutex_destroy(&st->mu);
@@ -241,9 +242,23 @@ ts_status ts_pump_threaded(ts_source *src, ts_sink *dst, volatile sig_atomic_t *
             break;
         }
         pthread_mutex_lock(&st->mu);
-        while (st->count == 0 && !st->done) pthread_cond_wait(&st->cv, &st->mu);
+        while (st->count == 0 && !st->done && !(cancel && *cancel)) {
+            /* wake now and then to notice an interrupt during a slow read */
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += 100 * 1000 * 1000;
+            if (until.tv_nsec >= 1000000000) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&st->cv, &st->mu, &until);
+        }
         bool have = st->count > 0;
         pthread_mutex_unlock(&st->mu);
+        if (cancel && *cancel) {
+            rc = TS_ERR_CANCELLED;
+            break;
+        }
         /* batches read before a source error are written first, as ts_pump would */
         if (!have) break;
         const ts_batch *b = &st->slots[head].b;
@@ -263,7 +278,6 @@ ts_status ts_pump_threaded(ts_source *src, ts_sink *dst, volatile sig_atomic_t *
     pthread_cond_broadcast(&st->cv);
     pthread_mutex_unlock(&st->mu);
     pthread_join(th, NULL);
-    if (rc == TS_OK && st->src_status == TS_ERR_CANCELLED) rc = TS_ERR_CANCELLED;
     if (rc == TS_OK && st->src_status != TS_OK) {
         *err = st->src_err;
         rc = st->src_status;
