@@ -175,12 +175,33 @@ static const double pow10_dbl[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+/* mant * 2^-sh plus a nonzero remainder below it when sticky, rounded to
+ * the nearest double (ties to even), for 2^63 <= mant < 2^128 and results
+ * in the normal range. */
+static double round_u128(u128 q, bool sticky, int sh)
+{
+    int bl = 128 - (int)((q >> 64) ? __builtin_clzll((uint64_t)(q >> 64)) : 64 + __builtin_clzll((uint64_t)q));
+    int drop = bl - 53;
+    uint64_t top = (uint64_t)(q >> drop);
+    u128 rest = q & (((u128)1 << drop) - 1);
+    u128 half = (u128)1 << (drop - 1);
+    if (rest > half || (rest == half && (sticky || (top & 1)))) top++;
+    if (top == (1ull << 53)) {
+        top >>= 1;
+        drop++;
+    }
+    return ldexp((double)top, drop - sh);
+}
+
 bool fmt_parse_f64_fast(const char *s, size_t n, double *out)
 {
 #if FLT_EVAL_METHOD == 0
-    /* Text of the fmt_float_syntax shape whose digits fit 2^53 and whose
-     * scale is a power of ten below 10^23: both operands are exact doubles,
-     * so one multiplication or division, correctly rounded, equals strtod. */
+    /* Text of the fmt_float_syntax shape with at most 19 significant digits
+     * and a power of ten up to 10^19 either way. Digits that fit 2^53 with
+     * a power below 10^23: both operands are exact doubles, so one IEEE
+     * multiplication or division, correctly rounded, is strtod's answer.
+     * Otherwise the quotient or product is formed exactly in 128-bit
+     * integers (with a sticky bit for a nonzero remainder) and rounded once. */
     size_t i = 0;
     bool neg = false;
     if (i < n && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
@@ -191,7 +212,7 @@ bool fmt_parse_f64_fast(const char *s, size_t n, double *out)
         if (nd || s[i] != '0') nd++;
         mant = mant * 10 + (uint64_t)(s[i] - '0');
         i++;
-        if (nd > 18) return false;
+        if (nd > 19) return false;
     }
     size_t ndig = i - d0;
     if (i < n && s[i] == '.') {
@@ -201,7 +222,7 @@ bool fmt_parse_f64_fast(const char *s, size_t n, double *out)
             if (nd || s[i] != '0') nd++;
             mant = mant * 10 + (uint64_t)(s[i] - '0');
             i++;
-            if (nd > 18) return false;
+            if (nd > 19) return false;
         }
         scale = -(int)(i - f0);
         ndig += i - f0;
@@ -222,9 +243,30 @@ bool fmt_parse_f64_fast(const char *s, size_t n, double *out)
         scale += eneg ? -ev : ev;
     }
     if (i != n) return false;
-    if (mant > (1ull << 53) || scale < -22 || scale > 22) return false;
-    double d = (double)mant;
-    d = scale < 0 ? d / pow10_dbl[-scale] : d * pow10_dbl[scale];
+    double d;
+    if (mant <= (1ull << 53) && scale >= -22 && scale <= 22) {
+        d = (double)mant;
+        d = scale < 0 ? d / pow10_dbl[-scale] : d * pow10_dbl[scale];
+    } else if (mant == 0) {
+        d = 0;
+    } else if (scale < 0 && scale >= -19) {
+        /* mant / 10^k: numerator shifted to 127 bits, so the quotient has >= 63 */
+        int sh = 127 - (64 - __builtin_clzll(mant));
+        u128 X = (u128)mant << sh;
+        uint64_t P = pow10_u64[-scale];
+        u128 q = X / P;
+        d = round_u128(q, X - q * P != 0, sh);
+    } else if (scale >= 0 && scale <= 19) {
+        u128 X = (u128)mant * pow10_u64[scale];
+        if (X < ((u128)1 << 63)) { /* only small mantissas times small powers: exact */
+            d = (double)(uint64_t)X;
+            if ((u128)(uint64_t)d != X) return false;
+        } else {
+            d = round_u128(X, false, 0);
+        }
+    } else {
+        return false;
+    }
     *out = neg ? -d : d;
     return true;
 #else
