@@ -250,8 +250,10 @@ size_t fmt_double(double v, char *out, size_t outsz)
         x = exp_of(p);
         while (nd > 1 && dig[nd - 1] == '0') nd--;
     }
-    /* Python's repr layout: exponent form when x < -4 or x >= 16. */
-    char buf[64];
+    /* Python's repr layout: exponent form when x < -4 or x >= 16. At most
+     * 24 bytes ("-d.dddddddddddddddde-308"): straight into a large out. */
+    char tmp[64];
+    char *buf = outsz >= 32 ? out : tmp;
     size_t k = 0;
     if (neg) buf[k++] = '-';
     if (x < -4 || x >= 16) {
@@ -260,7 +262,12 @@ size_t fmt_double(double v, char *out, size_t outsz)
             buf[k++] = '.';
             for (size_t i = 1; i < nd; i++) buf[k++] = dig[i];
         }
-        k += (size_t)snprintf(buf + k, sizeof buf - k, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+        int ax = x < 0 ? -x : x;
+        buf[k++] = 'e';
+        buf[k++] = x < 0 ? '-' : '+';
+        if (ax >= 100) buf[k++] = (char)('0' + ax / 100);
+        buf[k++] = (char)('0' + ax / 10 % 10);
+        buf[k++] = (char)('0' + ax % 10);
     } else if (x >= 0) {
         for (int i = 0; i <= x; i++) buf[k++] = (size_t)i < nd ? dig[i] : '0';
         buf[k++] = '.';
@@ -275,6 +282,7 @@ size_t fmt_double(double v, char *out, size_t outsz)
         for (size_t i = 0; i < nd; i++) buf[k++] = dig[i];
     }
     buf[k] = 0;
+    if (buf == out) return k;
     if (k >= outsz) k = outsz - 1;
     memcpy(out, buf, k);
     out[k] = 0;

@@ -501,6 +501,12 @@ ts_status fmt_text_out_write(fmt_text_out *t, const void *p, size_t n, ts_error 
 {
     if (t->failed) return ts_err_set(err, TS_ERR_IO, "output %s failed earlier", t->o->name);
     const uint8_t *s = p;
+    if (t->comp == FMT_COMP_NONE && t->len == 0 && n >= OUT_CHUNK) {
+        /* a writer's own large chunk goes out as it is, without a copy */
+        ts_status st = ts_output_write(t->o, s, n, err);
+        if (st != TS_OK) t->failed = true;
+        return st;
+    }
     while (n) {
         size_t room = OUT_CHUNK - t->len;
         size_t k = n < room ? n : room;
