@@ -37,6 +37,7 @@ measure() { # label, command...: prints "label wall_s cpu_s peak_rss_mb"
 }
 
 : > "$DIR/results.txt"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 measure "duckdb startup select-1" $DUCK "SELECT 1" $THREADS
 for n in 1000000 "$ROWS"; do
   csv="$DIR/energy_$n.csv"
@@ -48,16 +49,24 @@ for n in 1000000 "$ROWS"; do
   measure "tsarchive parquet->lp $n" "$BIN" convert "$DIR/ours_$n.parquet" "$DIR/ours_$n.lp"
   measure "duckdb parquet->csv $n" $DUCK "COPY (SELECT * FROM '$DIR/duck_$n.parquet') TO '$DIR/duck_$n.csv' (HEADER)" $THREADS
   ls -l "$DIR"/ours_$n.parquet "$DIR"/duck_$n.parquet "$DIR"/ours_$n.lp "$DIR"/duck_$n.csv | awk '{printf "  %-50s %12d bytes\n", $9, $5}'
+  for f in ours_$n.parquet duck_$n.parquet ours_$n.lp duck_$n.csv; do
+    echo "size ${f%_*} ${f##*.} $n $(stat -c %s "$DIR/$f")" >> "$DIR/results.txt"
+  done
+  sha256sum "$DIR/ours_$n.lp" | awk '{printf "  sha256 %s  %s\n", $1, $2}'
   [ "$n" = "$ROWS" ] && break
 done
 
 awk -v R="$ROWS" '
+  $1 == "size" { size[$2" "$3" "$4]=$5; next }
   { wall[$1" "$2" "$3]=$4; rss[$1" "$2" "$3]=$5; cpu[$1" "$2" "$3]=$6 }
   END {
     printf "\nratios at %d rows (tsarchive / duckdb):\n", R
     printf "  csv->parquet   wall %.2f  cpu %.2f  peak RSS %.2f\n", wall["tsarchive csv->parquet " R]/wall["duckdb csv->parquet " R], cpu["tsarchive csv->parquet " R]/cpu["duckdb csv->parquet " R], rss["tsarchive csv->parquet " R]/rss["duckdb csv->parquet " R]
     printf "  parquet->text  wall %.2f  cpu %.2f  peak RSS %.2f\n", wall["tsarchive parquet->lp " R]/wall["duckdb parquet->csv " R], cpu["tsarchive parquet->lp " R]/cpu["duckdb parquet->csv " R], rss["tsarchive parquet->lp " R]/rss["duckdb parquet->csv " R]
+    printf "  output size    parquet %.2f  text (LP vs CSV) %.2f\n", size["ours parquet " R]/size["duck parquet " R], size["ours lp " R]/size["duck csv " R]
+    printf "throughput (duckdb wall / tsarchive wall): csv->parquet %.2fx  parquet->text %.2fx\n", wall["duckdb csv->parquet " R]/wall["tsarchive csv->parquet " R], wall["duckdb parquet->csv " R]/wall["tsarchive parquet->lp " R]
     printf "tsarchive peak RSS 1M -> %d rows: csv->parquet %.1f -> %.1f MB, parquet->lp %.1f -> %.1f MB\n", R,
       rss["tsarchive csv->parquet 1000000"]/1024, rss["tsarchive csv->parquet " R]/1024,
       rss["tsarchive parquet->lp 1000000"]/1024, rss["tsarchive parquet->lp " R]/1024
   }' "$DIR/results.txt"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

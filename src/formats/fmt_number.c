@@ -52,23 +52,38 @@ static inline size_t u64_len(uint64_t u)
     return t + ((u | 1) >= pow10_u64[t]);
 }
 
+static inline void put2(char *p, uint32_t d)
+{
+    p[0] = two_digits[2 * d];
+    p[1] = two_digits[2 * d + 1];
+}
+
 size_t fmt_u64_digits(uint64_t u, char *out)
 {
     size_t len = u64_len(u);
     char *p = out + len;
-    while (u >= 100) {
-        unsigned d = (unsigned)(u % 100);
-        u /= 100;
-        p -= 2;
-        p[0] = two_digits[2 * d];
-        p[1] = two_digits[2 * d + 1];
+    /* eight digits at a time in 32-bit arithmetic (times: 19 digits) */
+    while (u >= 100000000) {
+        uint32_t lo = (uint32_t)(u % 100000000);
+        u /= 100000000;
+        uint32_t hi4 = lo / 10000, lo4 = lo % 10000;
+        p -= 8;
+        put2(p, hi4 / 100);
+        put2(p + 2, hi4 % 100);
+        put2(p + 4, lo4 / 100);
+        put2(p + 6, lo4 % 100);
     }
-    if (u >= 10) {
+    uint32_t v = (uint32_t)u;
+    while (v >= 100) {
         p -= 2;
-        p[0] = two_digits[2 * u];
-        p[1] = two_digits[2 * u + 1];
+        put2(p, v % 100);
+        v /= 100;
+    }
+    if (v >= 10) {
+        p -= 2;
+        put2(p, v);
     } else {
-        *--p = (char)('0' + u);
+        *--p = (char)('0' + v);
     }
     return len;
 }
