@@ -858,6 +858,11 @@ static ts_status renamed_escaped(ts_buf *b, const char *name, size_t n, bool mea
 
 static bool has_newline(const char *s, size_t n)
 {
+    if (n < 32) { /* tag values are short: a loop beats two library calls */
+        for (size_t i = 0; i < n; i++)
+            if (s[i] == '\n' || s[i] == '\r') return true;
+        return false;
+    }
     return memchr(s, '\n', n) != NULL || memchr(s, '\r', n) != NULL;
 }
 
@@ -1031,14 +1036,15 @@ static inline ts_status room(ts_buf *b, size_t n)
     return ts_buf_reserve(b, n + 1);
 }
 
-/* esc_name, with the common case (nothing to escape) in one copy. */
-static inline ts_status put_name(ts_buf *b, const char *p, size_t n, bool measurement)
+/* Bytes a tag value needs care for: escapes (',', ' ', '=', '\\') and
+ * newlines (a bad row). */
+static const uint8_t tag_special[256] = {['\n'] = 1, ['\r'] = 1, [','] = 1, [' '] = 1, ['='] = 1, ['\\'] = 1};
+
+static inline bool tag_plain(const char *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i];
-        if (c == ',' || c == ' ' || c == '=' || c == '\\') return esc_name(b, p, n, measurement);
-    }
-    return put(b, p, n);
+    uint8_t any = 0;
+    for (size_t i = 0; i < n; i++) any |= tag_special[(uint8_t)p[i]];
+    return !any;
 }
 
 static ts_status write_row(lp_sink *s, const ts_batch *b, size_t r, ts_error *err)
@@ -1065,14 +1071,18 @@ static ts_status write_row(lp_sink *s, const ts_batch *b, size_t r, ts_error *er
         char num[64];
         size_t n = value_text(b, c, r, num, sizeof num, &p);
         if (n == 0) continue;
-        if (has_newline(p, n)) {
+        bool plain = tag_plain(p, n); /* one pass for the usual value */
+        if (!plain && has_newline(p, n)) {
             L->len = start;
             return bad_row(s, b, r, err, "a newline in the value of tag", b->schema->fields[c].name);
         }
         TS_TRY(put_byte(L, ','));
         TS_TRY(put(L, s->tags[i].key, s->tags[i].key_len));
         TS_TRY(put_byte(L, '='));
-        TS_TRY(put_name(L, p, n, false));
+        if (plain)
+            TS_TRY(put(L, p, n));
+        else
+            TS_TRY(esc_name(L, p, n, false));
     }
     size_t nf = 0;
     for (size_t i = 0; i < s->nfields; i++) {

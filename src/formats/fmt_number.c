@@ -108,6 +108,21 @@ static u128 pow10_128(int k)
     return (u128)pow10_u64[19] * pow10_128(k - 19);
 }
 
+/* v * 10^k = (q + rem / 2^s) rounded (ties to even) to a multiple of div;
+ * true when that decimal lies in the read-back interval [lo, hi] (scale
+ * 2^(s+2); ends included when incl). *r = the rounded value / div. */
+static inline bool candidate(uint64_t q, uint64_t div, u128 rem, int s, u128 lo, u128 hi, bool incl,
+                             uint64_t *r)
+{
+    uint64_t t = q / div;
+    u128 twice = (((u128)(q - t * div) << s) + rem) * 2;
+    u128 D = (u128)div << s;
+    if (twice > D || (twice == D && (t & 1))) t++;
+    u128 C = ((u128)t * div) << (s + 2);
+    *r = t;
+    return incl ? (C >= lo && C <= hi) : (C > lo && C < hi);
+}
+
 /*
  * Why this is exact. v = m * 2^-s with m < 2^53 and, for 1e-5 <= v < 1e15,
  * 3 <= s <= 69. Let x be v's decimal exponent and k = 16 - x (2..21), so
@@ -157,32 +172,23 @@ bool fmt_double_digits_fast(double a, char *dig, size_t *nd, int *xout)
     u128 lo = (frac == 0 && bexp > 1) ? N4 - P : N4 - 2 * P;
     u128 hi = N4 + 2 * P;
     bool incl = (m & 1) == 0;
-    static const int drop_of[3] = {2, 1, 0}; /* 15, 16, 17 digits */
-    for (int i = 0; i < 3; i++) {
-        int drop = drop_of[i];
-        uint64_t div = pow10_u64[drop];
-        uint64_t r = q64 / div;
-        /* v*10^k / div - r, at scale div * 2^s, against one half */
-        u128 twice = (((u128)(q64 % div) << s) + rem) * 2;
-        u128 D = (u128)div << s;
-        if (twice > D || (twice == D && (r & 1))) r++;
-        u128 C = ((u128)r * div) << (s + 2);
-        bool in = incl ? (C >= lo && C <= hi) : (C > lo && C < hi);
-        if (!in) {
-            if (drop == 0) return false;
-            continue;
-        }
-        int digits = 17 - drop;
-        char t[24];
-        size_t n = fmt_u64_digits(r, t);
-        int xo = x + ((int)n - digits);
-        while (n > 1 && t[n - 1] == '0') n--;
-        memcpy(dig, t, n);
-        *nd = n;
-        *xout = xo;
-        return true;
-    }
-    return false;
+    /* 15, 16, then 17 digits; constant divisors so they compile to multiplications */
+    uint64_t r;
+    int digits;
+    if (candidate(q64, 100, rem, s, lo, hi, incl, &r))
+        digits = 15;
+    else if (candidate(q64, 10, rem, s, lo, hi, incl, &r))
+        digits = 16;
+    else if (candidate(q64, 1, rem, s, lo, hi, incl, &r))
+        digits = 17;
+    else
+        return false;
+    size_t n = fmt_u64_digits(r, dig);
+    int xo = x + ((int)n - digits);
+    while (n > 1 && dig[n - 1] == '0') n--;
+    *nd = n;
+    *xout = xo;
+    return true;
 }
 
 /* Exact powers of ten a double holds. */
