@@ -26,142 +26,6 @@
 #include "parquet/pq_reader.h"
 
 #define MAX_REJECTS_REPORTED 1000
-#define RS_MAX_MANIFEST ((size_t)256 << 20)
-
-/* ======================================================================
- * Manifest (archive format 1, export_metadata.json): the part restore needs.
- * Kept behind rs_manifest_load so the shared arc_manifest reader can replace
- * it without touching the rest.
- * ====================================================================== */
-
-enum { RS_TIME, RS_TIME_NS, RS_DIM, RS_MNAME, RS_MEASURE };
-
-typedef struct rs_col {
-    char *name;
-    int role;
-    char *source_type; /* Timestream type: DOUBLE, BIGINT, VARCHAR, BOOLEAN, TIMESTAMP */
-} rs_col;
-
-typedef struct rs_file {
-    char *path; /* relative to the database directory */
-    uint64_t records;
-    bool has_range;
-    int64_t min_time, max_time;
-    char sha256[TS_SHA256_HEX_LEN];
-} rs_file;
-
-typedef struct rs_table {
-    char *name;
-    rs_col *cols;
-    size_t ncols;
-    rs_file *files;
-    size_t nfiles;
-} rs_table;
-
-typedef struct rs_db {
-    char *name;
-    rs_table *tables;
-    size_t ntables;
-} rs_db;
-
-static void rs_db_free(rs_db *d)
-{
-    if (!d) return;
-    for (size_t t = 0; t < d->ntables; t++) {
-        rs_table *tb = &d->tables[t];
-        for (size_t c = 0; c < tb->ncols; c++) {
-            ts_free(tb->cols[c].name);
-            ts_free(tb->cols[c].source_type);
-        }
-        for (size_t f = 0; f < tb->nfiles; f++) ts_free(tb->files[f].path);
-        ts_free(tb->cols);
-        ts_free(tb->files);
-        ts_free(tb->name);
-    }
-    ts_free(d->tables);
-    ts_free(d->name);
-    memset(d, 0, sizeof *d);
-}
-
-/* A manifest path: relative, segments of [A-Za-z0-9_.=-], no "." or "..". */
-static bool relpath_ok(const char *p)
-{
-    size_t n = strlen(p);
-    if (n == 0 || n >= 1024 || p[0] == '/') return false;
-    const char *seg = p;
-    for (size_t i = 0; i <= n; i++) {
-        char c = p[i];
-        if (c == '/' || c == '\0') {
-            size_t sl = (size_t)(p + i - seg);
-            if (sl == 0 || (sl == 1 && seg[0] == '.') || (sl == 2 && seg[0] == '.' && seg[1] == '.'))
-                return false;
-            seg = p + i + 1;
-            continue;
-        }
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '=' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
-/* The shared, validating manifest reader, then the part restore needs. */
-static ts_status rs_manifest_load(const char *text, size_t len, const char *where, rs_db *d,
-                                  ts_error *err)
-{
-    memset(d, 0, sizeof *d);
-    arc_manifest m;
-    arc_manifest_init(&m);
-    ts_status st = arc_manifest_parse(text, len, &m, err);
-    if (st != TS_OK) {
-        ts_err_context(err, "%s", where);
-        return st;
-    }
-#define NOMEM() do { st = ts_err_set(err, TS_ERR_NOMEM, "out of memory"); goto out; } while (0)
-    if (m.database && !(d->name = ts_strdup(m.database))) NOMEM();
-    d->tables = ts_calloc(m.ntables + 1, sizeof *d->tables);
-    if (!d->tables) NOMEM();
-    for (size_t i = 0; i < m.ntables; i++) {
-        const arc_table *at = &m.tables[i];
-        rs_table *tb = &d->tables[d->ntables++];
-        tb->name = ts_strdup(at->name);
-        tb->cols = ts_calloc(at->ncols + 1, sizeof *tb->cols);
-        tb->files = ts_calloc(at->nfiles + 1, sizeof *tb->files);
-        if (!tb->name || !tb->cols || !tb->files) NOMEM();
-        for (size_t c = 0; c < at->ncols; c++) {
-            static const int roles[] = {[ARC_ROLE_TIME] = RS_TIME, [ARC_ROLE_TIME_NS] = RS_TIME_NS,
-                                        [ARC_ROLE_DIMENSION] = RS_DIM,
-                                        [ARC_ROLE_MEASURE_NAME] = RS_MNAME,
-                                        [ARC_ROLE_MEASURE] = RS_MEASURE};
-            tb->cols[c].role = roles[at->cols[c].role];
-            if (!(tb->cols[c].name = ts_strdup(at->cols[c].name))) NOMEM();
-            if (at->cols[c].source_type && *at->cols[c].source_type &&
-                !(tb->cols[c].source_type = ts_strdup(at->cols[c].source_type)))
-                NOMEM();
-            tb->ncols++;
-        }
-        for (size_t f = 0; f < at->nfiles; f++) {
-            const arc_file *af = &at->files[f];
-            if (!relpath_ok(af->path)) {
-                st = ts_err_set(err, TS_ERR_CORRUPT, "%s: table %s: unsafe path \"%s\"", where,
-                                at->name, af->path);
-                goto out;
-            }
-            rs_file *rf = &tb->files[tb->nfiles++];
-            if (!(rf->path = ts_strdup(af->path))) NOMEM();
-            rf->records = af->records;
-            rf->has_range = af->records > 0;
-            rf->min_time = af->min_time;
-            rf->max_time = af->max_time;
-            memcpy(rf->sha256, af->sha256, TS_SHA256_HEX_LEN);
-        }
-    }
-#undef NOMEM
-out:
-    arc_manifest_free(&m);
-    if (st != TS_OK) rs_db_free(d);
-    return st;
-}
 
 /* ======================================================================
  * Archive storage: the shared arc_storage (a directory or s3://).
@@ -678,7 +542,7 @@ static void view_free(rs_view *v)
     memset(v, 0, sizeof *v);
 }
 
-static ts_status view_build(const rs_table *tb, const ts_schema *rs, bool by_mname, rs_view *v,
+static ts_status view_build(const arc_table *tb, const ts_schema *rs, bool by_mname, rs_view *v,
                             const char *key, ts_error *err)
 {
     memset(v, 0, sizeof *v);
@@ -692,37 +556,41 @@ static ts_status view_build(const rs_table *tb, const ts_schema *rs, bool by_mna
         return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < rs->ncols; i++) {
         const ts_field *f = &rs->fields[i];
-        int role = -1;
+        arc_col_role role = ARC_ROLE_MEASURE;
+        bool listed = false;
         for (size_t c = 0; c < tb->ncols; c++)
-            if (strcmp(tb->cols[c].name, f->name) == 0) role = tb->cols[c].role;
-        if (role < 0) { /* not in the manifest: the archive's naming rules */
-            if (strcmp(f->name, "time") == 0) role = RS_TIME;
-            else if (strcmp(f->name, "time_ns") == 0) role = RS_TIME_NS;
-            else if (strcmp(f->name, "measure_name") == 0) role = RS_MNAME;
-            else if (f->type == TS_TYPE_STRING && f->role == TS_ROLE_DIMENSION) role = RS_DIM;
-            else role = RS_MEASURE;
+            if (strcmp(tb->cols[c].name, f->name) == 0) {
+                role = tb->cols[c].role;
+                listed = true;
+            }
+        if (!listed) { /* not in the manifest: the archive's naming rules */
+            if (strcmp(f->name, "time") == 0) role = ARC_ROLE_TIME;
+            else if (strcmp(f->name, "time_ns") == 0) role = ARC_ROLE_TIME_NS;
+            else if (strcmp(f->name, "measure_name") == 0) role = ARC_ROLE_MEASURE_NAME;
+            else if (f->type == TS_TYPE_STRING && f->role == TS_ROLE_DIMENSION) role = ARC_ROLE_DIMENSION;
+            else role = ARC_ROLE_MEASURE;
         }
-        if (role == RS_TIME_NS) {
+        if (role == ARC_ROLE_TIME_NS) {
             if (f->type != TS_TYPE_INT64 && f->type != TS_TYPE_TIMESTAMP)
                 return ts_err_set(err, TS_ERR_CORRUPT, "%s: column time_ns is %s, not int64", key,
                                   ts_type_name(f->type));
             v->time_ns = (long)i;
             continue;
         }
-        ts_role tr = role == RS_TIME ? TS_ROLE_TIME
-                     : role == RS_DIM ? TS_ROLE_DIMENSION
-                     : role == RS_MNAME ? TS_ROLE_MEASURE_NAME : TS_ROLE_MEASURE;
+        ts_role tr = role == ARC_ROLE_TIME ? TS_ROLE_TIME
+                     : role == ARC_ROLE_DIMENSION ? TS_ROLE_DIMENSION
+                     : role == ARC_ROLE_MEASURE_NAME ? TS_ROLE_MEASURE_NAME : TS_ROLE_MEASURE;
         size_t vi = v->schema.ncols;
-        if (role == RS_TIME) {
+        if (role == ARC_ROLE_TIME) {
             if (f->type != TS_TYPE_TIMESTAMP)
                 return ts_err_set(err, TS_ERR_CORRUPT, "%s: column %s is %s, not a timestamp", key,
                                   f->name, ts_type_name(f->type));
             v->time = (long)vi;
         }
-        if (role == RS_MNAME) v->mname = (long)vi;
+        if (role == ARC_ROLE_MEASURE_NAME) v->mname = (long)vi;
         TS_TRY(ts_schema_add(&v->schema, f->name, f->type, tr, true));
         v->src[vi] = i;
-        if (role == RS_MEASURE) {
+        if (role == ARC_ROLE_MEASURE) {
             size_t nl = strlen(f->name) + 2;
             char *k = ts_malloc(nl);
             if (!k) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
@@ -773,7 +641,7 @@ static ts_status copy_rows(const ts_batch *src, const uint8_t *keep, ts_batch *d
 
 /* ---- Timestream records ---- */
 
-static const char *ts_type_of(const rs_table *tb, const ts_field *f)
+static const char *ts_type_of(const arc_table *tb, const ts_field *f)
 {
     for (size_t c = 0; c < tb->ncols; c++)
         if (tb->cols[c].source_type && strcmp(tb->cols[c].name, f->name) == 0) {
@@ -812,7 +680,7 @@ static json_t *cell_text(const ts_batch *b, size_t c, size_t r)
 /* One row as a WriteRecords record: dimensions, measure_name, and either a
  * single measure ("measure_value::<type>" columns, as Timestream names them
  * in query results) or a MULTI record of the row's non-NULL measures. */
-static json_t *ts_record(const rs_table *tb, const rs_view *v, const ts_batch *b, size_t r)
+static json_t *ts_record(const arc_table *tb, const rs_view *v, const ts_batch *b, size_t r)
 {
     json_t *rec = json_object();
     json_t *dims = json_array();
@@ -889,8 +757,8 @@ static ts_status open_sink(rs_ctx *c, const char *path, ts_sink **sink, ts_error
     return jsonl_sink_new(t, &wo, sink, err);
 }
 
-static ts_status restore_file(rs_ctx *c, const rs_table *tb, size_t tindex, const char *dbdir,
-                              const rs_file *f, uint32_t fidx, ts_sink *file_sink, ts_error *err)
+static ts_status restore_file(rs_ctx *c, const arc_table *tb, size_t tindex, const char *dbdir,
+                              const arc_file *f, uint32_t fidx, ts_sink *file_sink, ts_error *err)
 {
     const arc_restore_opts *o = c->o;
     arc_restore_table *rt = &c->rep->tables[tindex];
@@ -1088,15 +956,15 @@ static bool table_wanted(const arc_restore_opts *o, const char *name)
     return false;
 }
 
-static bool file_wanted(const arc_restore_opts *o, const rs_file *f)
+static bool file_wanted(const arc_restore_opts *o, const arc_file *f)
 {
-    if (!f->has_range) return true;
+    if (f->records == 0) return true; /* no time range to judge by */
     if (o->has_since && f->max_time < o->since) return false;
     if (o->has_until && f->min_time >= o->until) return false;
     return true;
 }
 
-static ts_status add_key(rs_ctx *c, const char *db, const rs_file *f, uint32_t *idx, ts_error *err)
+static ts_status add_key(rs_ctx *c, const char *db, const arc_file *f, uint32_t *idx, ts_error *err)
 {
     if (c->nkeys == c->keys_cap) {
         size_t nc = c->keys_cap ? c->keys_cap * 2 : 64;
@@ -1405,8 +1273,8 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
     c.col.ctx = &c;
     ts_buf_init(&c.col.partial, TS_MAX_LINE);
     ts_buf buf;
-    ts_buf_init(&buf, RS_MAX_MANIFEST);
-    rs_db *dbs = NULL;
+    ts_buf_init(&buf, TS_MAX_MANIFEST);
+    arc_manifest *dbs = NULL;
     char **dbnames = NULL;
     size_t ndb = 0;
     ts_status st = TS_OK;
@@ -1459,7 +1327,7 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
     for (size_t d = 0; d < ndb; d++) {
         char mp[PATH_MAX];
         snprintf(mp, sizeof mp, "%s%s/export_metadata.json", adir, dbnames[d]);
-        if ((st = arc_storage_read_all(o->store, mp, &buf, RS_MAX_MANIFEST, err)) != TS_OK) {
+        if ((st = arc_storage_read_all(o->store, mp, &buf, TS_MAX_MANIFEST, err)) != TS_OK) {
             if (st == TS_ERR_NOT_FOUND || err->sys_errno == ENOENT) {
                 ts_err_clear(err);
                 st = ts_err_set(err, TS_ERR_NOT_FOUND, "archive database %s not found: no %s in %s",
@@ -1467,8 +1335,10 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
             }
             goto out;
         }
-        if ((st = rs_manifest_load((const char *)buf.data, buf.len, mp, &dbs[d], err)) != TS_OK)
+        if ((st = arc_manifest_parse((const char *)buf.data, buf.len, &dbs[d], err)) != TS_OK) {
+            ts_err_context(err, "%s", mp);
             goto out;
+        }
         for (size_t t = 0; t < dbs[d].ntables; t++) ntab += table_wanted(o, dbs[d].tables[t].name);
     }
     for (size_t i = 0; o->tables && i < o->ntables; i++) {
@@ -1512,7 +1382,7 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
         char dbdir[PATH_MAX];
         snprintf(dbdir, sizeof dbdir, "%s%s", adir, dbnames[d]);
         for (size_t t = 0; t < dbs[d].ntables && st == TS_OK; t++) {
-            rs_table *tb = &dbs[d].tables[t];
+            const arc_table *tb = &dbs[d].tables[t];
             if (!table_wanted(o, tb->name)) continue;
             size_t tindex = ti++;
             c.cur_table = &rep->tables[tindex];
@@ -1656,7 +1526,7 @@ out:
     ts_free(c.col.fifo);
     ts_buf_free(&c.col.partial);
     for (size_t d = 0; d < ndb; d++) {
-        if (dbs) rs_db_free(&dbs[d]);
+        if (dbs) arc_manifest_free(&dbs[d]);
         ts_free(dbnames[d]);
     }
     ts_free(dbs);
