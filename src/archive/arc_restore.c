@@ -208,15 +208,11 @@ static int64_t ym_of(int64_t ns)
     return tm.year * 12 + (int64_t)(tm.month - 1);
 }
 
-/* [start, end) of a month in ns, clamped to int64. */
-static void month_range(int64_t ym, int64_t *lo, int64_t *hi)
+/* The month of a key made by ym_of. */
+static arc_month ym_month(int64_t ym)
 {
     int64_t y = ym >= 0 ? ym / 12 : -((-ym + 11) / 12);
-    unsigned m = (unsigned)(ym - y * 12) + 1;
-    ts_tm a = {.year = y, .month = m, .day = 1};
-    ts_tm b = {.year = m == 12 ? y + 1 : y, .month = m == 12 ? 1 : m + 1, .day = 1};
-    if (!ts_time_join(&a, lo)) *lo = INT64_MIN;
-    if (!ts_time_join(&b, hi)) *hi = INT64_MAX;
+    return (arc_month){.year = y, .month = (unsigned)(ym - y * 12) + 1};
 }
 
 /* ======================================================================
@@ -1088,6 +1084,36 @@ static int cmp_stat(const void *a, const void *b)
     return x->ym < y->ym ? -1 : x->ym > y->ym;
 }
 
+/* One compared month as a report row. `want` is the archive's point count
+ * as InfluxDB counts it (the largest per-field count) when the month carries
+ * per-field counts, else its records (Timestream). */
+static ts_status parity_row(arc_restore_report *rep, const arc_compare_month *m, ts_error *err)
+{
+    arc_parity_row *p = &rep->parity[rep->nparity++];
+    if (!(p->measurement = ts_strdup(m->table))) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    p->year = m->month.year;
+    p->month = m->month.month;
+    p->points = m->archive.records;
+    p->want = m->archive.records;
+    if (m->archive.nmeasures) {
+        p->want = 0;
+        for (size_t k = 0; k < m->archive.nmeasures; k++)
+            if (m->archive.measures[k].count > p->want) p->want = m->archive.measures[k].count;
+    }
+    p->got = m->live.records;
+    p->want_min = m->archive.min_time;
+    p->want_max = m->archive.max_time;
+    p->got_min = m->live.min_time;
+    p->got_max = m->live.max_time;
+    p->ok = m->match;
+    if (!p->ok) rep->parity_mismatches++;
+    return TS_OK;
+}
+
+/* The InfluxDB parity check: what was sent (c->total, refused points
+ * already subtracted per file) against the server, through the same engine
+ * as `verify --against influx…` (arc_compare), one measurement-month at a
+ * time, clamped to --since/--until. */
 static ts_status parity(rs_ctx *c, ts_error *err)
 {
     arc_restore_report *rep = c->rep;
@@ -1099,81 +1125,55 @@ static ts_status parity(rs_ctx *c, ts_error *err)
             ts_strdup("more rejected points than the report keeps; counts cannot be matched");
         return TS_OK;
     }
-    influx_querier *q = NULL;
-    TS_TRY(influx_querier_new(o->influx, &q, err));
     qsort(c->total.v, c->total.n, sizeof *c->total.v, cmp_stat);
     /* the hash slots point at old positions: drop them */
     ts_free(c->total.slots);
     c->total.slots = NULL;
     c->total.nslots = 0;
-    rep->parity = ts_calloc(c->total.n + 1, sizeof *rep->parity);
-    if (!rep->parity) {
-        influx_querier_free(q);
+    arc_expect *x = ts_calloc(c->total.n + 1, sizeof *x);
+    size_t nf = 0;
+    for (size_t i = 0; i < c->total.n; i++) nf += c->total.v[i].nf;
+    arc_measure_stats *fields = ts_calloc(nf + 1, sizeof *fields);
+    if (!x || !fields) {
+        ts_free(x);
+        ts_free(fields);
         return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
-    rep->parity_run = true;
-    ts_status st = TS_OK;
-    for (size_t i = 0; i < c->total.n && st == TS_OK; i++) {
-        rs_stat *e = &c->total.v[i];
-        int64_t lo, hi;
-        month_range(e->ym, &lo, &hi);
-        if (o->has_since && o->since > lo) lo = o->since;
-        if (o->has_until && o->until < hi) hi = o->until;
-        influx_count got;
-        memset(&got, 0, sizeof got);
-        ts_error qe;
-        ts_err_clear(&qe);
-        st = influx_count_range(q, e->meas, lo, hi, &got, &qe);
-        if (st == TS_ERR_NOT_FOUND) {
-            char msg[700];
-            snprintf(msg, sizeof msg, "%s", qe.msg);
-            rep->parity_unavailable = ts_strdup(msg);
-            rep->parity_run = false;
-            st = TS_OK;
-            break;
-        }
-        if (st != TS_OK) {
-            *err = qe;
-            break;
-        }
-        arc_parity_row *pr = &rep->parity[rep->nparity++];
-        pr->measurement = ts_strdup(e->meas);
-        int64_t y = e->ym >= 0 ? e->ym / 12 : -((-e->ym + 11) / 12);
-        pr->year = y;
-        pr->month = (unsigned)(e->ym - y * 12) + 1;
-        pr->want = e->n;
-        pr->got = got.points;
-        pr->want_min = e->mn;
-        pr->want_max = e->mx;
-        pr->got_min = got.min_time;
-        pr->got_max = got.max_time;
-        /* min/max are compared only when nothing was refused in that month */
-        /* count(*) counts each field's values, not points: compare field by
-         * field (exact), and report the largest as the point count */
-        uint64_t wmax = 0;
-        bool fields_ok = true;
-        for (size_t k = 0; k < e->nf; k++) {
-            if (e->fcnt[k] > wmax) wmax = e->fcnt[k];
-            if (influx_count_field(&got, e->fname[k]) != e->fcnt[k]) fields_ok = false;
-        }
-        for (size_t k = 0; k < got.nfields; k++) {
-            bool known = false;
-            for (size_t j = 0; j < e->nf && !known; j++) known = strcmp(e->fname[j], got.fields[k]) == 0;
-            if (!known && got.counts[k]) fields_ok = false; /* a field the archive does not have */
-        }
-        pr->want = wmax;
-        pr->points = e->n;
-        /* refused points may have been the first or last: then the range
-         * read back only has to lie inside the archive's */
-        bool range_ok = rejected_total == 0
-                            ? pr->got_min == pr->want_min && pr->got_max == pr->want_max
-                            : pr->got_min >= pr->want_min && pr->got_max <= pr->want_max;
-        pr->ok = fields_ok && pr->want == pr->got && (e->n == 0 || pr->got == 0 || range_ok);
-        influx_count_free(&got);
-        if (!pr->ok) rep->parity_mismatches++;
-        progress(c, false);
+    arc_measure_stats *fp = fields;
+    for (size_t i = 0; i < c->total.n; i++) {
+        const rs_stat *e = &c->total.v[i];
+        x[i] = (arc_expect){.series = e->meas,
+                            .month = ym_month(e->ym),
+                            .s = {.records = e->n, .min_time = e->mn, .max_time = e->mx,
+                                  .nmeasures = e->nf, .measures = fp}};
+        for (size_t k = 0; k < e->nf; k++)
+            *fp++ = (arc_measure_stats){.name = e->fname[k], .count = e->fcnt[k]};
     }
-    influx_querier_free(q);
+    arc_compare_opts co = {.has_since = o->has_since, .since = o->since,
+                           .has_until = o->has_until, .until = o->until,
+                           /* refused points may have been the first or last */
+                           .range_within = rejected_total > 0,
+                           .extra_fields = true, .cancel = o->cancel};
+    arc_live *live = NULL;
+    arc_compare_report cr;
+    arc_compare_report_init(&cr);
+    ts_status st = arc_live_open_influx(o->influx, &live, err);
+    if (st == TS_OK) st = arc_compare_expected(live, &co, x, c->total.n, &cr, err);
+    if (st == TS_ERR_NOT_FOUND) { /* no /query (InfluxDB 3): say so, the status stays */
+        rep->parity_unavailable = ts_strdup(err->msg);
+        ts_err_clear(err);
+        st = TS_OK;
+    } else if (st == TS_OK) {
+        rep->parity = ts_calloc(cr.nmonths + 1, sizeof *rep->parity);
+        if (!rep->parity) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        else rep->parity_run = true;
+    }
+    for (size_t i = 0; st == TS_OK && i < cr.nmonths; i++)
+        st = parity_row(rep, &cr.months[i], err);
+    arc_compare_report_free(&cr);
+    arc_live_free(live);
+    ts_free(x);
+    ts_free(fields);
     return st;
 }
 
@@ -1232,25 +1232,9 @@ static ts_status ts_parity(rs_ctx *c, const char *prefix, ts_error *err)
         rep->parity = ts_calloc(cr.nmonths, sizeof *rep->parity);
         if (!rep->parity) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
-    for (size_t i = 0; st == TS_OK && i < cr.nmonths; i++) {
-        const arc_compare_month *m = &cr.months[i];
-        arc_parity_row *p = &rep->parity[rep->nparity++];
-        p->measurement = ts_strdup(m->table);
-        p->year = m->month.year;
-        p->month = m->month.month;
-        p->points = m->archive.records;
-        p->want = m->archive.records;
-        p->got = m->live.records;
-        p->want_min = m->archive.min_time;
-        p->want_max = m->archive.max_time;
-        p->got_min = m->live.min_time;
-        p->got_max = m->live.max_time;
-        p->ok = m->match;
-        if (!p->measurement) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    }
+    for (size_t i = 0; st == TS_OK && i < cr.nmonths; i++) st = parity_row(rep, &cr.months[i], err);
     if (st == TS_OK) {
         rep->parity_run = true;
-        rep->parity_mismatches = cr.ndiffer;
     } else {
         ts_err_context(err, "parity check against Timestream");
     }
