@@ -1244,6 +1244,32 @@ static ts_status ts_parity(rs_ctx *c, const char *prefix, ts_error *err)
     return st;
 }
 
+/* The refused records with the archive rows behind them, and how many per
+ * table (by the archive key's "<database>/<table>/" prefix). */
+static void report_rejections(rs_ctx *c, const influx_rejection *rj, size_t n)
+{
+    arc_restore_report *rep = c->rep;
+    rep->rejects = ts_calloc(n + 1, sizeof *rep->rejects);
+    for (size_t i = 0; i < n; i++) {
+        const char *k = c->keys[rj[i].ref.file];
+        if (rep->rejects) {
+            arc_restore_reject *x = &rep->rejects[rep->nrejects++];
+            x->file = ts_strdup(k);
+            x->row = rj[i].ref.row;
+            x->line = ts_strdup(rj[i].line);
+            x->reason = ts_strdup(rj[i].reason);
+        }
+        for (size_t t = 0; t < rep->ntables; t++) {
+            size_t dl = strlen(rep->tables[t].database), tl = strlen(rep->tables[t].table);
+            if (strncmp(k, rep->tables[t].database, dl) == 0 && k[dl] == '/' &&
+                strncmp(k + dl + 1, rep->tables[t].table, tl) == 0 && k[dl + 1 + tl] == '/') {
+                rep->tables[t].rejected++;
+                break;
+            }
+        }
+    }
+}
+
 ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts_error *err)
 {
     memset(rep, 0, sizeof *rep);
@@ -1406,31 +1432,9 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
         }
         influx_writer_stats_get(c.w, &rep->wstats);
         if (st == TS_OK) st = drain_pending(&c, true, err);
-        /* the rejections with the archive rows behind them */
         size_t n;
         const influx_rejection *rj = influx_writer_rejections(c.w, &n);
-        rep->rejects = ts_calloc(n + 1, sizeof *rep->rejects);
-        if (rep->rejects) {
-            for (size_t i = 0; i < n; i++) {
-                arc_restore_reject *x = &rep->rejects[rep->nrejects++];
-                x->file = ts_strdup(c.keys[rj[i].ref.file]);
-                x->row = rj[i].ref.row;
-                x->line = ts_strdup(rj[i].line);
-                x->reason = ts_strdup(rj[i].reason);
-            }
-        }
-        /* per table: count by the file's table */
-        for (size_t i = 0; i < n; i++) {
-            const char *k = c.keys[rj[i].ref.file];
-            for (size_t t = 0; t < rep->ntables; t++) {
-                size_t dl = strlen(rep->tables[t].database), tl = strlen(rep->tables[t].table);
-                if (strncmp(k, rep->tables[t].database, dl) == 0 && k[dl] == '/' &&
-                    strncmp(k + dl + 1, rep->tables[t].table, tl) == 0 && k[dl + 1 + tl] == '/') {
-                    rep->tables[t].rejected++;
-                    break;
-                }
-            }
-        }
+        report_rejections(&c, rj, n);
     }
     if (c.tsw) {
         arc_ts_stats ts;
@@ -1442,23 +1446,7 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
         rep->retention_rejected = ts.retention_rejected;
         size_t n;
         const influx_rejection *rj = arc_ts_writer_rejections(c.tsw, &n);
-        rep->rejects = ts_calloc(n + 1, sizeof *rep->rejects);
-        for (size_t i = 0; rep->rejects && i < n; i++) {
-            arc_restore_reject *x = &rep->rejects[rep->nrejects++];
-            x->file = ts_strdup(c.keys[rj[i].ref.file]);
-            x->row = rj[i].ref.row;
-            x->line = ts_strdup(rj[i].line);
-            x->reason = ts_strdup(rj[i].reason);
-            for (size_t t = 0; t < rep->ntables; t++) {
-                size_t dl = strlen(rep->tables[t].database), tl = strlen(rep->tables[t].table);
-                const char *k = x->file ? x->file : "";
-                if (strncmp(k, rep->tables[t].database, dl) == 0 && k[dl] == '/' &&
-                    strncmp(k + dl + 1, rep->tables[t].table, tl) == 0 && k[dl + 1 + tl] == '/') {
-                    rep->tables[t].rejected++;
-                    break;
-                }
-            }
-        }
+        report_rejections(&c, rj, n);
     }
     for (size_t t = 0; t < rep->ntables; t++) {
         rep->rows += rep->tables[t].rows;
