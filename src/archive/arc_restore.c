@@ -31,6 +31,18 @@
  * Archive storage: the shared arc_storage (a directory or s3://).
  * ====================================================================== */
 
+/* The array v (n elements of `size` bytes in use, *cap allocated) with room
+ * for one more: v itself, or a copy with the capacity doubled (at least
+ * `first`); NULL when out of memory (v is then unchanged). */
+static void *grow(void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+    if (n < *cap) return v;
+    size_t nc = *cap ? *cap * 2 : first;
+    void *nv = ts_realloc(v, nc * size);
+    if (nv) *cap = nc;
+    return nv;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -53,13 +65,9 @@ static ts_status list_cb(void *user, const char *key, uint64_t size, ts_error *e
     const char *slash = strchr(rest, '/');
     if (!slash || slash == rest || strcmp(slash + 1, "export_metadata.json") != 0) return TS_OK;
     if (rest[0] == '_' || rest[0] == '.') return TS_OK;
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 8;
-        char **nn = ts_realloc(l->names, nc * sizeof *nn);
-        if (!nn) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-        l->names = nn;
-        l->cap = nc;
-    }
+    char **nn = grow(l->names, l->n, &l->cap, sizeof *nn, 8);
+    if (!nn) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    l->names = nn;
     if (!(l->names[l->n] = ts_strndup(rest, (size_t)(slash - rest))))
         return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     l->n++;
@@ -146,13 +154,9 @@ static rs_stat *stats_get(rs_stats *s, const char *m, size_t mlen, int64_t ym)
         if (e->ym == ym && strlen(e->meas) == mlen && memcmp(e->meas, m, mlen) == 0) return e;
         k = (k + 1) & (s->nslots - 1);
     }
-    if (s->n == s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 16;
-        rs_stat *nv = ts_realloc(s->v, nc * sizeof *nv);
-        if (!nv) return NULL;
-        s->v = nv;
-        s->cap = nc;
-    }
+    rs_stat *nv = grow(s->v, s->n, &s->cap, sizeof *nv, 16);
+    if (!nv) return NULL;
+    s->v = nv;
     rs_stat *e = &s->v[s->n];
     memset(e, 0, sizeof *e);
     e->meas = ts_strndup(m, mlen);
@@ -326,13 +330,9 @@ static ts_status fifo_push(rs_collector *k, uint64_t row)
             k->flen -= k->fhead;
             k->fhead = 0;
         }
-        if (k->flen == k->fcap) {
-            size_t nc = k->fcap ? k->fcap * 2 : 65536;
-            uint64_t *nf = ts_realloc(k->fifo, nc * sizeof *nf);
-            if (!nf) return TS_ERR_NOMEM;
-            k->fifo = nf;
-            k->fcap = nc;
-        }
+        uint64_t *nf = grow(k->fifo, k->flen, &k->fcap, sizeof *nf, 65536);
+        if (!nf) return TS_ERR_NOMEM;
+        k->fifo = nf;
     }
     k->fifo[k->flen++] = row;
     return TS_OK;
@@ -926,16 +926,12 @@ static ts_status restore_file(rs_ctx *c, const arc_table *tb, size_t tindex, con
     rt->files++;
     if (o->kind == ARC_RESTORE_INFLUX) {
         p.end_seq = influx_writer_last_seq(c->w);
-        if (c->npend == c->pend_cap) {
-            size_t nc = c->pend_cap ? c->pend_cap * 2 : 16;
-            rs_pending *np = ts_realloc(c->pend, nc * sizeof *np);
-            if (!np) {
-                stats_free(&p.stats);
-                return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-            }
-            c->pend = np;
-            c->pend_cap = nc;
+        rs_pending *np = grow(c->pend, c->npend, &c->pend_cap, sizeof *np, 16);
+        if (!np) {
+            stats_free(&p.stats);
+            return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
         }
+        c->pend = np;
         c->pend[c->npend++] = p;
         return drain_pending(c, false, err);
     }
