@@ -185,7 +185,7 @@ ts_status aws_lambda_list_functions(aws_client *c, unsigned page_size, aws_lambd
     *out = NULL;
     *n = 0;
     fn_ctx x = {0};
-    ts_status st = list_pages(c, "ListFunctions", "/2015-03-31/functions/", "", page_size,
+    ts_status st = list_pages(c, "ListFunctions", "/2015-03-31/functions", "", page_size,
                               "Functions", fn_item, &x, false, info, err);
     if (st != TS_OK) {
         /* the array is zero-filled past n, so a half-built entry frees cleanly */
@@ -252,7 +252,7 @@ ts_status aws_lambda_list_event_source_mappings(aws_client *c, const char *funct
         if (!extra) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
     esm_ctx x = {0};
-    ts_status st = list_pages(c, "ListEventSourceMappings", "/2015-03-31/event-source-mappings/",
+    ts_status st = list_pages(c, "ListEventSourceMappings", "/2015-03-31/event-source-mappings",
                               extra ? extra : "", page_size, "EventSourceMappings", esm_item, &x,
                               function != NULL, info, err);
     ts_free(extra);

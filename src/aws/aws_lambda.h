@@ -28,7 +28,7 @@ typedef struct aws_lambda_function {
     char *runtime;     /* Runtime ("" for container images) */
 } aws_lambda_function;
 
-/* ListFunctions (GET /2015-03-31/functions/, all pages, $LATEST of each
+/* ListFunctions (GET /2015-03-31/functions, all pages, $LATEST of each
  * function), in the order the service returns them. IAM action
  * lambda:ListFunctions. */
 ts_status aws_lambda_list_functions(aws_client *c, unsigned page_size, aws_lambda_function **out,
