@@ -122,16 +122,6 @@ class AwsServicesTest(unittest.TestCase):
         self.assertIn("retries: 0", out)
         self.assertIn("refused: iam DeleteRole: DeleteConflict:", out)
 
-    def test_throttling_json_is_retried(self):
-        out, proxy = self.moto_scenario("json")
-        self.assertEqual([r[2] for r in proxy.refused], [400, 400], proxy.refused)
-        self.assertIn("retries: 2", out)
-
-    def test_slowdown_503_is_retried(self):
-        out, proxy = self.moto_scenario("503")
-        self.assertEqual([r[2] for r in proxy.refused], [503, 503], proxy.refused)
-        self.assertIn("retries: 2", out)
-
     def test_access_denied_names_the_action(self):
         # moto checks credentials and IAM policies after the first N calls: 8 calls make an
         # admin (who seeds) and a user who may only list
