@@ -235,6 +235,14 @@ class RetentionTest(unittest.TestCase):
             "Mode": "GOVERNANCE", "RetainUntilDate": want})
         _, out, _ = self.tsa("verify", "s3://%s/pre" % b, "--retention", "7y", rc=0)
         self.assertIn("4 of 4 archive objects locked", out)
+        # a second, unlocked database: judged only when it is verified
+        self.tsa("export", "--from", SAMPLE, "--database", "other", "--to", "s3://%s/pre" % b,
+                 rc=0)
+        self.tsa("verify", "s3://%s/pre" % b, "--retention", "7y", "--database", "demo", rc=0)
+        _, out, _ = self.tsa("verify", "s3://%s/pre" % b, "--retention", "7y", rc=3)
+        exposed = [l for l in out.splitlines() if l.startswith("EXPOSED")]
+        self.assertEqual(len(exposed), 4, out)
+        self.assertTrue(all("timestream-archive/other/" in l for l in exposed), out)
 
     # ------------------------------------------------------------------ --apply
 
