@@ -627,7 +627,7 @@ ts_status arc_retention_assess(arc_storage *s, aws_client *aws, const arc_retent
         }
         if (o && o->cancel && *o->cancel) st = ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
     }
-    if (st == TS_OK && r->databases == 0 && kl.n == 0)
+    if (st == TS_OK && r->databases == 0)
         st = ts_err_set(err, TS_ERR_NOT_FOUND, "%s%s: no archive here (no %s under it)", r->root,
                         prefix, ARC_MANIFEST_NAME);
     if (st == TS_OK && r->nobjects) qsort(r->objects, r->nobjects, sizeof *r->objects, cmp_object);

@@ -357,6 +357,11 @@ class RetentionTest(unittest.TestCase):
         _, out, _ = self.tsa("verify", root, "--json", rc=0)
         self.assertEqual(json.loads(out)["retention"]["verdict"], "cannot_hold")
         self.tsa("verify", root, "--retention", "7y", rc=3)
+        empty = os.path.join(self.tmp, "empty-dir")
+        os.makedirs(empty, exist_ok=True)
+        _, _, err = self.tsa("retention", empty, rc=4)
+        self.assertIn("no archive here", err)
+        self.assertEqual(os.listdir(empty), [])  # no _audit folder left behind
 
 
 if __name__ == "__main__":
