@@ -483,6 +483,12 @@ static ts_status read_doc(arc_storage *s, const char *key, arc_manifest *m, bool
     return TS_OK;
 }
 
+ts_status arc_doc_read(arc_storage *s, const char *key, arc_manifest *m, bool *found,
+                       ts_error *err)
+{
+    return read_doc(s, key, m, found, err);
+}
+
 ts_status arc_manifest_store(arc_storage *s, const char *key, const arc_manifest *m,
                              char sha_hex[TS_SHA256_HEX_LEN], uint64_t *size, ts_error *err)
 {
@@ -504,12 +510,12 @@ static bool same_columns(const exp_table *t, const arc_table *p)
 }
 
 /* The stored object's size and SHA-256 equal the record's. */
-static bool object_matches(worker *w, const char *key, const arc_file *f)
+bool arc_object_matches(arc_storage *s, const char *key, const arc_file *f)
 {
     ts_error e;
     ts_err_clear(&e);
     arc_object_info info;
-    if (arc_storage_head(w->storage, key, &info, &e) != TS_OK || info.size != f->size) return false;
+    if (arc_storage_head(s, key, &info, &e) != TS_OK || info.size != f->size) return false;
     if (info.has_sha256) { /* the store kept a whole-object SHA-256: no need to read it back */
         char hex[TS_SHA256_HEX_LEN];
         ts_hex(info.sha256, sizeof info.sha256, hex);
@@ -517,11 +523,16 @@ static bool object_matches(worker *w, const char *key, const arc_file *f)
     }
     hash_out *h;
     if (hash_out_new(NULL, &h, &e) != TS_OK) return false;
-    bool ok = arc_storage_get_to(w->storage, key, &h->base, &e) == TS_OK;
+    bool ok = arc_storage_get_to(s, key, &h->base, &e) == TS_OK;
     char hex[TS_SHA256_HEX_LEN];
     hash_hex(h, hex);
     ts_output_close(&h->base);
     return ok && strcmp(hex, f->sha256) == 0;
+}
+
+static bool object_matches(worker *w, const char *key, const arc_file *f)
+{
+    return arc_object_matches(w->storage, key, f);
 }
 
 typedef struct window_list {
