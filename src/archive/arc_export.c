@@ -489,6 +489,37 @@ ts_status arc_doc_read(arc_storage *s, const char *key, arc_manifest *m, bool *f
     return read_doc(s, key, m, found, err);
 }
 
+ts_status arc_export_prev_read(arc_storage *s, const char *dbdir, const char *codec,
+                               arc_manifest *prev, bool *usable, ts_error *err)
+{
+    char key[ARC_PATH_MAX];
+    bool found = false, man_found = false;
+    arc_manifest man;
+    *usable = false;
+    arc_manifest_init(prev);
+    TS_TRY(arc_join(key, sizeof key, err, dbdir, ARC_STATE_NAME, NULL));
+    TS_TRY(read_doc(s, key, prev, &found, err));
+    TS_TRY(arc_join(key, sizeof key, err, dbdir, ARC_MANIFEST_NAME, NULL));
+    TS_TRY(read_doc(s, key, &man, &man_found, err));
+    if (!found && man_found) {
+        arc_manifest_free(prev);
+        *prev = man;
+        found = true;
+    } else {
+        if (found && man_found)
+            for (size_t i = 0; i < man.ntables; i++) {
+                arc_table *st_t = arc_manifest_find_table(prev, man.tables[i].name);
+                if (!st_t) continue;
+                for (size_t j = 0; j < man.tables[i].nfiles; j++)
+                    if (!arc_table_find_file(st_t, man.tables[i].files[j].path))
+                        arc_table_put_file(st_t, &man.tables[i].files[j]);
+            }
+        arc_manifest_free(&man);
+    }
+    *usable = found && prev->compression && strcmp(prev->compression, codec) == 0;
+    return TS_OK;
+}
+
 ts_status arc_manifest_store(arc_storage *s, const char *key, const arc_manifest *m,
                              char sha_hex[TS_SHA256_HEX_LEN], uint64_t *size, ts_error *err)
 {

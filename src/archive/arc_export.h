@@ -91,6 +91,12 @@ ts_status arc_manifest_store(arc_storage *s, const char *key, const arc_manifest
  * missing or unreadable (an unreadable earlier state only costs re-exporting). */
 ts_status arc_doc_read(arc_storage *s, const char *key, arc_manifest *m, bool *found,
                        ts_error *err);
+/* The earlier state of a database (checkpoint over manifest: the
+ * checkpoint's tables, with the manifest's files they lack) into *prev
+ * (always initialised; arc_manifest_free it). *usable: found and written
+ * with the same codec, so its records may be trusted for skipping. */
+ts_status arc_export_prev_read(arc_storage *s, const char *dbdir, const char *codec,
+                               arc_manifest *prev, bool *usable, ts_error *err);
 /* The stored object at key has f's size and SHA-256 (read back and hashed
  * unless the store keeps a whole-object SHA-256). */
 typedef struct arc_file arc_file;

@@ -790,30 +790,7 @@ static int cmp_part(const void *a, const void *b)
 
 static ts_status read_prev(ix_run *run, arc_storage *s, ts_error *err)
 {
-    char key[ARC_PATH_MAX];
-    bool found = false, man_found = false;
-    arc_manifest man;
-    TS_TRY(arc_join(key, sizeof key, err, run->dbdir, ARC_STATE_NAME, NULL));
-    TS_TRY(arc_doc_read(s, key, &run->prev, &found, err));
-    TS_TRY(arc_join(key, sizeof key, err, run->dbdir, ARC_MANIFEST_NAME, NULL));
-    TS_TRY(arc_doc_read(s, key, &man, &man_found, err));
-    if (!found && man_found) {
-        arc_manifest_free(&run->prev);
-        run->prev = man;
-        found = true;
-    } else {
-        if (found && man_found)
-            for (size_t i = 0; i < man.ntables; i++) {
-                arc_table *st_t = arc_manifest_find_table(&run->prev, man.tables[i].name);
-                if (!st_t) continue;
-                for (size_t j = 0; j < man.tables[i].nfiles; j++)
-                    if (!arc_table_find_file(st_t, man.tables[i].files[j].path))
-                        arc_table_put_file(st_t, &man.tables[i].files[j]);
-            }
-        arc_manifest_free(&man);
-    }
-    run->prev_ok = found && run->prev.compression && strcmp(run->prev.compression, run->o->codec) == 0;
-    return TS_OK;
+    return arc_export_prev_read(s, run->dbdir, run->o->codec, &run->prev, &run->prev_ok, err);
 }
 
 void arc_export_influx_db_default(const influx_target *t, const char **name)
