@@ -68,7 +68,8 @@ typedef struct xf_run {
     bool state_dirty;
 } xf_run;
 
-#define STATE_INTERVAL_NS (INT64_C(3) * 1000000000)
+/* files are written fast: a checkpoint every second keeps a resume's redo small */
+#define STATE_INTERVAL_NS (INT64_C(1) * 1000000000)
 
 static const char *stype_of(ts_type t)
 {

@@ -1,7 +1,7 @@
 """tsarchive export --from FILE: resumable like the Timestream export.
 
 - kill -9 at a random moment while archive files are being written (a generated 300k-line file,
-  two measurements over ~33 months), then a re-run: every Parquet file byte-identical to an
+  six measurements over ~33 months), then a re-run: every Parquet file byte-identical to an
   uninterrupted export, and export_metadata.json equal but for export id and times; the re-run
   skips the files the killed run finished;
 - a re-run of a complete export writes no data file (all "unchanged");
@@ -30,12 +30,12 @@ from servers import run_tsarchive, tsarchive_bin, _clean_env  # noqa: E402
 JAN = 1704067200 * 10**9
 
 
-def gen(path, n, seed=5, prefix="m"):
+def gen(path, n, seed=5, prefix="m", nmeas=2):
     r = random.Random(seed)
     with open(path, "w") as f:
         for i in range(n):
             t = JAN + i * (86400 * 10**9 * 1000 // n) + (i % 1000)
-            f.write("%s%d,site=s%d,dev=d%d v=%r,k=%di %d\n" % (prefix, i % 2, i % 13, i % 7, r.random(), i, t))
+            f.write("%s%d,site=s%d,dev=d%d v=%r,k=%di %d\n" % (prefix, i % nmeas, i % 13, i % 7, r.random(), i, t))
 
 
 def tree(root):
@@ -60,7 +60,7 @@ class ExportFileResume(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="export-file-resume-")
         cls.lp = os.path.join(cls.tmp, "big.lp")
-        gen(cls.lp, 300000)
+        gen(cls.lp, 300000, nmeas=6)
 
     @classmethod
     def tearDownClass(cls):
@@ -82,10 +82,12 @@ class ExportFileResume(unittest.TestCase):
                              env=_clean_env({"TMPDIR": self.tmp}), stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
         pat = os.path.join(root, "timestream-archive", "b", "*", "*", "*", "*.parquet")
+        state = os.path.join(root, "timestream-archive", "b", ".export_state.json")
+        # kill after the first checkpoint (so there is something to skip), at a random moment
         deadline = time.time() + 60
-        while time.time() < deadline and p.poll() is None and not glob.glob(pat):
+        while time.time() < deadline and p.poll() is None and not os.path.exists(state):
             time.sleep(0.005)
-        time.sleep(random.Random().uniform(0, 1.5))
+        time.sleep(random.Random().uniform(0, 0.5))
         killed = p.poll() is None
         if killed:
             p.send_signal(signal.SIGKILL)
@@ -96,6 +98,8 @@ class ExportFileResume(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         print("resumed: %d written, %d unchanged" % (rep["files_written"], rep["files_unchanged"]))
         self.assertEqual(rep["files_written"] + rep["files_unchanged"], nfiles, rep)
+        if killed:
+            self.assertGreater(rep["files_unchanged"], 0, "the checkpointed files should be skipped")
         a, b = tree(ref), tree(root)
         self.assertEqual(sorted(a), sorted(b))
         for k in a:
