@@ -905,6 +905,11 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
         }
     }
     names_free(names, nnames);
+    if (st == TS_OK && first == TS_OK && run.ntables == 0)
+        st = first = ts_err_set(err, TS_ERR_NOT_FOUND, "%s %s has no measurements%s; nothing to export",
+                                io->target->api == INFLUX_API_V2 ? "bucket" : "database",
+                                io->target->api == INFLUX_API_V2 ? io->target->bucket : io->target->db,
+                                io->ntables ? " matching --table" : "");
     if (st == TS_OK && run.nparts) qsort(run.parts, run.nparts, sizeof *run.parts, cmp_part);
     run.prog.partitions_total = run.nparts;
     if (st == TS_OK && o.after_plan) o.after_plan(o.user, db);
