@@ -386,7 +386,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
 
 const cli_cmd cmd_export = {
     .name = "export",
-    .summary = "Export every Timestream table (or a data file) into the Parquet archive.",
+    .summary = "Export every Timestream table (or InfluxDB measurement, or a data file) into the Parquet archive.",
     .usage = "--from timestream://REGION --to ROOT [--database NAME]... [options]\n"
              "       --from influx://HOST:PORT?org=O&bucket=B|influx1://HOST:PORT/DB --to ROOT\n"
              "              [--database NAME] [--table GLOB]... [--since T] [--until T] [--dry-run]\n"
@@ -401,7 +401,11 @@ const cli_cmd cmd_export = {
         "With --from FILE (line protocol, CSV or Parquet; text may be .gz/.zst) each measurement\n"
         "or table becomes a table of archive database NAME; rows may come in any time order\n"
         "(they are spilled per table-month into temp files under $TMPDIR first, so memory does not\n"
-        "grow with the file); the manifest's source kind is \"file\".",
+        "grow with the file); the manifest's source kind is \"file\".\n"
+        "With --from influx://… or influx1://… (URLs and INFLUX_* variables as for restore) each\n"
+        "measurement becomes a table (tags → dimensions, fields → measures), read month by month\n"
+        "through InfluxQL /query with chunked=true; every field's count and the first/last time of\n"
+        "each month must equal InfluxDB's.",
     .opts = opts,
     .min_pos = 0,
     .max_pos = 0,
