@@ -9,14 +9,17 @@
 #include "archive/arc_audit.h"
 #include "archive/arc_export.h"
 #include "archive/arc_layout.h"
+#include "archive/arc_retention.h"
 #include "archive/arc_storage.h"
 #include "aws/aws.h"
+#include "aws/aws_s3.h"
 #include "cli.h"
 #include "core/ts_time.h"
 #include "formats/fmt.h"
+#include "influx/influx.h"
 
 static const cli_opt opts[] = {
-    {.name = "from", .metavar = "SRC", .help = "timestream://REGION (REGION may be empty: AWS_REGION), or a .lp/.csv/.parquet file (.gz/.zst for text) with one --database NAME"},
+    {.name = "from", .metavar = "SRC", .help = "timestream://REGION (REGION may be empty: AWS_REGION), influx://HOST:PORT?org=O&bucket=B, influx1://[USER:PASS@]HOST:PORT/DB, or a .lp/.csv/.parquet file (.gz/.zst for text) with one --database NAME"},
     {.name = "to", .metavar = "ROOT", .help = "archive root: a directory or s3://bucket[/prefix] "
                                               "(default s3://${PROJECT_NAME}-${ENVIRONMENT}-timestream-archive)"},
     {.name = "database", .metavar = "NAME", .repeatable = true,
@@ -29,9 +32,16 @@ static const cli_opt opts[] = {
     {.name = "max-rows-per-query", .metavar = "N", .help = "split a month's query into smaller time windows above N rows (default 5M)"},
     {.name = "batch-rows", .metavar = "N", .help = "rows per batch (default 8192)"},
     {.name = "json", .help = "print a JSON summary on stdout"},
+    {.name = "retain", .metavar = "7y", .help = "s3:// only: lock every object written (S3 Object Lock) until export time + this many years; the bucket must have Object Lock"},
+    {.name = "lock-mode", .metavar = "M", .help = "with --retain: governance (default) or compliance"},
     {.name = "precision", .metavar = "P", .help = "--from FILE.lp: timestamps in ns (default), us, ms or s"},
     {.name = "schema", .metavar = "S", .help = "--from FILE.csv: column types name:type[:role],... (docs/formats.md)"},
     {.name = "time-format", .metavar = "T", .help = "--from FILE.csv: time column as rfc3339 (default), s, ms, us or ns"},
+    {.name = "table", .metavar = "GLOB", .repeatable = true, .help = "--from influx: only measurements matching GLOB (repeatable)"},
+    {.name = "since", .metavar = "TIME", .help = "--from influx: only points at or after TIME (RFC 3339 or a date)"},
+    {.name = "until", .metavar = "TIME", .help = "--from influx: only points before TIME"},
+    {.name = "dry-run", .help = "--from influx: show the measurements, months and point counts; write nothing"},
+    {.name = "chunk-size", .metavar = "N", .help = "--from influx: rows per /query chunk (default 10000)"},
     {0},
 };
 
@@ -76,24 +86,18 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
-/* The same spellings as convert's --precision and --time-format. */
-static int epoch_unit_of(const char *s)
+/* A URL without the password of "user:pass@host" (audit log, messages). */
+static json_t *url_json(const char *url)
 {
-    if (!strcmp(s, "ns") || !strcmp(s, "n")) return TS_EPOCH_NS;
-    if (!strcmp(s, "us") || !strcmp(s, "u")) return TS_EPOCH_US;
-    if (!strcmp(s, "ms")) return TS_EPOCH_MS;
-    if (!strcmp(s, "s")) return TS_EPOCH_S;
-    return -1;
-}
-
-static int time_format_of(const char *s)
-{
-    if (!strcmp(s, "rfc3339") || !strcmp(s, "iso8601") || !strcmp(s, "auto")) return FMT_TIME_AUTO;
-    if (!strcmp(s, "s")) return FMT_TIME_EPOCH_S;
-    if (!strcmp(s, "ms")) return FMT_TIME_EPOCH_MS;
-    if (!strcmp(s, "us")) return FMT_TIME_EPOCH_US;
-    if (!strcmp(s, "ns")) return FMT_TIME_EPOCH_NS;
-    return -1;
+    const char *s = strstr(url, "://");
+    const char *at = s ? strchr(s + 3, '@') : NULL;
+    const char *slash = s ? strchr(s + 3, '/') : NULL;
+    if (!at || (slash && slash < at)) return json_string(url);
+    const char *colon = memchr(s + 3, ':', (size_t)(at - (s + 3)));
+    if (!colon) return json_string(url);
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%.*s:***%s", (int)(colon - url), url, at);
+    return json_string(buf);
 }
 
 static json_t *args_json(const cli_args *a)
@@ -110,10 +114,48 @@ static json_t *args_json(const cli_args *a)
             for (size_t k = 0; k < n; k++) json_array_append_new(arr, json_string(vals[k]));
             json_object_set_new(o, opts[i].name, arr);
         } else {
-            json_object_set_new(o, opts[i].name, json_string(vals[n - 1]));
+            json_object_set_new(o, opts[i].name, strcmp(opts[i].name, "from") == 0
+                                                     ? url_json(vals[n - 1])
+                                                     : json_string(vals[n - 1]));
         }
     }
     return o;
+}
+
+/* A resumed export keeps files written by an earlier run, locked from that
+ * run's time; the manifest's export time is this run's, so extend their locks
+ * (never shortening one) to export time + the period. */
+static ts_status extend_kept_locks(cli_ctx *ctx, arc_storage *storage, aws_client *client,
+                                   const char *prefix, int years, const char *mode,
+                                   const arc_export_result *res, ts_error *err)
+{
+    arc_retention_opts ro = {.prefix = prefix, .years = years, .cancel = ctx->cancel};
+    arc_retention r;
+    arc_ret_plan plan;
+    memset(&plan, 0, sizeof plan);
+    arc_ret_apply_opts ao = {.lock_mode = mode, .transition_days = -1};
+    ts_status st = arc_retention_assess(storage, client, &ro, &r, err);
+    if (st == TS_OK) st = arc_retention_plan(&r, &ao, &plan, err);
+    size_t n = 0;
+    for (size_t i = 0; st == TS_OK && i < plan.nchanges; i++) {
+        arc_ret_change *c = &plan.changes[i];
+        bool mine = false;
+        for (size_t k = 0; c->kind == ARC_RET_CH_LOCK && k < res->ntables_v && !mine; k++) {
+            char dbdir[ARC_PATH_MAX];
+            snprintf(dbdir, sizeof dbdir, "%s%s/", prefix, res->tables_v[k].database);
+            mine = strncmp(c->key, dbdir, strlen(dbdir)) == 0;
+        }
+        if (mine) n++;
+        else c->done = true; /* not this export's: leave it to `tsarchive retention` */
+    }
+    if (st == TS_OK && n) {
+        fprintf(ctx->err, "tsarchive export: extending the lock of %zu object%s kept from an "
+                          "earlier run\n", n, n == 1 ? "" : "s");
+        st = arc_retention_apply(client, &r, &plan, NULL, NULL, err);
+    }
+    arc_ret_plan_free(&plan);
+    arc_retention_free(&r);
+    return st;
 }
 
 static int run(const cli_args *a, cli_ctx *ctx)
@@ -122,8 +164,10 @@ static int run(const cli_args *a, cli_ctx *ctx)
     const char *from = cli_get(a, "from");
     if (!from) return cli_usage_error(ctx, self, "--from is required (timestream://REGION)");
     const char *region = NULL;
-    bool file_src = false;
-    if (strncmp(from, "timestream://", 13) == 0) {
+    bool file_src = false, influx_src = false;
+    if (strncmp(from, "influx", 6) == 0 && strstr(from, "://")) {
+        influx_src = true;
+    } else if (strncmp(from, "timestream://", 13) == 0) {
         region = from + 13;
         if (!*region) region = NULL;
         if (region && strchr(region, '/'))
@@ -132,8 +176,8 @@ static int run(const cli_args *a, cli_ctx *ctx)
         ts_error e;
         ts_err_clear(&e);
         ts_err_set(&e, TS_ERR_UNSUPPORTED,
-                   "--from %s: export reads timestream://REGION or a .lp/.csv/.parquet file "
-                   "(optionally .gz/.zst)",
+                   "--from %s: export reads timestream://REGION, influx://…, influx1://… or a "
+                   ".lp/.csv/.parquet file (optionally .gz/.zst)",
                    from);
         return cli_fail(ctx, &e);
     } else {
@@ -183,19 +227,67 @@ static int run(const cli_args *a, cli_ctx *ctx)
     const char *const *dbs;
     o.ndatabases = cli_get_all(a, "database", &dbs);
     o.databases = dbs;
-    int precision = -1, time_format = -1;
-    if (cli_get(a, "precision") && (precision = epoch_unit_of(cli_get(a, "precision"))) < 0)
-        return cli_usage_error(ctx, self, "--precision must be ns, us, ms or s");
-    if (cli_get(a, "time-format") && (time_format = time_format_of(cli_get(a, "time-format"))) < 0)
-        return cli_usage_error(ctx, self, "--time-format must be rfc3339, s, ms, us or ns");
+    ts_epoch_unit precision = TS_EPOCH_NS;
+    fmt_time_format time_format = FMT_TIME_AUTO;
+    const char *ov;
+    if ((ov = cli_get(a, "precision")) && !cli_parse_precision(ov, &precision))
+        return cli_usage_error(ctx, self, "--precision must be ns, us, ms or s, not '%s'", ov);
+    if ((ov = cli_get(a, "time-format")) && !cli_parse_time_format(ov, &time_format))
+        return cli_usage_error(ctx, self, "--time-format must be rfc3339, s, ms, us or ns, not '%s'", ov);
+    /* InfluxDB-only options */
+    const char *const *globs;
+    arc_export_influx_opts io = {0};
+    io.ntables = cli_get_all(a, "table", &globs);
+    io.tables = globs;
+    io.dry_run = cli_flag(a, "dry-run");
+    if (!cli_parse_time_opt(a, ctx, "since", &io.has_since, &io.since) ||
+        !cli_parse_time_opt(a, ctx, "until", &io.has_until, &io.until))
+        return CLI_EXIT_USAGE;
+    if (cli_get(a, "chunk-size")) {
+        if (!parse_u64(cli_get(a, "chunk-size"), &v) || v < 1 || v > 1000000)
+            return cli_usage_error(ctx, self, "--chunk-size: 1..1000000");
+        io.chunk_size = (size_t)v;
+    }
+    if (!influx_src && (io.ntables || io.dry_run || io.has_since || io.has_until || io.chunk_size))
+        return cli_usage_error(ctx, self, "--table, --since, --until, --dry-run and --chunk-size "
+                                          "are for --from influx:// and influx1:// sources");
+    if (influx_src && o.ndatabases > 1)
+        return cli_usage_error(ctx, self, "--from influx: at most one --database (the archive "
+                                          "database name; default: the db or bucket)");
+    if (file_src && o.jobs > 1)
+        return cli_usage_error(ctx, self, "--jobs applies to Timestream and InfluxDB sources; a "
+                                          "file is read in one pass (memory stays bounded by the "
+                                          "spill writers), so --from FILE takes no --jobs");
     if (!file_src && (cli_get(a, "precision") || cli_get(a, "schema") || cli_get(a, "time-format")))
         return cli_usage_error(ctx, self, "--precision, --schema and --time-format are for --from FILE");
     if (file_src && o.ndatabases != 1)
         return cli_usage_error(ctx, self, "--from FILE needs one --database NAME (the archive "
                                           "database the file's tables go into)");
-    if (!o.ndatabases && have_pe) {
+    if (!o.ndatabases && have_pe && !influx_src) {
         snprintf(def_prefix, sizeof def_prefix, "%s_%s_", project, env);
         o.db_name_prefix = def_prefix;
+    }
+    int retain_years = 0;
+    const char *lock_mode = NULL;
+    char lock_until[TS_TIME_STR_MAX];
+    if (cli_get(a, "retain") && !arc_retention_parse_years(cli_get(a, "retain"), &retain_years))
+        return cli_usage_error(ctx, self, "--retain %s: a number of years from 1 to %d (7y or 7)",
+                               cli_get(a, "retain"), ARC_RET_MAX_YEARS);
+    if (cli_get(a, "lock-mode")) {
+        if (!retain_years) return cli_usage_error(ctx, self, "--lock-mode needs --retain");
+        if (!(lock_mode = arc_retention_lock_mode(cli_get(a, "lock-mode"))))
+            return cli_usage_error(ctx, self, "--lock-mode %s: use governance or compliance",
+                                   cli_get(a, "lock-mode"));
+    }
+    if (retain_years && !lock_mode) lock_mode = "GOVERNANCE";
+    if (retain_years && strncmp(root, "s3://", 5) != 0) {
+        ts_error e;
+        ts_err_clear(&e);
+        ts_err_set(&e, TS_ERR_REFUSED,
+                   "--retain: %s is a local directory; object locks exist only on S3 "
+                   "(export to s3://BUCKET whose bucket has Object Lock)",
+                   root);
+        return cli_fail(ctx, &e);
     }
     cli_progress ps;
     cli_progress_init(&ps, ctx, 200000000);
@@ -207,21 +299,51 @@ static int run(const cli_args *a, cli_ctx *ctx)
     ts_err_clear(&err);
     aws_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    /* a file into a directory needs no AWS configuration */
-    ts_status st = (file_src && strncmp(root, "s3://", 5) != 0) ? TS_OK
-                                                                : aws_config_load(&cfg, region, &err);
+    /* a file or InfluxDB into a directory needs no AWS configuration */
+    bool no_aws = (file_src || influx_src) && strncmp(root, "s3://", 5) != 0;
+    ts_status st = no_aws ? TS_OK : aws_config_load(&cfg, region, &err);
+    influx_target itarget;
+    memset(&itarget, 0, sizeof itarget);
+    if (st == TS_OK && influx_src) {
+        influx_env ienv = {.host = getenv("INFLUX_HOST"),
+                           .token = getenv("INFLUX_TOKEN"),
+                           .org = getenv("INFLUX_ORG"),
+                           .username = getenv("INFLUX_USERNAME"),
+                           .password = getenv("INFLUX_PASSWORD")};
+        st = influx_target_parse(from, &ienv, &itarget, &err);
+        if (st != TS_OK) ts_err_context(&err, "--from");
+    }
     aws_client *client = NULL;
     arc_storage *storage = NULL;
     arc_audit *audit = NULL;
     bool chain_ok = true;
-    if (st == TS_OK && !(file_src && strncmp(root, "s3://", 5) != 0))
-        st = aws_client_new(&cfg, &client, &err);
+    if (st == TS_OK && !no_aws) st = aws_client_new(&cfg, &client, &err);
     if (st == TS_OK) st = arc_storage_open(root, client, &storage, &err);
+    if (st == TS_OK && retain_years) {
+        /* refuse before writing anything when the bucket cannot lock */
+        char bucket[64];
+        snprintf(bucket, sizeof bucket, "%.*s", (int)strcspn(root + 5, "/"), root + 5);
+        s3_object_lock_config lc;
+        st = s3_get_object_lock_config(client, bucket, &lc, &err);
+        if (st == TS_OK && !lc.enabled)
+            st = ts_err_set(&err, TS_ERR_REFUSED,
+                            "--retain: bucket %s has no Object Lock, so its objects cannot be "
+                            "locked; export into a bucket created with Object Lock, or drop "
+                            "--retain and run 'tsarchive retention --apply' for versioning and "
+                            "lifecycle",
+                            bucket);
+        o.started_at = ts_now_ns();
+        if (st == TS_OK && !arc_retention_until(o.started_at, retain_years, &(int64_t){0}, lock_until))
+            st = ts_err_set(&err, TS_ERR_USAGE, "--retain: the date is out of range");
+        o.lock_mode = lock_mode;
+        o.lock_until = lock_until;
+    }
     char run_id[33];
     if (st == TS_OK) st = arc_random_id(run_id, &err);
     if (st == TS_OK) st = arc_audit_open(storage, prefix, "export", run_id, &audit, &chain_ok, &err);
     if (st != TS_OK) {
         int rc = cli_fail(ctx, &err);
+        influx_target_free(&itarget);
         arc_storage_free(storage);
         aws_client_free(client);
         aws_config_free(&cfg);
@@ -234,8 +356,17 @@ static int run(const cli_args *a, cli_ctx *ctx)
     {
         json_t *f = json_object();
         json_object_set_new(f, "arguments", args_json(a));
-        if (!file_src || client) json_object_set_new(f, "identity", arc_audit_identity(&cfg));
-        json_object_set_new(f, "source", json_string(from));
+        if (!no_aws) json_object_set_new(f, "identity", arc_audit_identity(&cfg));
+        if (influx_src) {
+            /* the URL may hold a password: the described target never does */
+            ts_buf d;
+            ts_buf_init(&d, 4096);
+            influx_target_describe(&itarget, &d);
+            json_object_set_new(f, "source", json_string(d.len ? (const char *)d.data : "influx"));
+            ts_buf_free(&d);
+        } else {
+            json_object_set_new(f, "source", json_string(from));
+        }
         json_object_set_new(f, "root", json_string(root));
         ts_error ae;
         ts_err_clear(&ae);
@@ -245,13 +376,19 @@ static int run(const cli_args *a, cli_ctx *ctx)
     arc_export_result res;
     if (file_src) {
         arc_export_file_opts fo = {.path = from, .database = dbs[0], .storage = storage,
-                                   .schema = cli_get(a, "schema"), .precision = precision + 1,
-                                   .time_format = time_format < 0 ? 0 : time_format};
+                                   .schema = cli_get(a, "schema"), .precision = (int)precision + 1,
+                                   .time_format = (int)time_format};
         st = arc_export_file(&fo, &o, audit, &res, &err);
+    } else if (influx_src) {
+        io.target = &itarget;
+        io.database = o.ndatabases ? dbs[0] : NULL;
+        io.aws = no_aws ? NULL : &cfg;
+        st = arc_export_influx(&io, &o, audit, &res, &err);
     } else {
         st = arc_export_timestream(&cfg, &o, audit, &res, &err);
     }
     cli_progress_end(&ps, true);
+    if (st == TS_OK && retain_years) st = extend_kept_locks(ctx, storage, client, prefix, retain_years, lock_mode, &res, &err);
     double secs = (double)(ts_mono_ns() - ps.t0) / 1e9;
     {
         json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "outcome",
@@ -297,13 +434,21 @@ static int run(const cli_args *a, cli_ctx *ctx)
             json_object_set_new(j, "error", json_string(m));
         }
         json_object_set_new(j, "audit_log", json_string(arc_audit_object_name(audit)));
+        if (retain_years)
+            json_object_set_new(j, "object_lock", json_pack("{s:s,s:s}", "mode", lock_mode,
+                                                            "retain_until", lock_until));
+        if (io.dry_run) json_object_set_new(j, "dry_run", json_true());
         json_dumpf(j, ctx->out, JSON_SORT_KEYS | JSON_COMPACT);
         fputc('\n', ctx->out);
         json_decref(j);
     } else {
         for (size_t i = 0; i < res.ntables_v; i++) {
             const arc_export_table_result *t = &res.tables_v[i];
-            if (t->ok)
+            if (t->ok && io.dry_run)
+                fprintf(ctx->out, "%s.%s: %llu points (InfluxDB's count) in %llu months (dry run)\n",
+                        t->database, t->table, (unsigned long long)t->records,
+                        (unsigned long long)t->files);
+            else if (t->ok)
                 fprintf(ctx->out, "%s.%s: %llu records, %llu files written, %llu unchanged\n",
                         t->database, t->table, (unsigned long long)t->records,
                         (unsigned long long)t->files, (unsigned long long)t->files_skipped);
@@ -313,9 +458,14 @@ static int run(const cli_args *a, cli_ctx *ctx)
         fprintf(ctx->out, "%llu databases, %llu tables (%llu failed), %llu rows in %.1f s\n",
                 (unsigned long long)res.databases, (unsigned long long)res.tables,
                 (unsigned long long)res.tables_failed, (unsigned long long)res.rows, secs);
+        if (retain_years && st == TS_OK)
+            fprintf(ctx->out, "every object written is locked %s until %s (export time + %d "
+                              "years)\n",
+                    lock_mode, lock_until, retain_years);
     }
     int rc = st == TS_OK ? CLI_EXIT_OK : cli_fail(ctx, &err);
     arc_export_result_free(&res);
+    influx_target_free(&itarget);
     arc_audit_free(audit);
     arc_storage_free(storage);
     aws_client_free(client);
@@ -325,8 +475,10 @@ static int run(const cli_args *a, cli_ctx *ctx)
 
 const cli_cmd cmd_export = {
     .name = "export",
-    .summary = "Export every Timestream table (or a data file) into the Parquet archive.",
+    .summary = "Export every Timestream table (or InfluxDB measurement, or a data file) into the Parquet archive.",
     .usage = "--from timestream://REGION --to ROOT [--database NAME]... [options]\n"
+             "       --from influx://HOST:PORT?org=O&bucket=B|influx1://HOST:PORT/DB --to ROOT\n"
+             "              [--database NAME] [--table GLOB]... [--since T] [--until T] [--dry-run]\n"
              "       --from FILE.lp|.csv|.parquet[.gz|.zst] --to ROOT --database NAME [options]",
     .description =
         "Writes ROOT/timestream-archive/<db>/<table>/year=YYYY/month=MM/<table>_<first>_<last>.parquet\n"
@@ -338,7 +490,11 @@ const cli_cmd cmd_export = {
         "With --from FILE (line protocol, CSV or Parquet; text may be .gz/.zst) each measurement\n"
         "or table becomes a table of archive database NAME; rows may come in any time order\n"
         "(they are spilled per table-month into temp files under $TMPDIR first, so memory does not\n"
-        "grow with the file); the manifest's source kind is \"file\".",
+        "grow with the file); the manifest's source kind is \"file\".\n"
+        "With --from influx://… or influx1://… (URLs and INFLUX_* variables as for restore) each\n"
+        "measurement becomes a table (tags → dimensions, fields → measures), read month by month\n"
+        "through InfluxQL /query with chunked=true; every field's count and the first/last time of\n"
+        "each month must equal InfluxDB's.",
     .opts = opts,
     .min_pos = 0,
     .max_pos = 0,
