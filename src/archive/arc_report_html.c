@@ -63,6 +63,14 @@ static void num(rw *w, const json_t *o, const char *k)
     raw(w, b);
 }
 
+/* "N word" with the word's plural when N is not 1. */
+static void numw(rw *w, const json_t *o, const char *k, const char *one, const char *many)
+{
+    num(w, o, k);
+    raw(w, " ");
+    raw(w, ru(o, k) == 1 ? one : many);
+}
+
 static void bytes(rw *w, uint64_t v)
 {
     char b[40], g[40];
@@ -96,8 +104,9 @@ static const char css[] =
     "th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}\n"
     "th{background:var(--head);font-weight:600}\n"
     "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-    "code,.hash{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:12.5px;"
-    "overflow-wrap:anywhere}\n"
+    "td.t{white-space:nowrap}\n"
+    "code,.hash{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:12.5px}\n"
+    "code{overflow-wrap:anywhere}.hash{white-space:nowrap}\n"
     "table.kv th{width:220px}\n"
     ".ok{color:var(--ok);font-weight:700}.bad{color:var(--bad);font-weight:700}"
     ".warn{color:var(--warn);font-weight:700}\n"
@@ -111,7 +120,8 @@ static const char css[] =
     "footer{margin-top:40px;color:var(--mute);font-size:12.5px}\n"
     "@media print{\n"
     " @page{size:A4;margin:14mm 12mm}\n"
-    " body{max-width:none;padding:0;font-size:11pt}\n"
+    " body{max-width:none;padding:0;font-size:10.5pt}\n"
+    " table{font-size:8.5pt}code,.hash{font-size:7.5pt}\n"
     " section{break-before:page}section#summary{break-before:auto}\n"
     " .tbl+.tbl{break-before:page}\n"
     " h2,h3{break-after:avoid}tr,svg,.verdict{break-inside:avoid}\n"
@@ -420,12 +430,12 @@ static void summary(rw *w, const json_t *m)
                "log entries, audit chain intact, latest verify run passed.");
     raw(w, "</div>\n<table class=\"kv\">\n");
     raw(w, "<tr><th>Archived</th><td>");
-    num(w, tot, "records");
-    raw(w, " records in ");
-    num(w, tot, "tables");
-    raw(w, " tables of ");
-    num(w, tot, "databases");
-    raw(w, " databases; ");
+    numw(w, tot, "records", "record", "records");
+    raw(w, " in ");
+    numw(w, tot, "tables", "table", "tables");
+    raw(w, " of ");
+    numw(w, tot, "databases", "database", "databases");
+    raw(w, "; ");
     num(w, tot, "files");
     raw(w, " Parquet files, ");
     bytes(w, ru(tot, "bytes"));
@@ -465,8 +475,8 @@ static void summary(rw *w, const json_t *m)
         mark(w, ru(ch, "objects") ? 1 : -1);
         if (ru(ch, "objects")) {
             raw(w, "intact: ");
-            num(w, ch, "runs");
-            raw(w, " runs, ");
+            numw(w, ch, "runs", "run", "runs");
+            raw(w, ", ");
             num(w, ch, "entries");
             raw(w, " entries; head <span class=\"hash\">");
             esc(w, rs(ch, "head"));
@@ -576,12 +586,12 @@ static void archived(rw *w, const json_t *m)
         esc(w, rs(mj, "compression"));
         raw(w, "</td></tr>\n<tr><th>totals</th><td>");
         const json_t *tt = json_object_get(db, "totals");
-        num(w, tt, "records");
-        raw(w, " records, ");
-        num(w, tt, "tables");
-        raw(w, " tables, ");
-        num(w, tt, "files");
-        raw(w, " files, ");
+        numw(w, tt, "records", "record", "records");
+        raw(w, ", ");
+        numw(w, tt, "tables", "table", "tables");
+        raw(w, ", ");
+        numw(w, tt, "files", "file", "files");
+        raw(w, ", ");
         bytes(w, ru(tt, "bytes"));
         raw(w, "</td></tr></table>\n");
         json_array_foreach(json_object_get(db, "tables"), j, t) {
@@ -615,9 +625,9 @@ static void archived(rw *w, const json_t *m)
                 field(w, f, "month", "-");
                 raw(w, "</td><td class=\"n\">");
                 num(w, f, "records");
-                raw(w, "</td><td>");
+                raw(w, "</td><td class=\"t\">");
                 field(w, f, "min_time", "-");
-                raw(w, "</td><td>");
+                raw(w, "</td><td class=\"t\">");
                 field(w, f, "max_time", "-");
                 raw(w, "</td><td class=\"n\">");
                 num(w, f, "size");
@@ -714,16 +724,15 @@ static void verify_html(rw *w, const json_t *lv)
         esc(w, rs(lv, "against"));
     }
     raw(w, "</td></tr>\n<tr><th>checked</th><td>");
-    num(w, c, "files_checked");
-    raw(w, " files, ");
+    numw(w, c, "files_checked", "file", "files");
+    raw(w, ", ");
     bytes(w, ru(c, "bytes_checked"));
     raw(w, ", ");
     num(w, c, "rows_decoded");
     raw(w, " rows decoded</td></tr>\n<tr><th>findings</th><td>");
-    num(w, c, "errors");
-    raw(w, " errors, ");
-    num(w, c, "warnings");
-    raw(w, " warnings");
+    numw(w, c, "errors", "error", "errors");
+    raw(w, ", ");
+    numw(w, c, "warnings", "warning", "warnings");
     const json_t *f = json_object_get(lv, "findings");
     if (json_object_size(f)) {
         raw(w, " (");
@@ -752,19 +761,18 @@ static void verify_html(rw *w, const json_t *lv)
 static void integrity(rw *w, const json_t *m)
 {
     raw(w, "<section id=\"integrity\">\n<h2>Integrity proof</h2>\n<h3>Manifests</h3>\n"
-           "<table><tr><th>database</th><th>manifest</th><th>SHA-256 of the manifest</th>"
-           "<th>as logged by its export</th></tr>\n");
+           "<table class=\"kv\">\n");
     size_t i;
     const json_t *db;
     json_array_foreach(json_object_get(m, "databases"), i, db) {
         const json_t *mj = json_object_get(db, "manifest");
-        raw(w, "<tr><td><code>");
+        raw(w, "<tr><th>database</th><td><b><code>");
         esc(w, rs(db, "name"));
-        raw(w, "</code></td><td><code>");
+        raw(w, "</code></b></td></tr>\n<tr><th>manifest</th><td><code>");
         esc(w, rs(mj, "key"));
-        raw(w, "</code></td><td class=\"hash\">");
+        raw(w, "</code></td></tr>\n<tr><th>SHA-256 of the manifest</th><td class=\"hash\">");
         field(w, mj, "sha256", "absent");
-        raw(w, "</td><td>");
+        raw(w, "</td></tr>\n<tr><th>as logged by its export</th><td>");
         const json_t *match = json_object_get(mj, "matches_log");
         if (json_is_true(match)) {
             mark(w, 1);
@@ -892,7 +900,7 @@ static void history(rw *w, const json_t *m)
     size_t nres = 0;
     json_array_foreach(hist, i, r) {
         nres += json_array_size(json_object_get(r, "resources"));
-        raw(w, "<tr><td>");
+        raw(w, "<tr><td class=\"t\">");
         field(w, r, "started", "?");
         raw(w, "</td><td><b>");
         field(w, r, "command", "?");

@@ -68,6 +68,14 @@ static void num(rw *w, const json_t *o, const char *k)
     raw(w, b);
 }
 
+/* "N word" with the word's plural when N is not 1. */
+static void numw(rw *w, const json_t *o, const char *k, const char *one, const char *many)
+{
+    num(w, o, k);
+    raw(w, " ");
+    raw(w, ru(o, k) == 1 ? one : many);
+}
+
 static void bytes(rw *w, uint64_t v)
 {
     char b[40], g[40];
@@ -151,12 +159,12 @@ static void summary(rw *w, const json_t *m)
                  "for as it stands.\n\n"
                : "No problem is recorded.\n\n");
     raw(w, "| | |\n|---|---|\n| Archived | ");
-    num(w, tot, "records");
-    raw(w, " records in ");
-    num(w, tot, "tables");
-    raw(w, " tables of ");
-    num(w, tot, "databases");
-    raw(w, " databases; ");
+    numw(w, tot, "records", "record", "records");
+    raw(w, " in ");
+    numw(w, tot, "tables", "table", "tables");
+    raw(w, " of ");
+    numw(w, tot, "databases", "database", "databases");
+    raw(w, "; ");
     num(w, tot, "files");
     raw(w, " Parquet files, ");
     bytes(w, ru(tot, "bytes"));
@@ -190,10 +198,10 @@ static void summary(rw *w, const json_t *m)
     raw(w, " |\n| Audit chain | ");
     if (rb(ch, "ok") && ru(ch, "objects")) {
         raw(w, "intact: ");
-        num(w, ch, "runs");
-        raw(w, " runs, ");
-        num(w, ch, "entries");
-        raw(w, " entries; head ");
+        numw(w, ch, "runs", "run", "runs");
+        raw(w, ", ");
+        numw(w, ch, "entries", "entry", "entries");
+        raw(w, "; head ");
         code(w, rs(ch, "head"));
     } else if (rb(ch, "ok")) {
         raw(w, "**no audit log**");
@@ -287,12 +295,12 @@ static void archived(rw *w, const json_t *m)
         raw(w, " |\n| compression | ");
         esc(w, rs(mj, "compression"));
         raw(w, " |\n| totals | ");
-        num(w, tt, "records");
-        raw(w, " records, ");
-        num(w, tt, "tables");
-        raw(w, " tables, ");
-        num(w, tt, "files");
-        raw(w, " files, ");
+        numw(w, tt, "records", "record", "records");
+        raw(w, ", ");
+        numw(w, tt, "tables", "table", "tables");
+        raw(w, ", ");
+        numw(w, tt, "files", "file", "files");
+        raw(w, ", ");
         bytes(w, ru(tt, "bytes"));
         raw(w, " |\n\n");
         json_array_foreach(json_object_get(db, "tables"), j, t) {
@@ -474,16 +482,15 @@ static void integrity(rw *w, const json_t *m)
             esc(w, rs(lv, "against"));
         }
         raw(w, " |\n| checked | ");
-        num(w, c, "files_checked");
-        raw(w, " files, ");
+        numw(w, c, "files_checked", "file", "files");
+        raw(w, ", ");
         bytes(w, ru(c, "bytes_checked"));
         raw(w, ", ");
         num(w, c, "rows_decoded");
         raw(w, " rows decoded |\n| findings | ");
-        num(w, c, "errors");
-        raw(w, " errors, ");
-        num(w, c, "warnings");
-        raw(w, " warnings");
+        numw(w, c, "errors", "error", "errors");
+        raw(w, ", ");
+        numw(w, c, "warnings", "warning", "warnings");
         if (json_object_size(json_object_get(lv, "findings"))) {
             raw(w, " (");
             kv_inline(w, json_object_get(lv, "findings"));
