@@ -9,6 +9,7 @@ extern const cli_cmd cmd_convert;
 extern const cli_cmd cmd_inspect;
 extern const cli_cmd cmd_cat;
 extern const cli_cmd cmd_audit;
+extern const cli_cmd cmd_retention;
 extern const cli_cmd cmd_report;
 extern const cli_cmd cmd_version;
 
@@ -20,6 +21,7 @@ const cli_cmd *const cli_commands[] = {
     &cmd_inspect,
     &cmd_cat,
     &cmd_audit,
+    &cmd_retention,
     &cmd_report,
     &cmd_version,
     NULL,
