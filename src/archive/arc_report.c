@@ -683,22 +683,50 @@ static ts_status retention_json(arc_storage *s, const arc_report_opts *o, const 
 {
     json_t *r = json_object();
     json_object_set_new(model, "retention", r);
-    if (strcmp(s->ops->scheme, "s3") != 0) {
-        jset_str(r, "kind", "local");
-        json_object_set_new(r, "enforceable", json_false());
-        jset_str(r, "source", "storage kind");
+    bool local = strcmp(s->ops->scheme, "s3") != 0;
+    jset_str(r, "kind", local ? "local" : "s3");
+    if (local)
         jset_str(r, "statement",
                  "The archive is a local directory: nothing stops its files from being changed "
                  "or deleted before the retention period ends, so retention is not enforceable "
                  "there. Copy it to an S3 bucket with versioning and Object Lock to make "
                  "retention provable.");
-        note(model, "warning", "retention is not enforceable on a local directory");
+    if (o->retention) {
+        const char *v = jstr(o->retention, "verdict");
+        jset_str(r, "source", "assessment");
+        jset_str(r, "verdict", v);
+        json_object_set_new(r, "enforceable", json_boolean(!local && v && strcmp(v, "holds") == 0));
+        json_object_set_new(r, "assessment", json_deep_copy(o->retention));
+        if (local) {
+            note(model, "warning", "retention is not enforceable on a local directory");
+        } else if (!v || strcmp(v, "holds") != 0) {
+            json_t *rules = json_object_get(o->retention, "rules");
+            char failing[512] = "";
+            size_t i, fl = 0;
+            json_t *ru;
+            json_array_foreach(rules, i, ru) {
+                const char *rv = jstr(ru, "verdict");
+                if (!json_is_true(json_object_get(ru, "required")) || (rv && strcmp(rv, "holds") == 0))
+                    continue;
+                int n = snprintf(failing + fl, sizeof failing - fl, "%s%s (%s)", fl ? ", " : "",
+                                 jstr(ru, "rule") ? jstr(ru, "rule") : "?", rv ? rv : "?");
+                if (n > 0 && (size_t)n < sizeof failing - fl) fl += (size_t)n;
+            }
+            note(model, "warning", "the %lld-year retention policy does not hold: %s",
+                 (long long)json_integer_value(json_object_get(o->retention, "years")),
+                 fl ? failing : (v ? v : "no verdict"));
+        }
         return TS_OK;
     }
-    jset_str(r, "kind", "s3");
-    if (o->retention) {
-        jset_str(r, "source", "assessment");
-        json_object_set_new(r, "assessment", json_deep_copy(o->retention));
+    if (o->retention_error) {
+        jset_str(r, "assessment_error", o->retention_error);
+        note(model, "warning", "the retention settings could not be assessed: %s",
+             o->retention_error);
+    }
+    if (local) {
+        json_object_set_new(r, "enforceable", json_false());
+        jset_str(r, "source", "storage kind");
+        note(model, "warning", "retention is not enforceable on a local directory");
         return TS_OK;
     }
     /* No bucket-level assessment: each object's lock, as HEAD reports it. */

@@ -29,6 +29,8 @@ typedef struct arc_report_opts {
      * per-object locks only; for a directory it says retention is not
      * enforceable there. */
     const json_t *retention;
+    /* Why the assessment is missing (it failed), or NULL: the report says so. */
+    const char *retention_error;
     /* When retention is NULL on S3, head at most this many objects for their
      * locks (0 = no limit). */
     size_t max_heads;

@@ -236,6 +236,177 @@ static void kv_inline(rw *w, const json_t *o)
 
 /* ---- retention ---- */
 
+static const char *verdict_text(const char *v)
+{
+    if (!v) return "no verdict";
+    if (strcmp(v, "holds") == 0) return "holds";
+    if (strcmp(v, "does_not_hold") == 0) return "does not hold";
+    if (strcmp(v, "cannot_hold") == 0) return "cannot hold";
+    return v;
+}
+
+static void yesno(rw *w, const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+    raw(w, json_is_true(v) ? "yes" : json_is_false(v) ? "no" : "<i>unknown</i>");
+}
+
+/* An integer field or "-" when absent/null. */
+static void optnum(rw *w, const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+    if (json_is_integer(v))
+        escf(w, "%lld", (long long)json_integer_value(v));
+    else
+        raw(w, "-");
+}
+
+static void assessment_html(rw *w, const json_t *r, const json_t *a)
+{
+    bool s3 = rs(r, "kind") && strcmp(rs(r, "kind"), "s3") == 0;
+    const char *v = rs(a, "verdict");
+    raw(w, "<table class=\"kv\"><tr><th>policy</th><td>");
+    escf(w, "keep every archive object %lld years from its export",
+         (long long)json_integer_value(json_object_get(a, "years")));
+    raw(w, "</td></tr>\n<tr><th>verdict</th><td>");
+    mark(w, v && strcmp(v, "holds") == 0 ? 1 : 0);
+    raw(w, "<b>");
+    esc(w, verdict_text(v));
+    raw(w, "</b></td></tr>\n<tr><th>assessed at</th><td>");
+    field(w, a, "assessed_at", "?");
+    raw(w, "</td></tr>\n");
+    const json_t *b = json_object_get(a, "bucket_settings");
+    if (s3 && json_is_object(b)) {
+        const json_t *ol = json_object_get(b, "object_lock");
+        raw(w, "<tr><th>bucket versioning</th><td>");
+        field(w, b, "versioning", "never enabled");
+        raw(w, " (MFA delete: ");
+        yesno(w, b, "mfa_delete");
+        raw(w, ")</td></tr>\n<tr><th>Object Lock</th><td>");
+        if (rb(ol, "enabled")) {
+            raw(w, "enabled; default retention ");
+            if (rs(ol, "default_mode")) {
+                esc(w, rs(ol, "default_mode"));
+                raw(w, ", days ");
+                optnum(w, ol, "default_days");
+                raw(w, ", years ");
+                optnum(w, ol, "default_years");
+            } else {
+                raw(w, "none");
+            }
+        } else {
+            raw(w, "<b>not enabled</b> on the bucket");
+        }
+        raw(w, "</td></tr>\n<tr><th>lifecycle</th><td>");
+        raw(w, rb(b, "lifecycle_configuration") ? "configured: " : "<b>no configuration</b>: ");
+        escf(w, "%zu rule(s) touch the archive prefix, %lld other rule(s)",
+             json_array_size(json_object_get(b, "lifecycle_rules")),
+             (long long)json_integer_value(json_object_get(b, "other_lifecycle_rules")));
+        raw(w, "</td></tr>\n");
+    }
+    raw(w, "<tr><th>archive objects</th><td>");
+    num(w, a, "objects_held");
+    raw(w, " held of ");
+    num(w, a, "objects_total");
+    raw(w, "; ");
+    num(w, a, "objects_exposed");
+    raw(w, " could be deleted or overwritten before their date</td></tr>\n"
+           "<tr><th>latest lock until</th><td>");
+    field(w, a, "latest_lock_until", "no object is locked");
+    raw(w, "</td></tr>\n");
+    if (rs(a, "unreadable") && *rs(a, "unreadable")) {
+        raw(w, "<tr><th>could not read</th><td>");
+        esc(w, rs(a, "unreadable"));
+        raw(w, "</td></tr>\n");
+    }
+    raw(w, "</table>\n<h3>Rules of the policy</h3>\n<table><tr><th>rule</th><th>verdict</th>"
+           "<th>required</th><th>why</th></tr>\n");
+    size_t i;
+    const json_t *ru;
+    json_array_foreach(json_object_get(a, "rules"), i, ru) {
+        const char *rv = rs(ru, "verdict");
+        raw(w, "<tr><td>");
+        esc(w, rs(ru, "rule"));
+        raw(w, "</td><td class=\"t\">");
+        mark(w, rv && strcmp(rv, "holds") == 0 ? 1 : rb(ru, "required") ? 0 : -1);
+        esc(w, verdict_text(rv));
+        raw(w, "</td><td>");
+        yesno(w, ru, "required");
+        raw(w, "</td><td>");
+        esc(w, rs(ru, "why"));
+        raw(w, "</td></tr>\n");
+    }
+    raw(w, "</table>\n");
+    const json_t *lcs = b ? json_object_get(b, "lifecycle_rules") : NULL;
+    if (json_array_size(lcs)) {
+        raw(w, "<h3>Lifecycle rules for the archive prefix</h3>\n<table><tr><th>id</th>"
+               "<th>enabled</th><th>prefix</th><th>transitions</th><th>expiration (days)</th>"
+               "<th>noncurrent expiration (days)</th></tr>\n");
+        const json_t *lc;
+        json_array_foreach(lcs, i, lc) {
+            raw(w, "<tr><td><code>");
+            esc(w, rs(lc, "id"));
+            raw(w, "</code></td><td>");
+            yesno(w, lc, "enabled");
+            raw(w, "</td><td><code>");
+            esc(w, rs(lc, "prefix"));
+            raw(w, "</code></td><td>");
+            size_t k;
+            const json_t *t;
+            json_array_foreach(json_object_get(lc, "transitions"), k, t) {
+                if (k) raw(w, "<br>");
+                esc(w, rs(t, "storage_class"));
+                if (json_is_integer(json_object_get(t, "days"))) {
+                    raw(w, " after ");
+                    optnum(w, t, "days");
+                    raw(w, " days");
+                } else if (rs(t, "date")) {
+                    raw(w, " on ");
+                    esc(w, rs(t, "date"));
+                }
+                if (rb(t, "noncurrent")) raw(w, " (noncurrent versions)");
+            }
+            raw(w, "</td><td>");
+            if (rs(lc, "expiration_date"))
+                esc(w, rs(lc, "expiration_date"));
+            else
+                optnum(w, lc, "expiration_days");
+            raw(w, "</td><td>");
+            optnum(w, lc, "noncurrent_expiration_days");
+            raw(w, "</td></tr>\n");
+        }
+        raw(w, "</table>\n");
+    }
+    const json_t *objs = json_object_get(a, "objects");
+    if (json_array_size(objs)) {
+        raw(w, "<details><summary>");
+        escf(w, "Retention of every archive object (%zu)", json_array_size(objs));
+        raw(w, "</summary>\n<table><tr><th>object</th><th>storage class</th><th>lock</th>"
+               "<th>locked until</th><th>required until</th><th>held</th></tr>\n");
+        const json_t *o;
+        json_array_foreach(objs, i, o) {
+            raw(w, "<tr><td><code>");
+            esc(w, rs(o, "key"));
+            raw(w, "</code>");
+            if (json_is_false(json_object_get(o, "present"))) raw(w, " <b>(absent)</b>");
+            raw(w, "</td><td>");
+            field(w, o, "storage_class", "-");
+            raw(w, "</td><td>");
+            field(w, o, "lock_mode", "none");
+            if (rb(o, "legal_hold")) raw(w, ", legal hold");
+            raw(w, "</td><td class=\"t\">");
+            field(w, o, "lock_until", "-");
+            raw(w, "</td><td class=\"t\">");
+            field(w, o, "required_until", "-");
+            raw(w, "</td><td>");
+            mark(w, rb(o, "held") ? 1 : 0);
+            yesno(w, o, "held");
+            raw(w, "</td></tr>\n");
+        }
+        raw(w, "</table></details>\n");
+    }
+}
+
 static void retention_summary_html(rw *w, const json_t *r)
 {
     const char *kind = rs(r, "kind");
@@ -248,12 +419,15 @@ static void retention_summary_html(rw *w, const json_t *r)
         const json_t *a = json_object_get(r, "assessment");
         const char *v = rs(a, "verdict");
         bool holds = v && strcmp(v, "holds") == 0;
-        mark(w, holds ? 1 : v ? 0 : -1);
-        esc(w, v ? v : "no overall verdict");
-        if (rs(a, "summary")) {
-            raw(w, ": ");
-            esc(w, rs(a, "summary"));
-        }
+        mark(w, holds ? 1 : 0);
+        raw(w, "<b>");
+        esc(w, verdict_text(v));
+        raw(w, "</b>");
+        escf(w, " (%lld-year policy): ", (long long)json_integer_value(json_object_get(a, "years")));
+        num(w, a, "objects_held");
+        raw(w, " of ");
+        num(w, a, "objects_total");
+        raw(w, " archive objects held until their date");
         return;
     }
     bool all = rb(r, "enforceable");
@@ -270,83 +444,6 @@ static void retention_summary_html(rw *w, const json_t *r)
     raw(w, "; bucket settings not assessed");
 }
 
-static void json_value_html(rw *w, const json_t *v);
-
-static void json_object_html(rw *w, const json_t *o)
-{
-    raw(w, "<table class=\"kv\">\n");
-    const char *k;
-    const json_t *v;
-    json_object_foreach((json_t *)o, k, v) {
-        raw(w, "<tr><th>");
-        esc(w, k);
-        raw(w, "</th><td>");
-        json_value_html(w, v);
-        raw(w, "</td></tr>\n");
-    }
-    raw(w, "</table>\n");
-}
-
-/* Any JSON value as nested tables (the retention assessment's shape is its own). */
-static void json_value_html(rw *w, const json_t *v)
-{
-    if (json_is_object(v)) {
-        json_object_html(w, v);
-    } else if (json_is_array(v)) {
-        size_t i, n = json_array_size(v);
-        const json_t *e;
-        if (n == 0) {
-            raw(w, "<i>none</i>");
-            return;
-        }
-        bool scalars = true;
-        json_array_foreach(v, i, e) if (json_is_object(e) || json_is_array(e)) scalars = false;
-        if (scalars) {
-            json_array_foreach(v, i, e) {
-                if (i) raw(w, ", ");
-                json_value_html(w, e);
-            }
-            return;
-        }
-        /* objects: one table, columns = the union of their keys */
-        json_t *cols = json_object();
-        json_array_foreach(v, i, e) {
-            const char *k;
-            const json_t *x;
-            json_object_foreach((json_t *)e, k, x) json_object_set_new(cols, k, json_true());
-        }
-        raw(w, "<table><tr>");
-        const char *k;
-        const json_t *x;
-        json_object_foreach(cols, k, x) {
-            raw(w, "<th>");
-            esc(w, k);
-            raw(w, "</th>");
-        }
-        raw(w, "</tr>\n");
-        json_array_foreach(v, i, e) {
-            raw(w, "<tr>");
-            json_object_foreach(cols, k, x) {
-                raw(w, "<td>");
-                const json_t *c = json_object_get(e, k);
-                if (c) json_value_html(w, c);
-                raw(w, "</td>");
-            }
-            raw(w, "</tr>\n");
-        }
-        raw(w, "</table>\n");
-        json_decref(cols);
-    } else if (json_is_string(v)) {
-        esc(w, json_string_value(v));
-    } else if (json_is_null(v)) {
-        raw(w, "<i>none</i>");
-    } else {
-        char *t = json_dumps(v, JSON_ENCODE_ANY);
-        esc(w, t ? t : "?");
-        free(t);
-    }
-}
-
 static void retention_detail_html(rw *w, const json_t *r)
 {
     const char *kind = rs(r, "kind");
@@ -355,10 +452,17 @@ static void retention_detail_html(rw *w, const json_t *r)
         mark(w, -1);
         esc(w, rs(r, "statement"));
         raw(w, "</p>\n");
-        return;
     }
+    if (rs(r, "assessment_error")) {
+        raw(w, "<p>");
+        mark(w, -1);
+        raw(w, "<b>The retention settings could not be assessed:</b> ");
+        esc(w, rs(r, "assessment_error"));
+        raw(w, "</p>\n");
+    }
+    if (kind && strcmp(kind, "local") == 0 && !json_object_get(r, "assessment")) return;
     if (rs(r, "source") && strcmp(rs(r, "source"), "assessment") == 0) {
-        json_value_html(w, json_object_get(r, "assessment"));
+        assessment_html(w, r, json_object_get(r, "assessment"));
         return;
     }
     raw(w, "<p>");

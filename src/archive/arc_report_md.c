@@ -146,6 +146,164 @@ static void json_value_md(rw *w, const json_t *v, int depth)
     }
 }
 
+static const char *verdict_text(const char *v)
+{
+    if (!v) return "no verdict";
+    if (strcmp(v, "holds") == 0) return "holds";
+    if (strcmp(v, "does_not_hold") == 0) return "does not hold";
+    if (strcmp(v, "cannot_hold") == 0) return "cannot hold";
+    return v;
+}
+
+static void yesno(rw *w, const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+    raw(w, json_is_true(v) ? "yes" : json_is_false(v) ? "no" : "*unknown*");
+}
+
+static void optnum(rw *w, const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+    if (json_is_integer(v))
+        escf(w, "%lld", (long long)json_integer_value(v));
+    else
+        raw(w, "-");
+}
+
+static void assessment_md(rw *w, const json_t *r, const json_t *a)
+{
+    bool s3 = rs(r, "kind") && strcmp(rs(r, "kind"), "s3") == 0;
+    raw(w, "| | |\n|---|---|\n| policy | ");
+    escf(w, "keep every archive object %lld years from its export",
+         (long long)json_integer_value(json_object_get(a, "years")));
+    raw(w, " |\n| verdict | **");
+    esc(w, verdict_text(rs(a, "verdict")));
+    raw(w, "** |\n| assessed at | ");
+    field(w, a, "assessed_at", "?");
+    raw(w, " |\n");
+    const json_t *b = json_object_get(a, "bucket_settings");
+    if (s3 && json_is_object(b)) {
+        const json_t *ol = json_object_get(b, "object_lock");
+        raw(w, "| bucket versioning | ");
+        field(w, b, "versioning", "never enabled");
+        raw(w, " (MFA delete: ");
+        yesno(w, b, "mfa_delete");
+        raw(w, ") |\n| Object Lock | ");
+        if (rb(ol, "enabled")) {
+            raw(w, "enabled; default retention ");
+            if (rs(ol, "default_mode")) {
+                esc(w, rs(ol, "default_mode"));
+                raw(w, ", days ");
+                optnum(w, ol, "default_days");
+                raw(w, ", years ");
+                optnum(w, ol, "default_years");
+            } else {
+                raw(w, "none");
+            }
+        } else {
+            raw(w, "**not enabled** on the bucket");
+        }
+        raw(w, " |\n| lifecycle | ");
+        raw(w, rb(b, "lifecycle_configuration") ? "configured: " : "**no configuration**: ");
+        escf(w, "%zu rule(s) touch the archive prefix, %lld other rule(s)",
+             json_array_size(json_object_get(b, "lifecycle_rules")),
+             (long long)json_integer_value(json_object_get(b, "other_lifecycle_rules")));
+        raw(w, " |\n");
+    }
+    raw(w, "| archive objects | ");
+    num(w, a, "objects_held");
+    raw(w, " held of ");
+    num(w, a, "objects_total");
+    raw(w, "; ");
+    num(w, a, "objects_exposed");
+    raw(w, " could be deleted or overwritten before their date |\n| latest lock until | ");
+    field(w, a, "latest_lock_until", "no object is locked");
+    raw(w, " |\n");
+    if (rs(a, "unreadable") && *rs(a, "unreadable")) {
+        raw(w, "| could not read | ");
+        esc(w, rs(a, "unreadable"));
+        raw(w, " |\n");
+    }
+    raw(w, "\n| rule | verdict | required | why |\n|---|---|---|---|\n");
+    size_t i;
+    const json_t *ru;
+    json_array_foreach(json_object_get(a, "rules"), i, ru) {
+        raw(w, "| ");
+        esc(w, rs(ru, "rule"));
+        raw(w, " | ");
+        esc(w, verdict_text(rs(ru, "verdict")));
+        raw(w, " | ");
+        yesno(w, ru, "required");
+        raw(w, " | ");
+        esc(w, rs(ru, "why"));
+        raw(w, " |\n");
+    }
+    raw(w, "\n");
+    const json_t *lcs = b ? json_object_get(b, "lifecycle_rules") : NULL;
+    if (json_array_size(lcs)) {
+        raw(w, "| lifecycle rule | enabled | prefix | transitions | expiration (days) | "
+               "noncurrent expiration (days) |\n|---|---|---|---|---|---|\n");
+        const json_t *lc;
+        json_array_foreach(lcs, i, lc) {
+            raw(w, "| ");
+            code(w, rs(lc, "id"));
+            raw(w, " | ");
+            yesno(w, lc, "enabled");
+            raw(w, " | ");
+            code(w, rs(lc, "prefix"));
+            raw(w, " | ");
+            size_t k;
+            const json_t *t;
+            json_array_foreach(json_object_get(lc, "transitions"), k, t) {
+                if (k) raw(w, "; ");
+                esc(w, rs(t, "storage_class"));
+                if (json_is_integer(json_object_get(t, "days"))) {
+                    raw(w, " after ");
+                    optnum(w, t, "days");
+                    raw(w, " days");
+                } else if (rs(t, "date")) {
+                    raw(w, " on ");
+                    esc(w, rs(t, "date"));
+                }
+                if (rb(t, "noncurrent")) raw(w, " (noncurrent versions)");
+            }
+            raw(w, " | ");
+            if (rs(lc, "expiration_date"))
+                esc(w, rs(lc, "expiration_date"));
+            else
+                optnum(w, lc, "expiration_days");
+            raw(w, " | ");
+            optnum(w, lc, "noncurrent_expiration_days");
+            raw(w, " |\n");
+        }
+        raw(w, "\n");
+    }
+    const json_t *objs = json_object_get(a, "objects");
+    if (json_array_size(objs)) {
+        raw(w, "| object | storage class | lock | locked until | required until | held |\n"
+               "|---|---|---|---|---|---|\n");
+        const json_t *o;
+        json_array_foreach(objs, i, o) {
+            raw(w, "| ");
+            code(w, rs(o, "key"));
+            if (json_is_false(json_object_get(o, "present"))) raw(w, " **(absent)**");
+            raw(w, " | ");
+            field(w, o, "storage_class", "-");
+            raw(w, " | ");
+            field(w, o, "lock_mode", "none");
+            if (rb(o, "legal_hold")) raw(w, ", legal hold");
+            raw(w, " | ");
+            field(w, o, "lock_until", "-");
+            raw(w, " | ");
+            field(w, o, "required_until", "-");
+            raw(w, " | ");
+            yesno(w, o, "held");
+            raw(w, " |\n");
+        }
+        raw(w, "\n");
+    }
+}
+
 static void summary(rw *w, const json_t *m)
 {
     const json_t *tot = json_object_get(m, "totals");
@@ -224,11 +382,14 @@ static void summary(rw *w, const json_t *m)
         raw(w, "**not enforceable** on a local directory");
     } else if (rs(ret, "source") && strcmp(rs(ret, "source"), "assessment") == 0) {
         const json_t *a = json_object_get(ret, "assessment");
-        field(w, a, "verdict", "no overall verdict");
-        if (rs(a, "summary")) {
-            raw(w, ": ");
-            esc(w, rs(a, "summary"));
-        }
+        raw(w, "**");
+        esc(w, verdict_text(rs(a, "verdict")));
+        raw(w, "**");
+        escf(w, " (%lld-year policy): ", (long long)json_integer_value(json_object_get(a, "years")));
+        num(w, a, "objects_held");
+        raw(w, " of ");
+        num(w, a, "objects_total");
+        raw(w, " archive objects held until their date");
     } else {
         num(w, ret, "locked");
         raw(w, " of ");
@@ -550,11 +711,15 @@ static void retention(rw *w, const json_t *m)
     if (kind && strcmp(kind, "local") == 0) {
         esc(w, rs(r, "statement"));
         raw(w, "\n\n");
-        return;
     }
-    if (rs(r, "source") && strcmp(rs(r, "source"), "assessment") == 0) {
-        json_value_md(w, json_object_get(r, "assessment"), 0);
+    if (rs(r, "assessment_error")) {
+        raw(w, "**The retention settings could not be assessed:** ");
+        esc(w, rs(r, "assessment_error"));
         raw(w, "\n\n");
+    }
+    if (kind && strcmp(kind, "local") == 0 && !json_object_get(r, "assessment")) return;
+    if (rs(r, "source") && strcmp(rs(r, "source"), "assessment") == 0) {
+        assessment_md(w, r, json_object_get(r, "assessment"));
         return;
     }
     esc(w, rs(r, "statement"));

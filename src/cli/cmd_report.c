@@ -7,6 +7,7 @@
 
 #include "archive/arc_layout.h"
 #include "archive/arc_report.h"
+#include "archive/arc_retention.h"
 #include "archive/arc_storage.h"
 #include "aws/aws.h"
 #include "cli.h"
@@ -23,6 +24,7 @@ static const cli_opt opts[] = {
     {.name = "format", .short_name = 'f', .metavar = "html|md|json",
      .help = "default: from FILE's extension (.html .htm .md .json), else html"},
     {.name = "prefix", .metavar = "P", .help = "archive prefix inside ROOT (default timestream-archive/)"},
+    {.name = "years", .metavar = "N", .help = "retention period judged in the report: 7 (default) or 7y"},
     {0},
 };
 
@@ -62,6 +64,11 @@ static int run(const cli_args *a, cli_ctx *ctx)
                                    ".json, or give --format",
                                    outp);
     }
+    int years = ARC_RET_DEFAULT_YEARS;
+    const char *ys = cli_get(a, "years");
+    if (ys && !arc_retention_parse_years(ys, &years))
+        return cli_usage_error(ctx, a->cmd, "--years must be a whole number of years (1..%d), "
+                               "e.g. 7 or 7y (not '%s')", ARC_RET_MAX_YEARS, ys);
     char prefix[ARC_PATH_MAX];
     const char *p = cli_get(a, "prefix");
     if (!p) p = ARC_DEFAULT_PREFIX;
@@ -80,12 +87,33 @@ static int run(const cli_args *a, cli_ctx *ctx)
     }
     arc_storage *storage = NULL;
     if (st == TS_OK) st = arc_storage_open(root, client, &storage, &err);
-    json_t *model = NULL;
+    json_t *model = NULL, *ret_json = NULL;
+    int64_t now = ts_now_ns();
+    char ret_err[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8] = "";
+    if (st == TS_OK) {
+        /* The retention assessment (bucket settings, every object's lock); when it
+         * cannot be made, the report says why and shows what HEAD tells. */
+        arc_retention ret;
+        arc_retention_opts ro = {.prefix = prefix, .years = years, .now_ns = now,
+                                 .cancel = ctx->cancel};
+        ts_error rerr;
+        ts_err_clear(&rerr);
+        ts_status rst = arc_retention_assess(storage, client, &ro, &ret, &rerr);
+        if (rst == TS_OK) ret_json = arc_retention_to_json(&ret, true);
+        else if (rst != TS_ERR_NOT_FOUND) ts_err_format(&rerr, ret_err, sizeof ret_err);
+        arc_retention_free(&ret);
+        if (rst == TS_ERR_CANCELLED) {
+            err = rerr;
+            st = rst;
+        }
+    }
     if (st == TS_OK) {
         arc_report_opts o = {.root = root, .prefix = prefix, .region = s3 ? cfg.region : NULL,
-                             .now_ns = ts_now_ns()};
+                             .now_ns = now, .retention = ret_json,
+                             .retention_error = ret_err[0] ? ret_err : NULL};
         st = arc_report_collect(storage, &o, &model, &err);
     }
+    json_decref(ret_json);
     ts_buf doc;
     ts_buf_init(&doc, REPORT_MAX);
     if (st == TS_OK) {
@@ -128,17 +156,18 @@ static int run(const cli_args *a, cli_ctx *ctx)
 const cli_cmd cmd_report = {
     .name = "report",
     .summary = "Write the decommissioning record of an archive (HTML, Markdown or JSON).",
-    .usage = "ROOT [-o FILE] [--format html|md|json] [--prefix P]",
+    .usage = "ROOT [-o FILE] [--format html|md|json] [--prefix P] [--years N]",
     .description =
         "Reads the archive under ROOT (a directory or s3://bucket[/prefix]) and its audit log\n"
         "and writes the record a compliance team files: what was archived (databases, tables,\n"
         "records, time ranges, columns, records per month), where (bucket, prefix, region or\n"
         "path; objects and bytes), the integrity proof (SHA-256 of every manifest and data\n"
         "file, the latest verify run, the audit chain's check and head hash), the retention\n"
-        "state, and the history of export, verify, restore and cleanup runs. Every figure is\n"
-        "read from the archive; what is absent is said to be absent. HTML is one self-contained\n"
-        "page (inline CSS and SVG, nothing fetched) that prints to PDF. The report only reads:\n"
-        "it adds no entry to the audit log.\n"
+        "state (as 'tsarchive retention' assesses it for --years), and the history of export,\n"
+        "verify, restore, retention and cleanup runs. Every figure is read from the archive;\n"
+        "what is absent is said to be absent. HTML is one self-contained page (inline CSS and\n"
+        "SVG, nothing fetched) that prints to PDF. The report only reads: it adds no entry to\n"
+        "the audit log.\n"
         "\n"
         "Exit status: 0 report written and it records no problem; 3 report written, and it\n"
         "records a problem (a missing, invalid or replaced manifest, a broken audit chain, a\n"

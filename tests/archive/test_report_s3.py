@@ -4,6 +4,7 @@ retention section shows the objects' Object Lock state as S3 reports it."""
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -19,7 +20,7 @@ except ImportError:  # the machine image has it (scripts/deps.sh checks)
     boto3 = None
 
 BUCKET = "rep-archive"
-UNTIL = "2033-01-01T00:00:00Z"
+UNTIL = "2035-01-01T00:00:00Z"  # past export time + 7 years
 
 
 @unittest.skipIf(boto3 is None, "boto3 missing (scripts/deps.sh --check)")
@@ -71,17 +72,20 @@ class ReportS3(unittest.TestCase):
             self.assertTrue(j["audit"]["chain"]["ok"])
 
             ret = j["retention"]
-            self.assertEqual(ret["kind"], "s3")
-            if ret.get("source") == "per-object HEAD":
-                self.assertEqual(ret["objects_checked"], len(data))
-                self.assertEqual(ret["locked"], len(data) - 1)
-                self.assertEqual(ret["unlocked"], 1)
-                self.assertEqual(ret["unlocked_examples"], [data[-1][len("pre/"):]])
-                self.assertEqual(ret["modes"], {"GOVERNANCE": len(data) - 1})
-                self.assertTrue(ret["earliest_until"].startswith("2033-01-01"), ret)
-                self.assertFalse(ret["enforceable"])
-            else:
-                self.assertEqual(ret["source"], "assessment")
+            self.assertEqual((ret["kind"], ret["source"]), ("s3", "assessment"), ret)
+            a = ret["assessment"]
+            self.assertEqual(a["years"], 7)
+            self.assertEqual(a["objects_total"], len(data))
+            self.assertEqual(a["objects_held"], len(data) - 1)
+            self.assertEqual(a["objects_exposed"], 1)
+            by_key = {o["key"]: o for o in a["objects"]}
+            self.assertFalse(by_key[data[-1][len("pre/"):]]["held"])
+            self.assertTrue(all(by_key[k[len("pre/"):]]["held"] for k in data[:-1]))
+            self.assertTrue(a["bucket_settings"]["object_lock"]["enabled"])
+            self.assertNotEqual(ret["verdict"], "holds")
+            self.assertFalse(ret["enforceable"])
+            self.assertTrue(any("retention policy does not hold" in n["text"] for n in j["notes"]),
+                            j["notes"])
 
             rc, html, err = run_tsarchive(["report", root], env=env)
             self.assertEqual(rc, 0, err)
@@ -90,6 +94,8 @@ class ReportS3(unittest.TestCase):
             rc, md, err = run_tsarchive(["report", root, "--format", "md"], env=env)
             self.assertEqual(rc, 0, err)
             self.assertIn("| bucket | `%s` |" % BUCKET, md)
+            self.assertRegex(md, r"\| `%s` \| [^|]* \| GOVERNANCE \| 2035-01-01" % re.escape(data[0][len("pre/"):]))
+            self.assertIn("object-lock", html)
 
 
 if __name__ == "__main__":
