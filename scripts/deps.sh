@@ -7,7 +7,8 @@
 #
 # Debian packages: compilers and build tools, clang (libFuzzer, sanitizers), the -dev
 # libraries, InfluxDB 1.x (its own service is kept stopped and disabled: tests start their
-# own influxd), Node.js + npm only when node is missing. Then `npm ci` in the repository when
+# own influxd), Chromium and poppler-utils (the report's headless render test: PNG, PDF,
+# pdftotext), Node.js + npm only when node is missing. Then `npm ci` in the repository when
 # node_modules is missing or older than package-lock.json. python3 must already have moto and
 # boto3 (PyPI is not reachable here): we check, we do not install them.
 set -euo pipefail
@@ -19,7 +20,7 @@ check_only=0
 case "${1:-}" in
   "") ;;
   --check) check_only=1 ;;
-  -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
   *) echo "deps.sh: unknown argument: $1 (use --check or nothing)" >&2; exit 64 ;;
 esac
 
@@ -33,6 +34,7 @@ PKGS=(
   libssl-dev libcurl4-openssl-dev libjansson-dev libexpat1-dev libcmocka-dev
   influxdb
   python3 ca-certificates
+  chromium poppler-utils
 )
 
 SUDO=()
