@@ -20,7 +20,7 @@ check_only=0
 case "${1:-}" in
   "") ;;
   --check) check_only=1 ;;
-  -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
   *) echo "deps.sh: unknown argument: $1 (use --check or nothing)" >&2; exit 64 ;;
 esac
 
