@@ -108,6 +108,7 @@ static const char css[] =
     "code,.hash{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:12.5px}\n"
     "code{overflow-wrap:anywhere}.hash{white-space:nowrap}\n"
     "table.kv th{width:220px}\n"
+    "table.hist{width:100%}table.hist td:nth-child(4){width:34%}\n"
     ".ok{color:var(--ok);font-weight:700}.bad{color:var(--bad);font-weight:700}"
     ".warn{color:var(--warn);font-weight:700}\n"
     ".notes li.error{color:var(--bad)}.notes li.warning{color:var(--warn)}\n"
@@ -997,7 +998,7 @@ static void history(rw *w, const json_t *m)
         raw(w, "<p><i>The audit log records no run.</i></p>\n</section>\n");
         return;
     }
-    raw(w, "<table><tr><th>started (UTC)</th><th>command</th><th>who</th><th>what</th>"
+    raw(w, "<table class=\"hist\"><tr><th>started (UTC)</th><th>command</th><th>who</th><th>what</th>"
            "<th>outcome</th><th>counts</th></tr>\n");
     size_t i;
     const json_t *r;
