@@ -419,6 +419,10 @@ static json_t *run_json(const char *name, const char *text, size_t len, size_t *
                 json_t *v = json_object_get(o, keys[i]);
                 if (json_is_string(v)) json_object_set(d, keys[i], v);
             }
+            /* cleanup logs a failure as {message, code, denied_action} */
+            json_t *ev_err = json_object_get(o, "error");
+            if (json_is_object(ev_err) && json_is_string(json_object_get(ev_err, "message")))
+                json_object_set(d, "error", json_object_get(ev_err, "message"));
             json_array_append_new(deleted, d);
         }
         json_decref(o);

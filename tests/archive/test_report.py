@@ -380,11 +380,15 @@ class Escaping(unittest.TestCase):
         cls.cleanup_obj = append_run(os.path.join(arc, "_audit"), "cleanup", [
             {"event": "start", "arguments": {"apply": True, "note": EVIL},
              "identity": {"arn": "arn:aws:sts::123456789012:assumed-role/<r>&x", "credentials": "env"}},
+            {"event": "plan", "items": [{"kind": "function", "name": EVIL, "arn": "arn:plan-only"}]},
             {"event": "delete", "kind": "function", "name": EVIL,
              "arn": "arn:aws:lambda:us-east-1:123456789012:function:" + EVIL, "outcome": "done"},
             {"event": "delete", "kind": "role", "name": "ts-role",
              "arn": "arn:aws:iam::123456789012:role/ts-role", "outcome": "done"},
-            {"event": "end", "outcome": "ok", "deleted": 2, "failed": 0},
+            {"event": "detach", "kind": "policy-attachment", "name": "p1", "outcome": "failed",
+             "arn": "arn:aws:iam::123456789012:policy/p1",
+             "error": {"message": "IAM DetachRolePolicy: AccessDenied: <denied>", "code": "AccessDenied"}},
+            {"event": "end", "outcome": "ok", "deleted": 2, "failed": 1},
         ])
         cls.out = {}
         for fmt in ("html", "md", "json"):
@@ -409,9 +413,12 @@ class Escaping(unittest.TestCase):
         self.assertFalse(evil["manifest"]["valid"])
         run = [r for r in j["history"] if r["command"] == "cleanup"][0]
         self.assertEqual(run["object"], self.cleanup_obj)
-        self.assertEqual([r["name"] for r in run["resources"]], [EVIL, "ts-role"])
+        self.assertEqual([r["name"] for r in run["resources"]], [EVIL, "ts-role", "p1"])
         self.assertEqual(run["resources"][1]["arn"], "arn:aws:iam::123456789012:role/ts-role")
-        self.assertEqual(run["counts"], {"deleted": 2, "failed": 0})
+        self.assertEqual(run["resources"][2]["outcome"], "failed")
+        self.assertEqual(run["resources"][2]["error"], "IAM DetachRolePolicy: AccessDenied: <denied>")
+        self.assertEqual(run["counts"], {"deleted": 2, "failed": 1})
+        self.assertEqual(run["events"], {"start": 1, "plan": 1, "delete": 2, "detach": 1, "end": 1})
         self.assertEqual(run["identity"]["arn"], "arn:aws:sts::123456789012:assumed-role/<r>&x")
 
     def test_html_escapes(self):
@@ -425,6 +432,8 @@ class Escaping(unittest.TestCase):
         self.assertIn(self.root, text)
         self.assertIn("arn:aws:lambda:us-east-1:123456789012:function:" + EVIL, text)
         self.assertIn("arn:aws:iam::123456789012:role/ts-role", text)
+        self.assertIn("failed: IAM DetachRolePolicy: AccessDenied: <denied>", text)
+        self.assertNotIn("arn:plan-only", text)
         self.assertIn("&lt;script&gt;", out)
         self.assertIn("&amp;&quot;&#39;", out)
         # no raw markup from the archive anywhere: every '<' in the page opens a known tag
