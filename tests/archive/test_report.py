@@ -17,7 +17,7 @@ import unittest
 
 SRC = os.environ.get("TSARCHIVE_SRC", ".")
 sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
-from servers import run_tsarchive  # noqa: E402
+from servers import emulator, run_tsarchive  # noqa: E402
 
 SAMPLE = os.path.join(SRC, "samples", "energy.lp")
 
@@ -91,14 +91,21 @@ def parse_html(text):
 
 def assert_no_external(tc, text):
     """No fetched asset: no src/href attribute at all, no <link>, no <script>, no CSS url() or
-    @import, no http(s):// anywhere in the page."""
+    @import, no http(s):// in any attribute or in the style sheet. (A URL may appear as plain
+    text: an endpoint the manifest records.)"""
     p = parse_html(text)
     for tag, attrs in p.tags:
-        tc.assertNotIn(tag, ("script", "link", "img", "iframe", "object", "embed", "image", "use"),
-                       "element <%s %s>" % (tag, attrs))
-        for a in ("src", "href", "xlink:href", "srcset", "data", "poster"):
+        tc.assertNotIn(tag, ("script", "link", "img", "iframe", "object", "embed", "image", "use",
+                             "a", "base", "form"), "element <%s %s>" % (tag, attrs))
+        for a in ("src", "href", "xlink:href", "srcset", "data", "poster", "action"):
             tc.assertNotIn(a, attrs, "<%s> has %s=%r" % (tag, a, attrs.get(a)))
-    for pat in (r"https?://", r"url\s*\(", r"@import", r"<script", r"<link"):
+        for a, v in attrs.items():
+            tc.assertIsNone(re.search(r"https?:|//", v or ""), "<%s %s=%r>" % (tag, a, v))
+    styles = re.findall(r"<style>(.*?)</style>", text, re.S)
+    tc.assertEqual(len(styles), 1)
+    for pat in (r"https?:", r"url\s*\(", r"@import", r"@font-face"):
+        tc.assertIsNone(re.search(pat, styles[0], re.I), "found %r in the style sheet" % pat)
+    for pat in (r"<script", r"<link", r"<img", r"<iframe"):
         tc.assertIsNone(re.search(pat, text, re.I), "found %r in the page" % pat)
 
 
@@ -323,6 +330,56 @@ class Report(unittest.TestCase):
         export(root2, db="second")
         rc, out, err = report(root2, "--format", "json")
         self.assertTrue(json.loads(out)["latest_verify"]["export_after"])
+
+
+class ReportTimestream(unittest.TestCase):
+    """An archive exported from the Timestream emulator (loaded with samples/energy.lp) and
+    verified against it: the report names the Timestream source, the region, the identity
+    the runs recorded, and the verify's live comparison; counts equal the manifest's."""
+
+    def test_timestream_archive(self):
+        tmp = tempfile.mkdtemp(prefix="tsa-report-ts-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        root = os.path.join(tmp, "arc")
+        with emulator("timestream", "--retention", "ignore",
+                      "--load", "energy_demo.generation=" + os.path.abspath(SAMPLE)) as emu:
+            env = {"AWS_ENDPOINT_URL_TIMESTREAM_QUERY": emu.url,
+                   "AWS_ENDPOINT_URL_TIMESTREAM_WRITE": emu.url, "AWS_ENDPOINT_URL": None,
+                   "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                   "AWS_REGION": "us-east-1", "AWS_PROFILE": None, "AWS_SESSION_TOKEN": None,
+                   "PROJECT_NAME": None, "ENVIRONMENT": None}
+            rc, out, err = run_tsarchive(["export", "--from", "timestream://us-east-1", "--to", root],
+                                         env=env)
+            self.assertEqual(rc, 0, out + err)
+            rc, out, err = run_tsarchive(["verify", root, "--against", "timestream://us-east-1"], env=env)
+            self.assertEqual(rc, 0, out + err)
+        rc, out, err = report(root, "--format", "json")
+        self.assertEqual(rc, 0, err)
+        j = json.loads(out)
+        m, sha, tables = manifest_facts(root)
+        db = j["databases"][0]
+        self.assertEqual(db["source"]["kind"], "timestream")
+        self.assertEqual(db["source"]["region"], "us-east-1")
+        self.assertEqual(db["manifest"]["sha256"], sha)
+        for t in db["tables"]:
+            self.assertEqual(t["records"], tables[t["name"]]["records"])
+            self.assertEqual({mm["month"]: mm["records"] for mm in t["months"] if mm["records"]},
+                             tables[t["name"]]["months"])
+        self.assertEqual(j["totals"]["records"], 4320)
+        lv = j["latest_verify"]
+        self.assertTrue(lv["passed"], lv)
+        self.assertEqual(lv["against"], "timestream://us-east-1")
+        self.assertEqual(lv["counts"]["table_months_differing"], 0)
+        export_run = j["history"][0]
+        self.assertEqual(export_run["command"], "export")
+        self.assertEqual(export_run["identity"]["credentials"], "environment (AWS_ACCESS_KEY_ID)")
+        self.assertEqual(export_run["identity"]["region"], "us-east-1")
+        rc, html, err = report(root)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("compared with timestream://us-east-1", html)
+        self.assertIn("credentials environment (AWS_ACCESS_KEY_ID), profile default, region us-east-1", html)
+        assert_no_external(self, html)
+        self.assertIn("endpoint <code>http://127.0.0.1:", html)  # shown as text, never fetched
 
 
 EVIL = "<script>alert(1)</script>&\"'"
