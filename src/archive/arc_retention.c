@@ -698,6 +698,13 @@ static json_t *jdate(int64_t ns)
     return json_string(s);
 }
 
+static json_t *jtime(int64_t ns)
+{
+    char s[TS_TIME_STR_MAX];
+    ts_time_format(ns, s);
+    return json_string(s);
+}
+
 static json_t *jstr(const char *s) { return s && *s ? json_string(s) : json_null(); }
 static json_t *jnum(long v) { return v >= 0 ? json_integer(v) : json_null(); }
 
@@ -711,7 +718,7 @@ json_t *arc_retention_to_json(const arc_retention *r, bool with_objects)
     json_object_set_new(j, "prefix", jstr(r->prefix));
     json_object_set_new(j, "key_prefix", jstr(r->key_prefix));
     json_object_set_new(j, "years", json_integer(r->years));
-    json_object_set_new(j, "assessed_at", jdate(r->assessed_at));
+    json_object_set_new(j, "assessed_at", jtime(r->assessed_at));
     json_object_set_new(j, "verdict", json_string(arc_ret_verdict_name(r->verdict)));
     json_object_set_new(j, "enforceable", json_boolean(r->kind == ARC_RET_S3));
     if (r->kind == ARC_RET_S3) {
@@ -781,7 +788,7 @@ json_t *arc_retention_to_json(const arc_retention *r, bool with_objects)
             json_object_set_new(oo, "lock_until", o->lock_until_ns ? jdate(o->lock_until_ns)
                                                                    : json_null());
             json_object_set_new(oo, "legal_hold", json_boolean(o->legal_hold));
-            json_object_set_new(oo, "export_time", jdate(o->export_ns));
+            json_object_set_new(oo, "export_time", jtime(o->export_ns));
             json_object_set_new(oo, "required_until",
                                 o->required_ns == INT64_MAX ? json_null() : jdate(o->required_ns));
             json_object_set_new(oo, "held", json_boolean(o->held));

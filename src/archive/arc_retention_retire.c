@@ -14,6 +14,7 @@
 
 typedef struct retire_list {
     arc_retire_version *v;
+    bool *latest; /* IsLatest per entry */
     size_t n, cap;
 } retire_list;
 
@@ -39,8 +40,12 @@ static ts_status on_version(void *user, const s3_version_entry *e, ts_error *err
         arc_retire_version *nv = ts_realloc(l->v, nc * sizeof *nv);
         if (!nv) return ts_err_set(err, TS_ERR_NOMEM, "out of memory listing versions");
         l->v = nv;
+        bool *nl = ts_realloc(l->latest, nc * sizeof *nl);
+        if (!nl) return ts_err_set(err, TS_ERR_NOMEM, "out of memory listing versions");
+        l->latest = nl;
         l->cap = nc;
     }
+    l->latest[l->n] = e->is_latest;
     arc_retire_version *v = &l->v[l->n];
     memset(v, 0, sizeof *v);
     v->key = ts_strdup(e->key);
@@ -129,7 +134,11 @@ ts_status arc_bucket_retire(aws_client *aws, const arc_retire_opts *o, arc_retir
         res->versions++;
         res->bytes += v->size;
         s3_lock_info li;
-        st = s3_head_object_version(aws, bucket, v->key, v->version_id, &li, err);
+        /* the "null" version of an object written before versioning: the
+         * current one is read without versionId (moto refuses "null") */
+        bool null_latest = strcmp(v->version_id, "null") == 0 && l.latest[i];
+        st = s3_head_object_version(aws, bucket, v->key, null_latest ? NULL : v->version_id, &li,
+                                    err);
         if (st == TS_ERR_NOT_FOUND) { /* gone meanwhile */
             ts_err_clear(err);
             st = TS_OK;
@@ -180,6 +189,7 @@ ts_status arc_bucket_retire(aws_client *aws, const arc_retire_opts *o, arc_retir
     if (st != TS_OK || o->dry_run) {
         for (size_t i = 0; i < l.n; i++) version_free(&l.v[i]);
         ts_free(l.v);
+        ts_free(l.latest);
         return st;
     }
 
@@ -234,5 +244,6 @@ ts_status arc_bucket_retire(aws_client *aws, const arc_retire_opts *o, arc_retir
     }
     for (size_t i = 0; i < l.n; i++) version_free(&l.v[i]);
     ts_free(l.v);
+    ts_free(l.latest);
     return st;
 }
