@@ -97,6 +97,20 @@ class ReportS3(unittest.TestCase):
             self.assertRegex(md, r"\| `%s` \| [^|]* \| GOVERNANCE \| 2035-01-01" % re.escape(data[0][len("pre/"):]))
             self.assertIn("object-lock", html)
 
+            # make the policy hold (versioning, lifecycle rule, locks), then report again
+            rc, out, err = run_tsarchive(["retention", root, "--apply"], env=env)
+            self.assertEqual(rc, 0, out + err)
+            rc, out, err = run_tsarchive(["report", root, "--format", "json"], env=env)
+            self.assertEqual(rc, 0, err)
+            j = json.loads(out)
+            ret = j["retention"]
+            self.assertEqual((ret["verdict"], ret["enforceable"]), ("holds", True), ret)
+            self.assertEqual(ret["assessment"]["objects_held"], len(data))
+            self.assertFalse(any("retention" in n["text"] for n in j["notes"]), j["notes"])
+            self.assertIn("retention", [r["command"] for r in j["history"]])
+            rc, html, err = run_tsarchive(["report", root], env=env)
+            self.assertIn("<b>holds</b> (7-year policy)", html)
+
 
 if __name__ == "__main__":
     unittest.main()
