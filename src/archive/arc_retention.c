@@ -224,8 +224,8 @@ static ssize_t key_find(const key_list *kl, const char *key)
 static ts_status add_object(arc_retention *r, const char *key, const char *db, bool manifest,
                             int64_t export_ns, ts_error *err)
 {
-    if ((r->nobjects & (r->nobjects - 1)) == 0) { /* grow at powers of two */
-        size_t nc = r->nobjects ? r->nobjects * 2 : 16;
+    if ((r->nobjects & (r->nobjects - 1)) == 0) { /* capacity: the next power of two */
+        size_t nc = r->nobjects ? r->nobjects * 2 : 1;
         arc_ret_object *no = ts_realloc(r->objects, nc * sizeof *no);
         if (!no) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
         r->objects = no;
@@ -627,7 +627,7 @@ ts_status arc_retention_assess(arc_storage *s, aws_client *aws, const arc_retent
         }
         if (o && o->cancel && *o->cancel) st = ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
     }
-    if (st == TS_OK && r->databases == 0 && kl.n == 0)
+    if (st == TS_OK && r->databases == 0)
         st = ts_err_set(err, TS_ERR_NOT_FOUND, "%s%s: no archive here (no %s under it)", r->root,
                         prefix, ARC_MANIFEST_NAME);
     if (st == TS_OK && r->nobjects) qsort(r->objects, r->nobjects, sizeof *r->objects, cmp_object);

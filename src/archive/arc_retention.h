@@ -199,18 +199,22 @@ ts_status arc_retention_assess(arc_storage *storage, aws_client *aws,
 size_t arc_retention_exposed(const arc_retention *r);
 
 /* The assessment as one JSON object (new reference; NULL on OOM):
- * {"root","storage":"s3"|"local","bucket","prefix","years","assessed_at",
- *  "verdict","enforceable", "bucket_settings":{"versioning","mfa_delete",
- *  "object_lock":{"enabled","default_mode","default_days","default_years"},
- *  "lifecycle_rules":[{id,enabled,prefix,other_filter,covers_all,ours,
- *  transitions:[{noncurrent,days,date,storage_class}],expiration_days,
- *  expiration_date,noncurrent_expiration_days,abort_multipart_days}],
- *  "other_lifecycle_rules"}, "rules":[{"rule","verdict","required",
- *  "fixable","why"}], "objects":[{key,database,manifest,present,size,
- *  storage_class,version_id,lock_mode,lock_until,legal_hold,export_time,
- *  required_until,held}], "objects_held","objects_exposed","other_objects",
- *  "latest_lock_until","unreadable"}; dates as RFC 3339, absent values null.
- * with_objects false leaves "objects" out (summary for verify). */
+ * {"root","storage":"s3"|"local","bucket","prefix","key_prefix","years",
+ *  "assessed_at","verdict","enforceable",
+ *  "bucket_settings":{"versioning","mfa_delete","object_lock":{"enabled",
+ *    "default_mode","default_days","default_years"},"lifecycle_configuration",
+ *    "lifecycle_rules":[{"id","enabled","prefix","other_filter","covers_all",
+ *    "ours","transitions":[{"noncurrent","days","date","storage_class"}],
+ *    "expiration_days","expiration_date","noncurrent_expiration_days",
+ *    "abort_multipart_days"}],"other_lifecycle_rules"}   (S3 only),
+ *  "rules":[{"rule","verdict","required","fixable","why"}],
+ *  "objects":[{"key","database","manifest","present","size","storage_class",
+ *    "version_id","lock_mode","lock_until","legal_hold","export_time",
+ *    "required_until","held"}]   (only with_objects),
+ *  "databases","objects_total","objects_held","objects_exposed",
+ *  "other_objects","latest_lock_until","unreadable"}.
+ * Verdicts as arc_ret_verdict_name; export_time and assessed_at RFC 3339
+ * with 9 digits, lock and required dates to the second; absent values null. */
 json_t *arc_retention_to_json(const arc_retention *r, bool with_objects);
 
 /* ---- making it hold ---- */

@@ -194,8 +194,17 @@ static void print_report(cli_ctx *ctx, const arc_verify_report *rep, const arc_c
             rep->warnings, secs);
 }
 
+/* Whether an archive object belongs to the databases verified (all when none named). */
+static bool ret_in_scope(const arc_ret_object *o, const char *const *dbs, size_t ndbs)
+{
+    for (size_t i = 0; i < ndbs; i++)
+        if (strcmp(o->database, dbs[i]) == 0) return true;
+    return ndbs == 0;
+}
+
 /* The retention state beside the integrity result (text). */
-static void print_retention(cli_ctx *ctx, const arc_retention *r, bool checked, const char *why_not)
+static void print_retention(cli_ctx *ctx, const arc_retention *r, bool checked, const char *why_not,
+                            const char *const *dbs, size_t ndbs)
 {
     FILE *f = ctx->out;
     if (why_not) {
@@ -221,7 +230,7 @@ static void print_retention(cli_ctx *ctx, const arc_retention *r, bool checked, 
     size_t shown = 0;
     for (size_t i = 0; checked && i < r->nobjects; i++) {
         const arc_ret_object *o = &r->objects[i];
-        if (!o->present || o->held) continue;
+        if (!o->present || o->held || !ret_in_scope(o, dbs, ndbs)) continue;
         if (++shown > 20) continue;
         char need[TS_TIME_STR_MAX];
         arc_retention_until(o->export_ns, r->years, &(int64_t){0}, need);
@@ -356,7 +365,10 @@ static int run(const cli_args *a, cli_ctx *ctx)
             }
         }
     }
-    size_t exposed = ret_ok ? arc_retention_exposed(&ret) : 0;
+    size_t exposed = 0; /* of the databases verified */
+    for (size_t i = 0; ret_ok && i < ret.nobjects; i++)
+        if (ret.objects[i].present && !ret.objects[i].held && ret_in_scope(&ret.objects[i], dbs, ndbs))
+            exposed++;
     double secs = (double)(ts_mono_ns() - ps.t0) / 1e9;
     int rc = st != TS_OK ? fail_code(st)
              : rep.errors || (ret_years && exposed) ? CLI_EXIT_DAMAGED
@@ -416,7 +428,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
                  secs, audit && rep.objects ? arc_audit_object_name(audit) : NULL, rj);
     json_decref(rj);
     if (!json && (ret_ok || ret_err[0]))
-        print_retention(ctx, &ret, ret_years > 0, ret_ok ? NULL : ret_err);
+        print_retention(ctx, &ret, ret_years > 0, ret_ok ? NULL : ret_err, dbs, ndbs);
     if (st != TS_OK) {
         char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
         ts_err_format(&err, m, sizeof m);

@@ -16,7 +16,7 @@ import unittest
 SRC = os.environ.get("TSARCHIVE_SRC", os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
-from servers import moto_server, run_tsarchive  # noqa: E402
+from servers import emulator, moto_server, run_tsarchive  # noqa: E402
 
 SAMPLE = os.path.join(SRC, "samples", "energy.lp")
 UTC = datetime.timezone.utc
@@ -157,6 +157,49 @@ class RetentionTest(unittest.TestCase):
         self.tsa("export", "--from", SAMPLE, "--database", "demo", "--to", "s3://%s" % b,
                  "--lock-mode", "governance", rc=2)
 
+    def test_timestream_export_retain_compliance_and_rerun_extends(self):
+        b = "ret-timestream"
+        self.s3.create_bucket(Bucket=b, ObjectLockEnabledForBucket=True)
+        with emulator("timestream", "--retention", "ignore", "--load",
+                      "tsdb.generation=" + SAMPLE) as emu:
+            env = dict(self.env)
+            env.update({"AWS_ENDPOINT_URL_TIMESTREAM_QUERY": emu.url,
+                        "AWS_ENDPOINT_URL_TIMESTREAM_WRITE": emu.url})
+
+            def export():
+                code, out, err = run_tsarchive(
+                    ["export", "--from", "timestream://us-east-1", "--database", "tsdb", "--to",
+                     "s3://%s" % b, "--retain", "7", "--lock-mode", "compliance"], env=env,
+                    timeout=120)
+                self.assertEqual(code, 0, out + err)
+                return out, err
+
+            def check():
+                body = self.s3.get_object(Bucket=b, Key="timestream-archive/tsdb/export_metadata.json")
+                m = json.loads(body["Body"].read())
+                want = until_from(m["started_at"], 7)
+                self.assertEqual(m["object_lock"], {"mode": "COMPLIANCE",
+                                                    "retain_until": iso(want)})
+                keys = ["timestream-archive/tsdb/export_metadata.json"] + [
+                    "timestream-archive/tsdb/" + f["path"] for t in m["tables"] for f in t["files"]]
+                self.assertEqual(len(keys), 4, keys)
+                for k in keys:
+                    h = self.s3.head_object(Bucket=b, Key=k)
+                    self.assertEqual((h.get("ObjectLockMode"), h.get("ObjectLockRetainUntilDate")),
+                                     ("COMPLIANCE", want), k)
+                return want
+
+            export()
+            first = check()
+            # a re-run keeps the files (unchanged) but has a later export time: their locks
+            # are extended to it, never left short
+            out, err = export()
+            self.assertIn("3 unchanged", out)
+            self.assertIn("extending the lock of 3 objects kept from an earlier run", err)
+            second = check()
+            self.assertGreaterEqual(second, first)
+            self.tsa("verify", "s3://%s" % b, "--retention", "7y", rc=0)
+
     # ------------------------------------------------------------------ verify --retention
 
     def test_verify_retention_fails_on_one_unlocked_object(self):
@@ -192,6 +235,14 @@ class RetentionTest(unittest.TestCase):
             "Mode": "GOVERNANCE", "RetainUntilDate": want})
         _, out, _ = self.tsa("verify", "s3://%s/pre" % b, "--retention", "7y", rc=0)
         self.assertIn("4 of 4 archive objects locked", out)
+        # a second, unlocked database: judged only when it is verified
+        self.tsa("export", "--from", SAMPLE, "--database", "other", "--to", "s3://%s/pre" % b,
+                 rc=0)
+        self.tsa("verify", "s3://%s/pre" % b, "--retention", "7y", "--database", "demo", rc=0)
+        _, out, _ = self.tsa("verify", "s3://%s/pre" % b, "--retention", "7y", rc=3)
+        exposed = [l for l in out.splitlines() if l.startswith("EXPOSED")]
+        self.assertEqual(len(exposed), 4, out)
+        self.assertTrue(all("timestream-archive/other/" in l for l in exposed), out)
 
     # ------------------------------------------------------------------ --apply
 
@@ -306,6 +357,11 @@ class RetentionTest(unittest.TestCase):
         _, out, _ = self.tsa("verify", root, "--json", rc=0)
         self.assertEqual(json.loads(out)["retention"]["verdict"], "cannot_hold")
         self.tsa("verify", root, "--retention", "7y", rc=3)
+        empty = os.path.join(self.tmp, "empty-dir")
+        os.makedirs(empty, exist_ok=True)
+        _, _, err = self.tsa("retention", empty, rc=4)
+        self.assertIn("no archive here", err)
+        self.assertEqual(os.listdir(empty), [])  # no _audit folder left behind
 
 
 if __name__ == "__main__":
