@@ -35,6 +35,8 @@ static void field(rw *w, const json_t *o, const char *k, const char *absent)
     const char *s = rs(o, k);
     if (s) {
         esc(w, s);
+    } else if (strcmp(absent, "-") == 0) {
+        raw(w, "-");
     } else {
         raw(w, "*");
         esc(w, absent);
