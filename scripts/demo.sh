@@ -2,7 +2,8 @@
 # Quick start: the main job on the embedded default, then its result.
 # Starts the bundled Timestream emulator loaded with the sample energy data
 # (samples/energy.lp), exports every table into a local archive in demo-out/,
-# checks it, and shows what was written. Nothing outside 127.0.0.1 is touched.
+# checks it, shows what was written, and writes the decommissioning record
+# (demo-out/report.html). Nothing outside 127.0.0.1 is touched.
 set -euo pipefail
 bin=$(realpath "${1:-build/tsarchive}")
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,3 +62,10 @@ echo "== tsarchive cat ${first#./} --limit 3"
 echo
 echo "== tsarchive audit verify demo-out"
 "$bin" audit verify "$out"
+
+if "$bin" report --help >/dev/null 2>&1; then
+  echo
+  echo "== tsarchive report demo-out -o demo-out/report.html"
+  "$bin" report "$out" -o "$out/report.html"
+  echo "   the decommissioning record: $out/report.html (open it in a browser; it prints to PDF)"
+fi

@@ -7,7 +7,8 @@
 #
 # Debian packages: compilers and build tools, clang (libFuzzer, sanitizers), the -dev
 # libraries, InfluxDB 1.x (its own service is kept stopped and disabled: tests start their
-# own influxd), Node.js + npm only when node is missing. Then `npm ci` in the repository when
+# own influxd), Chromium and poppler-utils (the report's headless render test: PNG, PDF,
+# pdftotext), Node.js + npm only when node is missing. Then `npm ci` in the repository when
 # node_modules is missing or older than package-lock.json. python3 must already have moto and
 # boto3 (PyPI is not reachable here): we check, we do not install them.
 set -euo pipefail
@@ -33,6 +34,7 @@ PKGS=(
   libssl-dev libcurl4-openssl-dev libjansson-dev libexpat1-dev libcmocka-dev
   influxdb
   python3 ca-certificates
+  chromium poppler-utils
 )
 
 SUDO=()
