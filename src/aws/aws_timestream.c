@@ -115,8 +115,8 @@ static ts_status resolve(aws_ts *t, ts_endpoint *ep, ts_error *err)
     return discover(t, ep, err);
 }
 
-static ts_status call(aws_ts *t, ts_endpoint *ep, const char *op, json_t *body, json_t **out,
-                      ts_error *err)
+static ts_status call_code(aws_ts *t, ts_endpoint *ep, const char *op, json_t *body,
+                           json_t **out, char *code_out, ts_error *err)
 {
     char target[96];
     snprintf(target, sizeof target, TARGET_PREFIX "%s", op);
@@ -133,8 +133,22 @@ static ts_status call(aws_ts *t, ts_endpoint *ep, const char *op, json_t *body, 
             ts_err_clear(err);
             continue;
         }
+        if (code_out) snprintf(code_out, AWS_ERR_CODE_MAX, "%s", code);
         return st;
     }
+}
+
+static ts_status call(aws_ts *t, ts_endpoint *ep, const char *op, json_t *body, json_t **out,
+                      ts_error *err)
+{
+    return call_code(t, ep, op, body, out, NULL, err);
+}
+
+ts_status aws_ts_call(aws_ts *t, bool write_api, const char *op, json_t *body, json_t **out,
+                      char *code_out, ts_error *err)
+{
+    if (code_out) code_out[0] = '\0';
+    return call_code(t, write_api ? &t->w : &t->q, op, body, out, code_out, err);
 }
 
 ts_status aws_ts_query_endpoint(aws_ts *t, const char **url, ts_error *err)

@@ -81,6 +81,13 @@ ts_status aws_ts_new(aws_client *c, aws_ts **out, ts_error *err);
 void aws_ts_free(aws_ts *t);
 /* The Query endpoint in use (after the first call), for the manifest. */
 ts_status aws_ts_query_endpoint(aws_ts *t, const char **url, ts_error *err);
+/* One JSON operation (op without the target prefix) on the Write API
+ * (write_api) or the Query API, through the same endpoint discovery, cell
+ * cache and InvalidEndpointException resend as every other call. body is
+ * borrowed; *out is the answer (caller decrefs). code_out (optional,
+ * AWS_ERR_CODE_MAX bytes) gets the service's error code, "" on success. */
+ts_status aws_ts_call(aws_ts *t, bool write_api, const char *op, json_t *body, json_t **out,
+                      char *code_out, ts_error *err);
 
 /* Names (sorted, each ts_strdup'd; free with aws_ts_names_free). */
 ts_status aws_ts_list_databases(aws_ts *t, char ***names, size_t *n, ts_error *err);

@@ -1,8 +1,8 @@
 /* Timestream administration for cleanup: DeleteTable/DeleteDatabase (Write
- * API) and scheduled queries (Query API). Endpoint use as aws_timestream.c:
- * a configured endpoint directly, else DescribeEndpoints, redone on
- * InvalidEndpointException. */
+ * API) and scheduled queries (Query API), through aws_timestream.c's calls
+ * so endpoint discovery and the cell cache exist once. */
 #include "aws/aws_timestream_admin.h"
+#include "aws/aws_timestream.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -10,38 +10,20 @@
 #include "core/ts_alloc.h"
 #include "core/ts_time.h"
 
-#define TSA_TARGET "Timestream_20181101."
-#define TSA_CT "application/x-amz-json-1.0"
 #define TSA_MAX_PAGES 100000
 
-typedef struct tsa_endpoint {
-    char *base;
-    bool custom;
-    char *url;
-    int64_t expires_ns;
-} tsa_endpoint;
-
 struct aws_tsa {
-    aws_client *c;
-    tsa_endpoint q, w;
+    aws_ts *ts; /* endpoints, discovery and the cell cache live there */
 };
-
-static ts_status ep_init(aws_client *c, tsa_endpoint *ep, const char *id, ts_error *err)
-{
-    TS_TRY(aws_endpoint(aws_client_config(c), id, &ep->base, &ep->custom, err));
-    return TS_OK;
-}
 
 ts_status aws_tsa_new(aws_client *c, aws_tsa **out, ts_error *err)
 {
     *out = NULL;
     aws_tsa *t = ts_calloc(1, sizeof *t);
     if (!t) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    t->c = c;
-    ts_status st = ep_init(c, &t->q, "TIMESTREAM_QUERY", err);
-    if (st == TS_OK) st = ep_init(c, &t->w, "TIMESTREAM_WRITE", err);
+    ts_status st = aws_ts_new(c, &t->ts, err);
     if (st != TS_OK) {
-        aws_tsa_free(t);
+        ts_free(t);
         return st;
     }
     *out = t;
@@ -51,93 +33,31 @@ ts_status aws_tsa_new(aws_client *c, aws_tsa **out, ts_error *err)
 void aws_tsa_free(aws_tsa *t)
 {
     if (!t) return;
-    ts_free(t->q.base);
-    ts_free(t->q.url);
-    ts_free(t->w.base);
-    ts_free(t->w.url);
+    aws_ts_free(t->ts);
     ts_free(t);
 }
 
-/* Where calls go: the configured endpoint, or the discovered address
- * (cached for the period the service gives). */
-static ts_status resolve(aws_tsa *t, tsa_endpoint *ep, const char **url, ts_error *err)
-{
-    if (ep->custom) {
-        *url = ep->base;
-        return TS_OK;
-    }
-    if (ep->url && ts_mono_ns() < ep->expires_ns) {
-        *url = ep->url;
-        return TS_OK;
-    }
-    json_t *out = NULL;
-    ts_status st = aws_json_call(t->c, ep->base, "timestream", TSA_TARGET "DescribeEndpoints",
-                                 TSA_CT, NULL, &out, NULL, err);
-    if (st != TS_OK) {
-        ts_err_context(err, "Timestream endpoint discovery at %s", ep->base);
-        return st;
-    }
-    json_t *e0 = json_array_get(json_object_get(out, "Endpoints"), 0);
-    const char *addr = json_string_value(json_object_get(e0, "Address"));
-    json_t *cp = json_object_get(e0, "CachePeriodInMinutes");
-    if (!addr || !*addr || strchr(addr, '/') || strchr(addr, ' ')) {
-        json_decref(out);
-        return ts_err_set(err, TS_ERR_REMOTE,
-                          "Timestream DescribeEndpoints at %s answered no usable Address",
-                          ep->base);
-    }
-    int64_t minutes = json_is_integer(cp) ? json_integer_value(cp) : 1;
-    if (minutes < 1) minutes = 1;
-    if (minutes > 7 * 24 * 60) minutes = 7 * 24 * 60;
-    size_t n = strlen(addr) + 9;
-    char *u = ts_malloc(n);
-    if (!u) {
-        json_decref(out);
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    }
-    snprintf(u, n, "https://%s", addr);
-    json_decref(out);
-    ts_free(ep->url);
-    ep->url = u;
-    ep->expires_ns = ts_mono_ns() + minutes * 60 * TS_NS_PER_SEC;
-    *url = u;
-    return TS_OK;
-}
-
 /* One operation; a service error fills info, not-found → TS_ERR_NOT_FOUND. */
-static ts_status tsa_call(aws_tsa *t, tsa_endpoint *ep, const char *op, json_t *body,
+static ts_status tsa_call(aws_tsa *t, bool write_api, const char *op, json_t *body,
                           json_t **out, aws_svc_info *info, ts_error *err)
 {
     aws_svc_info_clear(info);
-    char target[96];
-    snprintf(target, sizeof target, TSA_TARGET "%s", op);
-    for (int attempt = 0;; attempt++) {
-        const char *url = NULL;
-        TS_TRY(resolve(t, ep, &url, err));
-        char code[AWS_ERR_CODE_MAX] = "";
-        ts_status st = aws_json_call(t->c, url, "timestream", target, TSA_CT, body, out, code, err);
-        if (st == TS_OK) return TS_OK;
-        if (strcmp(code, "InvalidEndpointException") == 0 && !ep->custom && attempt < 2) {
-            ts_free(ep->url); /* the cell moved: discover again */
-            ep->url = NULL;
-            ts_err_clear(err);
-            continue;
-        }
-        if (code[0]) {
-            aws_svc_info_set_error(info, code, err->msg, "timestream", op);
-            if (aws_svc_code_is_not_found(code)) st = TS_ERR_NOT_FOUND;
-        }
-        return st;
+    char code[AWS_ERR_CODE_MAX] = "";
+    ts_status st = aws_ts_call(t->ts, write_api, op, body, out, code, err);
+    if (st != TS_OK && code[0]) {
+        aws_svc_info_set_error(info, code, err->msg, "timestream", op);
+        if (aws_svc_code_is_not_found(code)) st = TS_ERR_NOT_FOUND;
     }
+    return st;
 }
 
-static ts_status tsa_delete(aws_tsa *t, tsa_endpoint *ep, const char *op, json_t *body,
+static ts_status tsa_delete(aws_tsa *t, bool write_api, const char *op, json_t *body,
                             aws_svc_info *info, ts_error *err)
 {
     if (!body) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     json_t *out = NULL;
     aws_svc_info local;
-    ts_status st = tsa_call(t, ep, op, body, &out, &local, err);
+    ts_status st = tsa_call(t, write_api, op, body, &out, &local, err);
     json_decref(out);
     json_decref(body);
     if (st == TS_ERR_NOT_FOUND) {
@@ -154,21 +74,21 @@ ts_status aws_tsa_delete_table(aws_tsa *t, const char *database, const char *tab
                                aws_svc_info *info, ts_error *err)
 {
     json_t *body = json_pack("{s:s,s:s}", "DatabaseName", database, "TableName", table);
-    return tsa_delete(t, &t->w, "DeleteTable", body, info, err);
+    return tsa_delete(t, true, "DeleteTable", body, info, err);
 }
 
 ts_status aws_tsa_delete_database(aws_tsa *t, const char *database, aws_svc_info *info,
                                   ts_error *err)
 {
     json_t *body = json_pack("{s:s}", "DatabaseName", database);
-    return tsa_delete(t, &t->w, "DeleteDatabase", body, info, err);
+    return tsa_delete(t, true, "DeleteDatabase", body, info, err);
 }
 
 ts_status aws_tsa_delete_scheduled_query(aws_tsa *t, const char *arn, aws_svc_info *info,
                                          ts_error *err)
 {
     json_t *body = json_pack("{s:s}", "ScheduledQueryArn", arn);
-    return tsa_delete(t, &t->q, "DeleteScheduledQuery", body, info, err);
+    return tsa_delete(t, false, "DeleteScheduledQuery", body, info, err);
 }
 
 static char *dup_str(const json_t *o, const char *key)
@@ -216,7 +136,7 @@ ts_status aws_tsa_list_scheduled_queries(aws_tsa *t, unsigned page_size,
         }
         json_t *resp = NULL;
         aws_svc_info local;
-        st = tsa_call(t, &t->q, "ListScheduledQueries", body, &resp, &local, err);
+        st = tsa_call(t, false, "ListScheduledQueries", body, &resp, &local, err);
         json_decref(body);
         if (st != TS_OK) {
             if (info) *info = local;
@@ -305,7 +225,7 @@ ts_status aws_tsa_describe_scheduled_query(aws_tsa *t, const char *arn,
     json_t *body = json_pack("{s:s}", "ScheduledQueryArn", arn);
     if (!body) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     json_t *resp = NULL;
-    ts_status st = tsa_call(t, &t->q, "DescribeScheduledQuery", body, &resp, info, err);
+    ts_status st = tsa_call(t, false, "DescribeScheduledQuery", body, &resp, info, err);
     json_decref(body);
     if (st != TS_OK) {
         if (st == TS_ERR_NOT_FOUND && info) info->already_gone = true;
