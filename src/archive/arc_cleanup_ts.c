@@ -36,8 +36,13 @@ static ts_status inventory(arc_cl_run *r, ts_error *err)
     char **dbs = NULL;
     size_t ndbs = 0;
     TS_TRY(aws_ts_list_databases(r->ts, &dbs, &ndbs, err));
-    char dflt[ARC_CL_NAME_BUF];
+    /* P_E_* as export names them; also with the project's '-' as '_' (Timestream users
+     * often spell "ons-data-platform" as "ons_data_platform" in database names) */
+    char dflt[ARC_CL_NAME_BUF], dflt2[ARC_CL_NAME_BUF];
     snprintf(dflt, sizeof dflt, "%s_%s_*", o->project, o->environment);
+    snprintf(dflt2, sizeof dflt2, "%s_%s_*", o->project, o->environment);
+    for (size_t i = 0, pl = strlen(o->project); i < pl && dflt2[i]; i++)
+        if (dflt2[i] == '-') dflt2[i] = '_';
     ts_status st = TS_OK;
     char arn[1024];
     size_t nmatched = 0;
@@ -45,7 +50,8 @@ static ts_status inventory(arc_cl_run *r, ts_error *err)
     if (!matched) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; st == TS_OK && i < ndbs; i++) {
         const char *db = dbs[i];
-        if (!arc_cl_name_matches(o, ARC_CL_DATABASE, db, fnmatch(dflt, db, 0) == 0)) continue;
+        bool d = fnmatch(dflt, db, 0) == 0 || fnmatch(dflt2, db, 0) == 0;
+        if (!arc_cl_name_matches(o, ARC_CL_DATABASE, db, d)) continue;
         matched[nmatched++] = db;
         char **tables = NULL;
         size_t nt = 0;
