@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(SRC, "tests", "aws"))
 sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
 from servers import run_tsarchive  # noqa: E402
 from test_s3_storage import FlakyProxy  # noqa: E402
-from test_cleanup_e2e import (Account, EXPECT_GONE, DB_OK, DB_BAD, DB_GREW, DB_NEW, FN, TABLES,  # noqa: E402
+from test_cleanup_e2e import (Account, EXPECT_GONE, DB_OK, DB_NEW, TABLES,  # noqa: E402
                               plan_of, snapshot_moto, snapshot_ts, audit_entries)
 
 
