@@ -69,9 +69,17 @@ void aws_svc_info_set_error(aws_svc_info *info, const char *code, const char *ms
     snprintf(info->code, sizeof info->code, "%s", code ? code : "");
     info->action[0] = '\0';
     if (code && (strncmp(code, "AccessDenied", 12) == 0 || strcmp(code, "NotAuthorized") == 0)) {
-        if (!action_from_message(msg, info->action, sizeof info->action))
-            snprintf(info->action, sizeof info->action, "%s:%s",
-                     aws_iam_action_prefix(signing_service), op);
+        const char *prefix = aws_iam_action_prefix(signing_service);
+        char named[AWS_SVC_ACTION_MAX];
+        size_t sl = strlen(signing_service);
+        if (!action_from_message(msg, named, sizeof named))
+            snprintf(info->action, sizeof info->action, "%s:%s", prefix, op);
+        else if (strcmp(prefix, signing_service) != 0 &&
+                 strncmp(named, signing_service, sl) == 0 && named[sl] == ':')
+            /* "monitoring:DeleteAlarms" (the signing name) is cloudwatch:DeleteAlarms in IAM */
+            snprintf(info->action, sizeof info->action, "%s%s", prefix, named + sl);
+        else
+            snprintf(info->action, sizeof info->action, "%s", named);
     }
 }
 

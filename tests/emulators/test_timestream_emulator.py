@@ -225,6 +225,96 @@ class TimestreamEmulatorTest(unittest.TestCase):
             w.describe_database(DatabaseName="life_00")
         self.assertEqual(code(cm.exception), "ResourceNotFoundException")
 
+    def test_scheduled_queries_lifecycle_and_paging(self):
+        w, q = self.w, self.q
+        w.create_database(DatabaseName="sq_db")
+        w.create_table(DatabaseName="sq_db", TableName="src")
+        w.create_table(DatabaseName="sq_db", TableName="agg")
+
+        def spec(i, **over):
+            d = dict(Name="sq-%02d" % i,
+                     QueryString='SELECT bin(time, 1h) AS hour, count(*) AS c FROM "sq_db"."src" '
+                                 'WHERE time BETWEEN @scheduled_runtime - 1h AND @scheduled_runtime '
+                                 'GROUP BY bin(time, 1h)',
+                     ScheduleConfiguration={"ScheduleExpression": "rate(1 hour)"},
+                     NotificationConfiguration={"SnsConfiguration": {
+                         "TopicArn": "arn:aws:sns:us-east-1:123456789012:sq"}},
+                     TargetConfiguration={"TimestreamConfiguration": {
+                         "DatabaseName": "sq_db", "TableName": "agg", "TimeColumn": "hour",
+                         "DimensionMappings": [],
+                         "MultiMeasureMappings": {"TargetMultiMeasureName": "m",
+                                                  "MultiMeasureAttributeMappings": [
+                                                      {"SourceColumn": "c", "MeasureValueType": "BIGINT"}]}}},
+                     ScheduledQueryExecutionRoleArn="arn:aws:iam::123456789012:role/sq",
+                     ErrorReportConfiguration={"S3Configuration": {"BucketName": "sq-errors"}})
+            d.update(over)
+            return d
+
+        arns = [q.create_scheduled_query(**spec(i))["Arn"] for i in range(5)]
+        for a in arns:
+            self.assertRegex(a, r"^arn:aws:timestream:us-east-1:\d+:scheduled-query/sq-\d\d-[0-9a-f]{16}$")
+        # a retry with the same ClientToken is the same query; a second name is a conflict
+        tok = "c" * 40
+        a1 = q.create_scheduled_query(**spec(7, ClientToken=tok))["Arn"]
+        self.assertEqual(q.create_scheduled_query(**spec(7, ClientToken=tok))["Arn"], a1)
+        with self.assertRaises(ClientError) as cm:
+            q.create_scheduled_query(**spec(0))
+        self.assertEqual(code(cm.exception), "ConflictException")
+        # required members, checked as the service does (botocore's own check switched off)
+        _w, lax = clients(self.emu.url, config=Config(parameter_validation=False,
+                                                      retries={"total_max_attempts": 1}))
+        bad = spec(9)
+        del bad["ErrorReportConfiguration"]
+        with self.assertRaises(ClientError) as cm:
+            lax.create_scheduled_query(**bad)
+        self.assertEqual(code(cm.exception), "ValidationException")
+        self.assertIn("errorReportConfiguration", cm.exception.response["Error"]["Message"])
+
+        # paging: botocore's paginator and by hand agree
+        pag = [x["Arn"] for p in q.get_paginator("list_scheduled_queries").paginate(
+            PaginationConfig={"PageSize": 2}) for x in p["ScheduledQueries"]]
+        self.assertEqual(sorted(pag), sorted(arns + [a1]))
+        self.assertEqual(len(pag), len(set(pag)))
+        first = q.list_scheduled_queries(MaxResults=2)
+        self.assertEqual(len(first["ScheduledQueries"]), 2)
+        self.assertIn("NextToken", first)
+        entry = first["ScheduledQueries"][0]
+        self.assertEqual(entry["State"], "ENABLED")
+        self.assertEqual(entry["TargetDestination"]["TimestreamDestination"],
+                         {"DatabaseName": "sq_db", "TableName": "agg"})
+        self.assertEqual(entry["ErrorReportConfiguration"]["S3Configuration"]["BucketName"], "sq-errors")
+        with self.assertRaises(ClientError) as cm:
+            q.list_scheduled_queries(NextToken="garbage!")
+        self.assertEqual(code(cm.exception), "ValidationException")
+
+        d = q.describe_scheduled_query(ScheduledQueryArn=arns[1])["ScheduledQuery"]
+        self.assertEqual(d["Name"], "sq-01")
+        self.assertIn('"sq_db"."src"', d["QueryString"])
+        self.assertEqual(d["ScheduleConfiguration"]["ScheduleExpression"], "rate(1 hour)")
+        self.assertEqual(d["TargetConfiguration"]["TimestreamConfiguration"]["TableName"], "agg")
+        self.assertEqual(d["ScheduledQueryExecutionRoleArn"], "arn:aws:iam::123456789012:role/sq")
+        q.update_scheduled_query(ScheduledQueryArn=arns[1], State="DISABLED")
+        self.assertEqual(q.describe_scheduled_query(ScheduledQueryArn=arns[1])["ScheduledQuery"]["State"],
+                         "DISABLED")
+
+        for a in arns + [a1]:
+            q.delete_scheduled_query(ScheduledQueryArn=a)
+        for call in (q.delete_scheduled_query, q.describe_scheduled_query):
+            with self.assertRaises(ClientError) as cm:
+                call(ScheduledQueryArn=arns[0])
+            self.assertEqual(code(cm.exception), "ResourceNotFoundException")
+        self.assertEqual(q.list_scheduled_queries()["ScheduledQueries"], [])
+        # the database refuses to go while tables remain (also with its queries gone)
+        with self.assertRaises(ClientError) as cm:
+            w.delete_database(DatabaseName="sq_db")
+        self.assertEqual(code(cm.exception), "ValidationException")
+        for t in ("src", "agg"):
+            w.delete_table(DatabaseName="sq_db", TableName=t)
+        w.delete_database(DatabaseName="sq_db")
+        with self.assertRaises(ClientError) as cm:
+            w.delete_database(DatabaseName="sq_db")
+        self.assertEqual(code(cm.exception), "ResourceNotFoundException")
+
     def test_tables_create_describe_update_list(self):
         w = self.w
         w.create_database(DatabaseName="tbl_db")

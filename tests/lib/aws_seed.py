@@ -66,9 +66,12 @@ def _zip(text):
     return b.getvalue()
 
 
-def clients(endpoint_url, region):
-    """boto3 clients for the services seed() and snapshot() use."""
-    kw = dict(endpoint_url=endpoint_url, region_name=region, **KEY)
+def clients(endpoint_url, region, credentials=None):
+    """boto3 clients for the services seed() and snapshot() use; credentials: an optional
+    (access key id, secret) pair instead of test/test."""
+    key = KEY if credentials is None else dict(aws_access_key_id=credentials[0],
+                                               aws_secret_access_key=credentials[1])
+    kw = dict(endpoint_url=endpoint_url, region_name=region, **key)
     return {n: boto3.client(n, **kw) for n in ("iam", "lambda", "sqs", "logs", "cloudwatch")}
 
 
@@ -194,11 +197,12 @@ def _loader_stack(c, p, e, region, book, reason, shared_layer_arn, shared_policy
     return fn
 
 
-def seed(endpoint_url, project, env, region):
-    """Creates the issue #9 account (see the module doc) and returns what it made."""
+def seed(endpoint_url, project, env, region, credentials=None):
+    """Creates the issue #9 account (see the module doc) and returns what it made.
+    credentials: optional (access key id, secret) for a server that checks them."""
     if env == "prod":
         raise ValueError("seed(): env 'prod' is the other environment; use another name")
-    c = clients(endpoint_url, region)
+    c = clients(endpoint_url, region, credentials)
     book = _Book()
     p, e = project, env
     iam, lam = c["iam"], c["lambda"]
@@ -259,8 +263,7 @@ def seed(endpoint_url, project, env, region):
     c["logs"].create_log_group(logGroupName=olg)
     book.add("another project", "log_groups", olg)
 
-    account = boto3.client("sts", endpoint_url=endpoint_url, region_name=region,
-                           **KEY).get_caller_identity()["Account"]
+    account = c["iam"].get_role(RoleName=api_role)["Role"]["Arn"].split(":")[4]
     return {"project": p, "env": e, "region": region, "account": account,
             "delete": book.delete, "keep": book.keep}
 
@@ -276,9 +279,9 @@ def _pages(call, key, token_in, token_out, **kw):
         kw[token_in] = t
 
 
-def snapshot(endpoint_url, region):
+def snapshot(endpoint_url, region, credentials=None):
     """A full, sorted, JSON-able listing of the cleanup resource kinds in the account."""
-    c = clients(endpoint_url, region)
+    c = clients(endpoint_url, region, credentials)
     lam, iam = c["lambda"], c["iam"]
     functions = []
     for f in _pages(lam.list_functions, "Functions", "Marker", "NextMarker"):

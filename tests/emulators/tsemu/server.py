@@ -193,8 +193,90 @@ def op_cancel_query(ctx, req):
     return {"CancellationMessage": "Query cancellation was requested."}
 
 
+SQ_LIST_MAX = 1000
+
+
+def _need_obj(req, key, *inner):
+    """A required structure member (and required string members inside it, by path)."""
+    v = req.get(key)
+    if not isinstance(v, dict):
+        raise ServiceError("ValidationException",
+                           f"1 validation error detected: Value null at '{key[0].lower() + key[1:]}' failed to "
+                           f"satisfy constraint: Member must not be null")
+    for path in inner:
+        cur = v
+        for part in path.split("."):
+            cur = cur.get(part) if isinstance(cur, dict) else None
+        if not isinstance(cur, str) or not cur:
+            raise ServiceError("ValidationException",
+                               f"1 validation error detected: Value null at '{key}.{path}' failed to satisfy "
+                               f"constraint: Member must not be null")
+    return v
+
+
+def op_create_scheduled_query(ctx, req):
+    import re
+    name = _need_str(req, "Name")
+    if not re.fullmatch(r"[a-zA-Z0-9|!\-_*'()]([a-zA-Z0-9]|[!\-_*'()/.])+", name) or len(name) > 64:
+        raise ServiceError("ValidationException",
+                           f"1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: "
+                           f"Member must satisfy regular expression pattern and have length 1..64")
+    _need_str(req, "QueryString")
+    _need_str(req, "ScheduledQueryExecutionRoleArn")
+    _need_obj(req, "ScheduleConfiguration", "ScheduleExpression")
+    _need_obj(req, "NotificationConfiguration", "SnsConfiguration.TopicArn")
+    _need_obj(req, "ErrorReportConfiguration", "S3Configuration.BucketName")
+    if req.get("TargetConfiguration") is not None:
+        _need_obj(req, "TargetConfiguration", "TimestreamConfiguration.DatabaseName",
+                  "TimestreamConfiguration.TableName", "TimestreamConfiguration.TimeColumn")
+    token = req.get("ClientToken")
+    if token is not None and not 32 <= len(token) <= 128:
+        raise ServiceError("ValidationException",
+                           "1 validation error detected: Value at 'clientToken' failed to satisfy constraint: "
+                           "Member must have length between 32 and 128")
+    spec = {k: req[k] for k in ctx.store.SQ_FIELDS if req.get(k) is not None}
+    return {"Arn": ctx.store.create_scheduled_query(name, token, spec)}
+
+
 def op_list_scheduled_queries(ctx, req):
-    return {"ScheduledQueries": []}
+    max_results = req.get("MaxResults")
+    if max_results is None:
+        max_results = SQ_LIST_MAX
+    if not isinstance(max_results, int) or not 1 <= max_results <= SQ_LIST_MAX:
+        raise ServiceError("ValidationException",
+                           f"1 validation error detected: Value '{max_results}' at 'maxResults' failed to satisfy "
+                           f"constraint: Member must have value between 1 and {SQ_LIST_MAX}")
+    with ctx.store.lock:
+        arns = sorted(ctx.store.scheduled_query_arns())
+        if req.get("NextToken"):
+            after = _unb64(req["NextToken"]).get("after_arn")
+            if not isinstance(after, str):
+                raise ServiceError("ValidationException", "Invalid NextToken.")
+            arns = [a for a in arns if a > after]
+        page = arns[:max_results]
+        out = {"ScheduledQueries": [ctx.store.scheduled_query_json(a, False) for a in page]}
+    if len(arns) > max_results:
+        out["NextToken"] = _b64({"after_arn": page[-1]})
+    return out
+
+
+def op_describe_scheduled_query(ctx, req):
+    return {"ScheduledQuery": ctx.store.scheduled_query_json(_need_str(req, "ScheduledQueryArn"), True)}
+
+
+def op_update_scheduled_query(ctx, req):
+    state = _need_str(req, "State")
+    if state not in ("ENABLED", "DISABLED"):
+        raise ServiceError("ValidationException",
+                           f"1 validation error detected: Value '{state}' at 'state' failed to satisfy constraint: "
+                           f"Member must satisfy enum value set: [ENABLED, DISABLED]")
+    ctx.store.update_scheduled_query(_need_str(req, "ScheduledQueryArn"), state)
+    return {}
+
+
+def op_delete_scheduled_query(ctx, req):
+    ctx.store.delete_scheduled_query(_need_str(req, "ScheduledQueryArn"))
+    return {}
 
 
 def op_tag_resource(ctx, req):
@@ -224,6 +306,8 @@ OPS = {
     "CreateTable": op_create_table, "DescribeTable": op_describe_table, "UpdateTable": op_update_table,
     "ListTables": op_list_tables, "DeleteTable": op_delete_table, "WriteRecords": op_write_records,
     "Query": op_query, "CancelQuery": op_cancel_query, "ListScheduledQueries": op_list_scheduled_queries,
+    "CreateScheduledQuery": op_create_scheduled_query, "DescribeScheduledQuery": op_describe_scheduled_query,
+    "UpdateScheduledQuery": op_update_scheduled_query, "DeleteScheduledQuery": op_delete_scheduled_query,
     "TagResource": op_tag_resource, "UntagResource": op_untag_resource,
     "ListTagsForResource": op_list_tags_for_resource,
 }

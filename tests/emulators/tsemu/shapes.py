@@ -37,6 +37,17 @@ OPS = {
     "Query": {"QueryString": S, "ClientToken": S, "NextToken": S, "MaxRows": I, "QueryInsights": {"Mode": S}},
     "CancelQuery": {"QueryId": S},
     "ListScheduledQueries": {"MaxResults": I, "NextToken": S},
+    "CreateScheduledQuery": {"Name": S, "QueryString": S, "ScheduleConfiguration": {"ScheduleExpression": S},
+                             "NotificationConfiguration": {"SnsConfiguration": {"TopicArn": S}},
+                             "TargetConfiguration": {"TimestreamConfiguration": {
+                                 "DatabaseName": S, "TableName": S, "TimeColumn": S, "DimensionMappings": L,
+                                 "MultiMeasureMappings": D, "MixedMeasureMappings": L, "MeasureNameColumn": S}},
+                             "ClientToken": S, "ScheduledQueryExecutionRoleArn": S, "Tags": [TAG],
+                             "KmsKeyId": S, "ErrorReportConfiguration": {"S3Configuration": {
+                                 "BucketName": S, "ObjectKeyPrefix": S, "EncryptionOption": S}}},
+    "DescribeScheduledQuery": {"ScheduledQueryArn": S},
+    "UpdateScheduledQuery": {"ScheduledQueryArn": S, "State": S},
+    "DeleteScheduledQuery": {"ScheduledQueryArn": S},
     "TagResource": {"ResourceARN": S, "Tags": [TAG]},
     "UntagResource": {"ResourceARN": S, "TagKeys": [S]},
     "ListTagsForResource": {"ResourceARN": S},

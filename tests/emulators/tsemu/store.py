@@ -88,6 +88,8 @@ class Store:
                                                 attr TEXT);
             CREATE TABLE IF NOT EXISTS measures (table_id INTEGER, name TEXT, type TEXT, dims TEXT,
                                                  PRIMARY KEY (table_id, name));
+            CREATE TABLE IF NOT EXISTS scheduled_queries (arn TEXT PRIMARY KEY, name TEXT UNIQUE,
+                                                          token TEXT, created REAL, state TEXT, spec TEXT);
         """)
         self.databases = {}
         self.tables = {}  # (db, name) → Table
@@ -231,6 +233,66 @@ class Store:
             t.updated = _time.time()
             self.db.execute("UPDATE tables SET props=?, updated=? WHERE id=?", (json.dumps(t.props), t.updated, t.id))
             return self.table_json(t)
+
+    # ------------------------------------------------------------------ scheduled queries
+    # Stored, listed, described, updated and deleted as the service does; never run.
+    SQ_FIELDS = ("QueryString", "ScheduleConfiguration", "NotificationConfiguration", "TargetConfiguration",
+                 "ScheduledQueryExecutionRoleArn", "KmsKeyId", "ErrorReportConfiguration")
+
+    def _sq_json(self, arn, name, created, state, spec, full):
+        out = {"Arn": arn, "Name": name, "CreationTime": created, "State": state,
+               "ErrorReportConfiguration": spec.get("ErrorReportConfiguration")}
+        tc = (spec.get("TargetConfiguration") or {}).get("TimestreamConfiguration")
+        if full:
+            for k in self.SQ_FIELDS:
+                if spec.get(k) is not None:
+                    out[k] = spec[k]
+        elif tc:
+            out["TargetDestination"] = {"TimestreamDestination": {
+                "DatabaseName": tc.get("DatabaseName"), "TableName": tc.get("TableName")}}
+        return {k: v for k, v in out.items() if v is not None}
+
+    def create_scheduled_query(self, name, token, spec):
+        with self.lock:
+            if token:
+                row = self.db.execute("SELECT arn, name FROM scheduled_queries WHERE token=?", (token,)).fetchone()
+                if row:
+                    if row[1] != name:
+                        raise ServiceError("ConflictException",
+                                           f"The ClientToken was already used for scheduled query {row[1]}.")
+                    return row[0]          # an idempotent retry: the same query
+            if self.db.execute("SELECT 1 FROM scheduled_queries WHERE name=?", (name,)).fetchone():
+                raise ServiceError("ConflictException", f"A scheduled query with name {name} already exists.")
+            arn = (f"arn:aws:timestream:{self.region}:{self.account}:scheduled-query/"
+                   f"{name}-{os.urandom(8).hex()}")
+            self.db.execute("INSERT INTO scheduled_queries VALUES (?,?,?,?,?,?)",
+                            (arn, name, token, _time.time(), "ENABLED", json.dumps(spec)))
+            return arn
+
+    def _need_sq(self, arn):
+        row = self.db.execute("SELECT arn, name, created, state, spec FROM scheduled_queries WHERE arn=?",
+                              (arn,)).fetchone()
+        if row is None:
+            raise ServiceError("ResourceNotFoundException", f"The scheduled query {arn} does not exist.")
+        return row
+
+    def scheduled_query_arns(self):
+        return [r[0] for r in self.db.execute("SELECT arn FROM scheduled_queries")]
+
+    def scheduled_query_json(self, arn, full):
+        with self.lock:
+            arn_, name, created, state, spec = self._need_sq(arn)
+            return self._sq_json(arn_, name, created, state, json.loads(spec), full)
+
+    def update_scheduled_query(self, arn, state):
+        with self.lock:
+            self._need_sq(arn)
+            self.db.execute("UPDATE scheduled_queries SET state=? WHERE arn=?", (state, arn))
+
+    def delete_scheduled_query(self, arn):
+        with self.lock:
+            self._need_sq(arn)
+            self.db.execute("DELETE FROM scheduled_queries WHERE arn=?", (arn,))
 
     def delete_table(self, db, name):
         with self.lock:
