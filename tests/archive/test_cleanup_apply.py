@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
 from servers import run_tsarchive  # noqa: E402
 from test_s3_storage import FlakyProxy  # noqa: E402
 from test_cleanup_e2e import (Account, EXPECT_GONE, DB_OK, DB_NEW, TABLES,  # noqa: E402
-                              plan_of, snapshot_moto, snapshot_ts, audit_entries)
+                              SQ_PROD, plan_of, snapshot_moto, snapshot_ts, audit_entries)
 
 
 class ThrottledApply(unittest.TestCase):
@@ -74,6 +74,7 @@ class ThrottledApply(unittest.TestCase):
             expect_ts = dict(ts_before)
             del expect_ts["%s.generation" % DB_OK]
             del expect_ts[DB_OK]
+            expect_ts["scheduled_queries"] = [SQ_PROD]
             self.assertEqual(snapshot_ts(acct.emu.url), expect_ts)
             t = [i for i in res["items"] if i["name"] == "%s.generation" % DB_OK][0]
             self.assertIn(t["outcome"], ("done", "already-gone"), t)

@@ -154,9 +154,32 @@ def ts_client(kind, url):
                         aws_secret_access_key=SECRET)
 
 
+SQ_OK, SQ_TARGET, SQ_PROD = "energy-daily-rollup", "rollup-into-metrics", "prod-energy-rollup"
+
+
+def seed_scheduled_queries(url):
+    """One reading the energy database, one writing into the metrics database (both matched),
+    one reading the prod database (never touched)."""
+    tq = ts_client("timestream-query", url)
+
+    def make(name, sql, target=None):
+        kw = dict(Name=name, QueryString=sql, ScheduleConfiguration={"ScheduleExpression": "rate(1 day)"},
+                  NotificationConfiguration={"SnsConfiguration": {"TopicArn": "arn:aws:sns:us-east-1:123456789012:t"}},
+                  ScheduledQueryExecutionRoleArn="arn:aws:iam::123456789012:role/%s" % ROLE,
+                  ErrorReportConfiguration={"S3Configuration": {"BucketName": "errors"}})
+        if target:
+            kw["TargetConfiguration"] = {"TimestreamConfiguration": {
+                "DatabaseName": target, "TableName": "rollup", "TimeColumn": "t",
+                "DimensionMappings": [{"Name": "site", "DimensionValueType": "VARCHAR"}]}}
+        tq.create_scheduled_query(**kw)
+    make(SQ_OK, 'SELECT site, avg(value) FROM "%s"."generation" GROUP BY site' % DB_OK)
+    make(SQ_TARGET, "SELECT 1 AS t", target=DB_GREW)
+    make(SQ_PROD, 'SELECT site, avg(value) FROM "%s"."generation" GROUP BY site' % DB_PROD)
+
+
 def snapshot_ts(url):
     tw, tq = ts_client("timestream-write", url), ts_client("timestream-query", url)
-    out = {}
+    out = {"scheduled_queries": sorted(q["Name"] for q in tq.list_scheduled_queries()["ScheduledQueries"])}
     for d in tw.list_databases()["Databases"]:
         for t in tw.list_tables(DatabaseName=d["DatabaseName"])["Tables"]:
             r = tq.query(QueryString='SELECT count(*) FROM "%s"."%s"' % (d["DatabaseName"], t["TableName"]))
@@ -189,6 +212,7 @@ class Account:
                                                          "AWS_SECRET_ACCESS_KEY": SECRET})
         self.emu = self.emu_cm.__enter__()
         seed_moto(self.moto.url)
+        seed_scheduled_queries(self.emu.url)
         return self
 
     def __exit__(self, *a):
@@ -280,6 +304,8 @@ class CleanupJourney(unittest.TestCase):
                      "scheduled-query", "table", "database"]
             self.assertEqual(kinds, sorted(kinds, key=order.index), kinds)
             self.assertEqual(names(plan, kind="function"), sorted([("function", FN), ("function", FN_OLD)]))
+            self.assertEqual(names(plan, kind="scheduled-query"),
+                             sorted([("scheduled-query", SQ_OK), ("scheduled-query", SQ_TARGET)]))
             self.assertEqual(names(plan, kind="layer-version", action="delete"),
                              [("layer-version", "pandas-pyarrow:1"), ("layer-version", "pandas-pyarrow:2")])
             kept = {i["name"]: i for i in plan["items"] if i["action"] == "keep"}
@@ -301,7 +327,7 @@ class CleanupJourney(unittest.TestCase):
             self.assertTrue(all(len(f["sha256"]) == 64 for f in ok["held"]["archived"]["files"]))
             # another environment's resources, and those that stay, never appear as items
             flat = json.dumps([(i["name"], i.get("arn"), i.get("parent")) for i in plan["items"]])
-            for other in (DB_PROD, FN_PROD, ROLE_PROD, FN_API + '"', ROLE_API, "api-errors",
+            for other in (DB_PROD, FN_PROD, ROLE_PROD, FN_API + '"', ROLE_API, "api-errors", SQ_PROD,
                           "prod-loader-errors", "prod-energy-latency", "/ecs/"):
                 self.assertNotIn(other, flat)
             self.assertEqual(snapshot_moto(acct.moto.url), before)
@@ -338,6 +364,7 @@ class CleanupJourney(unittest.TestCase):
             expect_ts = dict(ts_before)
             del expect_ts["%s.generation" % DB_OK]
             del expect_ts[DB_OK]
+            expect_ts["scheduled_queries"] = [SQ_PROD]
             self.assertEqual(ts_after, expect_ts)
 
             # 3. --check: only what the interlock kept
