@@ -127,5 +127,52 @@ class DeniedCalls(unittest.TestCase):
                 self.assertIn("deletions failed (exit 1)", err)
 
 
+class UsageAndUnreachable(unittest.TestCase):
+    """The command line is checked before anything is listed (exit 2); a service that cannot be
+    reached means no plan and nothing deleted (exit 4, saying which listing failed)."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="tsa-cleanup-usage-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def env(self, **extra):
+        e = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "test",
+             "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1", "AWS_PROFILE": None,
+             "AWS_SESSION_TOKEN": None, "PROJECT_NAME": "p", "ENVIRONMENT": "dev",
+             "TSARCHIVE_MAX_ATTEMPTS": "1", "AWS_ENDPOINT_URL_TIMESTREAM_QUERY": None,
+             "AWS_ENDPOINT_URL_TIMESTREAM_WRITE": None}
+        e.update(extra)
+        return e
+
+    def test_usage(self):
+        cases = [
+            (["--apply", "--check"], {}, "exclude each other"),
+            ([], {"PROJECT_NAME": None}, "PROJECT_NAME"),
+            (["--match", "bucket=x"], {}, "unknown kind 'bucket'"),
+            (["--match", "function"], {}, "expected KIND=GLOB"),
+            (["--rate", "lambda=0"], {}, "--rate lambda=0"),
+            (["--rate", "s3=5"], {}, "--rate s3=5"),
+            (["--force-unarchived", "notable"], {}, "expected DB.TABLE"),
+            (["--archive", self.tmp, "--audit-to", self.tmp], {}, "--audit-to"),
+            (["extra"], {}, ""),
+        ]
+        for args, env, msg in cases:
+            rc, out, err = run_tsarchive(["cleanup"] + args, env=self.env(**env), cwd=self.tmp)
+            self.assertEqual(rc, 2, (args, out, err))
+            self.assertIn(msg, err, args)
+        self.assertEqual(os.listdir(self.tmp), [])  # nothing written, not even an audit log
+
+    def test_unreachable(self):
+        rc, out, err = run_tsarchive(["cleanup", "--apply", "--json"], env=self.env(), cwd=self.tmp,
+                                     timeout=60)
+        self.assertEqual(rc, 4, out + err)
+        j = json.loads(out)
+        self.assertEqual(j["items"], [])
+        self.assertIn("listing Timestream", j["error"])
+        self.assertIn("could not make the plan", err)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
