@@ -236,13 +236,24 @@ class Account:
                                      env=self.env(), timeout=120)
         assert rc == 0, out + err
         # one byte changed in the sensors table's first file
-        d = os.path.join(root, "timestream-archive", DB_BAD, TABLES[DB_BAD])
-        f = sorted(os.path.join(dp, n) for dp, _, ns in os.walk(d) for n in ns if n.endswith(".parquet"))[0]
-        with open(f, "r+b") as fh:
-            fh.seek(200)
-            b = fh.read(1)
-            fh.seek(200)
-            fh.write(bytes([b[0] ^ 0x01]))
+        if root.startswith("s3://"):
+            s3 = boto3.client("s3", endpoint_url=self.moto.url, region_name="us-east-1",
+                              aws_access_key_id="test", aws_secret_access_key="test")
+            bucket = root[5:].split("/")[0]
+            keys = sorted(o["Key"] for o in s3.list_objects_v2(
+                Bucket=bucket, Prefix="timestream-archive/%s/%s/" % (DB_BAD, TABLES[DB_BAD]))["Contents"]
+                if o["Key"].endswith(".parquet"))
+            data = bytearray(s3.get_object(Bucket=bucket, Key=keys[0])["Body"].read())
+            data[200] ^= 0x01
+            s3.put_object(Bucket=bucket, Key=keys[0], Body=bytes(data))
+        else:
+            d = os.path.join(root, "timestream-archive", DB_BAD, TABLES[DB_BAD])
+            f = sorted(os.path.join(dp, n) for dp, _, ns in os.walk(d) for n in ns if n.endswith(".parquet"))[0]
+            with open(f, "r+b") as fh:
+                fh.seek(200)
+                b = fh.read(1)
+                fh.seek(200)
+                fh.write(bytes([b[0] ^ 0x01]))
         # the metrics table gains a record after the export
         tw = ts_client("timestream-write", self.emu.url)
         tw.write_records(DatabaseName=DB_GREW, TableName=TABLES[DB_GREW], Records=[{
