@@ -84,8 +84,8 @@ class ThrottledApply(unittest.TestCase):
             forced = "%s.%s" % (DB_NEW, TABLES[DB_NEW])
             audit = os.path.join(self.tmp, "audit")
             rc, out, err = run_tsarchive(
-                ["cleanup", "--apply", "--json", "--rate", "all=500", "--audit-to", audit,
-                 "--force-unarchived", forced, "--match", "database=" + DB_NEW],
+                ["cleanup", "--apply", "--json", "--rate", "all=500", "--rate", "timestream=2",
+                 "--audit-to", audit, "--force-unarchived", forced, "--match", "database=" + DB_NEW],
                 env=acct.env(), timeout=120)
             self.assertEqual(rc, 0, out + err)
             res = plan_of(out)
@@ -95,6 +95,11 @@ class ThrottledApply(unittest.TestCase):
             self.assertNotIn(DB_NEW, snapshot_ts(acct.emu.url))
             self.assertIn(DB_OK, snapshot_ts(acct.emu.url))  # --match replaced the database rule
             entries = audit_entries(audit)
+            # paced: Timestream at 2 calls per second, so the database goes >= 0.5 s after its table
+            ts_del = [e["when"] for e in entries if e["event"] == "delete" and e["kind"] in ("table", "database")]
+            self.assertEqual(len(ts_del), 2, ts_del)
+            secs = [int(w[11:13]) * 3600 + int(w[14:16]) * 60 + float(w[17:-1]) for w in ts_del]
+            self.assertGreaterEqual(secs[1] - secs[0], 0.45, ts_del)
             f = [e for e in entries if e["event"] == "force-unarchived"]
             self.assertEqual(f[0]["tables"], [forced])
             self.assertEqual([e["force_unarchived"] for e in entries if e["event"] == "start"], [[forced]])
