@@ -166,6 +166,15 @@ static void print_table(cli_ctx *ctx, const arc_cl_plan *p, arc_cl_mode mode)
     }
 }
 
+static ts_status count_object(void *user, const char *key, uint64_t size, ts_error *err)
+{
+    (void)key;
+    (void)size;
+    (void)err;
+    (*(size_t *)user)++;
+    return TS_OK;
+}
+
 static bool parse_rate(const char *v, double rate[ARC_CL_SVC_COUNT])
 {
     const char *eq = strchr(v, '=');
@@ -262,6 +271,15 @@ static int run(const cli_args *a, cli_ctx *ctx)
     ts_status st = aws_config_load(&cfg, cli_get(a, "region"), &err);
     if (st == TS_OK) st = aws_client_new(&cfg, &client, &err);
     if (st == TS_OK && archive_root) st = arc_storage_open(archive_root, client, &archive, &err);
+    if (st == TS_OK && archive) {
+        /* a mistyped --archive would keep every table and leave an audit log in a stray place:
+         * say so instead */
+        size_t nobj = 0;
+        st = arc_storage_list(archive, prefix, count_object, &nobj, &err);
+        if (st == TS_ERR_NOT_FOUND || (st == TS_OK && nobj == 0))
+            st = ts_err_set(&err, TS_ERR_NOT_FOUND, "--archive %s: no archive there (nothing under %s)",
+                            archive_root, prefix);
+    }
     if (st == TS_OK) {
         if (archive) audit_store = archive;
         else st = arc_storage_open(audit_root, client, &audit_store, &err);

@@ -164,6 +164,14 @@ class UsageAndUnreachable(unittest.TestCase):
             self.assertIn(msg, err, args)
         self.assertEqual(os.listdir(self.tmp), [])  # nothing written, not even an audit log
 
+    def test_no_archive_there(self):
+        empty = os.path.join(self.tmp, "empty")
+        os.mkdir(empty)
+        rc, out, err = run_tsarchive(["cleanup", "--archive", empty], env=self.env(), cwd=self.tmp)
+        self.assertEqual(rc, 4, out + err)
+        self.assertIn("no archive there", err)
+        self.assertEqual(os.listdir(empty), [])  # no audit log left in a stray place
+
     def test_unreachable(self):
         rc, out, err = run_tsarchive(["cleanup", "--apply", "--json"], env=self.env(), cwd=self.tmp,
                                      timeout=60)
