@@ -370,7 +370,8 @@ static const arc_live_ops ts_live_ops = {.scheme = "timestream",
 
 typedef struct influx_live {
     arc_live base;
-    influx_target t;
+    influx_target own; /* parsed from the URL (zeroed when borrowed) */
+    const influx_target *t;
     influx_querier *q;
 } influx_live;
 
@@ -384,9 +385,33 @@ static void field_key(const char *name, char *out, size_t outsz)
     snprintf(out, outsz, "%s%s", name[0] == '_' ? LP_RESERVED_PREFIX : "", name);
 }
 
+/* Appends the fields of c that are not among `measures` and have values. */
+static ts_status add_extra_fields(const influx_count *c, const char *const *measures,
+                                  size_t nmeasures, arc_side_stats *out, ts_error *err)
+{
+    for (size_t k = 0; k < c->nfields; k++) {
+        bool known = false;
+        for (size_t i = 0; i < nmeasures && !known; i++) {
+            char fk[ARC_NAME_MAX + 8];
+            field_key(measures[i], fk, sizeof fk);
+            known = strcmp(fk, c->fields[k]) == 0;
+        }
+        if (known || !c->counts[k]) continue;
+        arc_measure_stats *nv = ts_realloc(out->measures, (out->nmeasures + 1) * sizeof *nv);
+        if (!nv) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        out->measures = nv;
+        arc_measure_stats *m = &nv[out->nmeasures];
+        memset(m, 0, sizeof *m);
+        if (!(m->name = ts_strdup(c->fields[k]))) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        m->count = c->counts[k];
+        out->nmeasures++;
+    }
+    return TS_OK;
+}
+
 static ts_status ifl_count(influx_live *il, const char *table, int64_t lo, int64_t hi_excl,
-                           const char *const *measures, size_t nmeasures, arc_side_stats *out,
-                           ts_error *err)
+                           const char *const *measures, size_t nmeasures, bool extra,
+                           arc_side_stats *out, ts_error *err)
 {
     influx_count c;
     TS_TRY(influx_count_range(il->q, table, lo, hi_excl, &c, err));
@@ -399,8 +424,17 @@ static ts_status ifl_count(influx_live *il, const char *table, int64_t lo, int64
         out->measures[i].count = influx_count_field(&c, k);
         out->measures[i].has_agg = false; /* counts only (see docs/verify.md) */
     }
+    ts_status st = extra ? add_extra_fields(&c, measures, nmeasures, out, err) : TS_OK;
     influx_count_free(&c);
-    return TS_OK;
+    return st;
+}
+
+static ts_status ifl_window(arc_live *l, const char *db, const char *series, int64_t lo,
+                            int64_t hi_excl, const char *const *measures, size_t nmeasures,
+                            bool extra, arc_side_stats *out, ts_error *err)
+{
+    (void)db; /* the database/bucket is the URL's */
+    return ifl_count((influx_live *)l, series, lo, hi_excl, measures, nmeasures, extra, out, err);
 }
 
 /* The table's overall first/last point, then one count per month between. */
@@ -415,7 +449,8 @@ static ts_status ifl_table_months(arc_live *l, const char *db, const char *table
     arc_side_stats all;
     memset(&all, 0, sizeof all);
     ts_status st = measures_init(&all, measures, nmeasures, err);
-    if (st == TS_OK) st = ifl_count(il, table, INFLUX_MIN_NS, INFLUX_MAX_NS, measures, nmeasures, &all, err);
+    if (st == TS_OK) st = ifl_count(il, table, INFLUX_MIN_NS, INFLUX_MAX_NS, measures, nmeasures, false,
+                                        &all, err);
     if (st == TS_OK && all.records) {
         arc_month m = arc_month_of(all.min_time), last = arc_month_of(all.max_time);
         for (; st == TS_OK && arc_month_cmp(m, last) <= 0; m = arc_month_next(m)) {
@@ -425,7 +460,7 @@ static ts_status ifl_table_months(arc_live *l, const char *db, const char *table
             st = measures_init(&s, measures, nmeasures, err);
             if (st == TS_OK)
                 st = ifl_count(il, table, w.lo, w.hi == INT64_MAX ? w.hi : w.hi + 1, measures,
-                               nmeasures, &s, err);
+                               nmeasures, false, &s, err);
             if (st == TS_OK && s.records) {
                 arc_live_month *slot = month_slot(months, nmonths, m, NULL, 0, err);
                 if (!slot) st = err->code ? err->code : TS_ERR_NOMEM;
@@ -450,14 +485,36 @@ static void ifl_free(arc_live *l)
 {
     influx_live *il = (influx_live *)l;
     influx_querier_free(il->q);
-    influx_target_free(&il->t);
+    influx_target_free(&il->own);
     ts_free(il);
 }
 
 static const arc_live_ops influx2_live_ops = {
-    .scheme = "influx", .table_months = ifl_table_months, .free = ifl_free};
+    .scheme = "influx", .table_months = ifl_table_months, .free = ifl_free, .window = ifl_window};
 static const arc_live_ops influx1_live_ops = {
-    .scheme = "influx1", .table_months = ifl_table_months, .free = ifl_free};
+    .scheme = "influx1", .table_months = ifl_table_months, .free = ifl_free, .window = ifl_window};
+
+/* il->t set (borrowed or il->own): the querier, the ops; frees il on failure. */
+static ts_status ifl_start(influx_live *il, arc_live **out, ts_error *err)
+{
+    ts_status st = influx_querier_new(il->t, &il->q, err);
+    if (st != TS_OK) {
+        ifl_free(&il->base);
+        return st;
+    }
+    il->base.ops = il->t->api == INFLUX_API_V1 ? &influx1_live_ops : &influx2_live_ops;
+    *out = &il->base;
+    return TS_OK;
+}
+
+ts_status arc_live_open_influx(const influx_target *t, arc_live **out, ts_error *err)
+{
+    *out = NULL;
+    influx_live *il = ts_calloc(1, sizeof *il);
+    if (!il) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    il->t = t;
+    return ifl_start(il, out, err);
+}
 
 ts_status arc_live_open(const char *url, aws_client *client, const arc_compare_env *env,
                         arc_live **out, ts_error *err)
@@ -488,16 +545,14 @@ ts_status arc_live_open(const char *url, aws_client *client, const arc_compare_e
             ie.username = env->influx_username;
             ie.password = env->influx_password;
         }
-        ts_status st = influx_target_parse(url, &ie, &il->t, err);
-        if (st == TS_OK) st = influx_querier_new(&il->t, &il->q, err);
+        ts_status st = influx_target_parse(url, &ie, &il->own, err);
         if (st != TS_OK) {
-            influx_target_free(&il->t);
+            influx_target_free(&il->own);
             ts_free(il);
             return st;
         }
-        il->base.ops = il->t.api == INFLUX_API_V1 ? &influx1_live_ops : &influx2_live_ops;
-        *out = &il->base;
-        return TS_OK;
+        il->t = &il->own;
+        return ifl_start(il, out, err);
     }
     return ts_err_set(err, TS_ERR_USAGE,
                       "--against %s: use timestream://REGION, influx://host:port?org=O&bucket=B "
@@ -562,8 +617,11 @@ static bool close_enough(double a, double b)
 }
 
 /* Compares and fills m->match / m->why. points_semantics: the live count is
- * the largest per-field count (InfluxDB), so the archive's is too. */
-static ts_status judge(arc_compare_month *m, bool points_semantics, ts_error *err)
+ * the largest per-field count (InfluxDB), so the archive's is too. within:
+ * the live first/last time only have to lie inside the archive's (points
+ * were refused). Live measures beyond the archive's (extra fields) differ
+ * when they have values. */
+static ts_status judge(arc_compare_month *m, bool points_semantics, bool within, ts_error *err)
 {
     char why[1024] = "";
     size_t wl = 0;
@@ -578,7 +636,8 @@ static ts_status judge(arc_compare_month *m, bool points_semantics, ts_error *er
     if (arec != l->records)
         WHY("%srecords differ (archive %llu%s, live %llu)", wl ? "; " : "", (unsigned long long)arec,
             points_semantics ? " as points" : "", (unsigned long long)l->records);
-    else if (arec && (a->min_time != l->min_time || a->max_time != l->max_time))
+    else if (arec && (within ? l->min_time < a->min_time || l->max_time > a->max_time
+                             : a->min_time != l->min_time || a->max_time != l->max_time))
         WHY("%sfirst/last time differ", wl ? "; " : "");
     for (size_t i = 0; i < a->nmeasures && i < l->nmeasures; i++) {
         const arc_measure_stats *x = &a->measures[i], *y = &l->measures[i];
@@ -591,6 +650,10 @@ static ts_status judge(arc_compare_month *m, bool points_semantics, ts_error *er
                 wl ? "; " : "", x->name, x->sum, x->min, x->max, y->sum, y->min, y->max);
         }
     }
+    for (size_t i = a->nmeasures; i < l->nmeasures; i++)
+        if (l->measures[i].count)
+            WHY("%s%s: %llu values live, not in the archive", wl ? "; " : "", l->measures[i].name,
+                (unsigned long long)l->measures[i].count);
 #undef WHY
     m->match = wl == 0;
     if (!m->match && !(m->why = ts_strdup(why))) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
@@ -676,7 +739,7 @@ static ts_status compare_table(arc_storage *storage, arc_live *live, const arc_c
         } else if (st == TS_OK) {
             st = measures_init(&m.live, names, nm, err);
         }
-        if (st == TS_OK) st = judge(&m, influx, err);
+        if (st == TS_OK) st = judge(&m, influx, false, err);
         if (st == TS_OK && !m.match && vrep) {
             char line[2048];
             arc_compare_month_text(&m, line, sizeof line);
@@ -817,5 +880,77 @@ ts_status arc_compare_run(arc_storage *storage, const arc_compare_opts *o, arc_c
     TS_TRY(arc_live_open(o->against, o->client, &o->env, &live, err));
     ts_status st = arc_compare_with(storage, live, o, rep, vrep, err);
     arc_live_free(live);
+    return st;
+}
+
+/* A deep copy of the caller's figures (the report owns its own). */
+static ts_status side_copy(arc_side_stats *to, const arc_side_stats *from, ts_error *err)
+{
+    *to = *from;
+    to->measures = NULL;
+    to->nmeasures = 0;
+    if (!from->nmeasures) return TS_OK;
+    to->measures = ts_calloc(from->nmeasures, sizeof *to->measures);
+    if (!to->measures) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < from->nmeasures; i++) {
+        to->measures[i] = from->measures[i];
+        to->measures[i].name = NULL;
+        to->nmeasures++;
+        if (!(to->measures[i].name = ts_strdup(from->measures[i].name)))
+            return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    }
+    return TS_OK;
+}
+
+ts_status arc_compare_expected(arc_live *live, const arc_compare_opts *o, const arc_expect *x,
+                               size_t n, arc_compare_report *rep, ts_error *err)
+{
+    if (!live->ops->window)
+        return ts_err_set(err, TS_ERR_UNSUPPORTED, "%s: cannot count a time window",
+                          live->ops->scheme);
+    bool points = strcmp(live->ops->scheme, "timestream") != 0;
+    const char **names = NULL;
+    size_t names_cap = 0;
+    ts_status st = TS_OK;
+    for (size_t i = 0; st == TS_OK && i < n; i++) {
+        if (o->cancel && *o->cancel) {
+            st = ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
+            break;
+        }
+        const arc_expect *e = &x[i];
+        if (e->s.nmeasures > names_cap) {
+            const char **nn = ts_realloc(names, e->s.nmeasures * sizeof *nn);
+            if (!nn) {
+                st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+                break;
+            }
+            names = nn;
+            names_cap = e->s.nmeasures;
+        }
+        for (size_t k = 0; k < e->s.nmeasures; k++) names[k] = e->s.measures[k].name;
+        arc_window w = arc_month_window(e->month);
+        int64_t lo = w.lo, hi = w.hi == INT64_MAX ? w.hi : w.hi + 1;
+        if (o->has_since && o->since > lo) lo = o->since;
+        if (o->has_until && o->until < hi) hi = o->until;
+        arc_compare_month m;
+        memset(&m, 0, sizeof m);
+        m.database = ts_strdup(e->database ? e->database : "");
+        m.table = ts_strdup(e->series);
+        m.month = e->month;
+        if (!m.database || !m.table) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        if (st == TS_OK) st = side_copy(&m.archive, &e->s, err);
+        if (st == TS_OK) st = measures_init(&m.live, names, e->s.nmeasures, err);
+        if (st == TS_OK)
+            st = live->ops->window(live, e->database, e->series, lo, hi, names, e->s.nmeasures,
+                                   o->extra_fields, &m.live, err);
+        if (st == TS_OK) st = judge(&m, points, o->range_within, err);
+        if (st == TS_OK && (st = push_month(rep, &m, err)) == TS_OK) continue;
+        ts_free(m.database);
+        ts_free(m.table);
+        ts_free(m.why);
+        arc_side_stats_free(&m.archive);
+        arc_side_stats_free(&m.live);
+    }
+    ts_free(names);
     return st;
 }

@@ -19,6 +19,7 @@ typedef struct aws_config aws_config;
 typedef struct aws_client aws_client;
 typedef struct arc_storage arc_storage;
 typedef struct arc_verify_report arc_verify_report;
+typedef struct influx_target influx_target;
 
 /* Figures of one numeric measure over a table-month. */
 typedef struct arc_measure_stats {
@@ -85,6 +86,14 @@ typedef struct arc_live_ops {
     ts_status (*list_tables)(arc_live *l, const char *database, char ***names, size_t *n,
                              ts_error *err);
     void (*free)(arc_live *l);
+    /* The figures of one series in [lo, hi_excl) ns (restore's check of the
+     * months it wrote); out->measures already holds `measures` in order.
+     * With `extra`, fields the source has beyond `measures` (non-zero counts)
+     * are appended to out->measures. NULL when the source cannot count a
+     * window (Timestream). */
+    ts_status (*window)(arc_live *l, const char *database, const char *series, int64_t lo,
+                        int64_t hi_excl, const char *const *measures, size_t nmeasures,
+                        bool extra, arc_side_stats *out, ts_error *err);
 } arc_live_ops;
 
 struct arc_live {
@@ -105,6 +114,10 @@ ts_status arc_live_open(const char *url, aws_client *client, const arc_compare_e
                         arc_live **out, ts_error *err);
 void arc_live_free(arc_live *l);
 
+/* An InfluxDB source (v1, or v2 through /query) over a target already
+ * parsed (restore's); t is borrowed and must outlive the source. */
+ts_status arc_live_open_influx(const influx_target *t, arc_live **out, ts_error *err);
+
 void arc_live_months_free(arc_live_month *m, size_t n);
 
 typedef struct arc_compare_opts {
@@ -119,6 +132,13 @@ typedef struct arc_compare_opts {
     size_t ntables;
     bool deep;                      /* per numeric measure: reads the archive files' measures */
     volatile sig_atomic_t *cancel;
+    /* arc_compare_expected only (restore's check): */
+    bool has_since, has_until;      /* count the live side only in [since, until) */
+    int64_t since, until;
+    bool range_within;              /* points were refused: the live first/last time only have
+                                     * to lie within the archive side's */
+    bool extra_fields;              /* a live field the archive side does not list is a
+                                     * difference */
 } arc_compare_opts;
 
 /* Reads each database's manifest in `storage` (borrowed), asks the live
@@ -133,6 +153,26 @@ ts_status arc_compare_run(arc_storage *storage, const arc_compare_opts *o, arc_c
 /* The same with an open live source (restore passes its own). */
 ts_status arc_compare_with(arc_storage *storage, arc_live *live, const arc_compare_opts *o,
                            arc_compare_report *rep, arc_verify_report *vrep, ts_error *err);
+
+/* One series and month as the caller counted it (restore: what it sent,
+ * minus what the server refused, plus files done by an earlier run).
+ * `series` is the live name: the table, or with restore's --measurement
+ * measure_name the measurement. s.records is the point count, s.measures
+ * the per-field value counts under their live names; all borrowed. */
+typedef struct arc_expect {
+    const char *database;
+    const char *series;
+    arc_month month;
+    arc_side_stats s;
+} arc_expect;
+
+/* Compares each expected series-month (in the order given) with the live
+ * source's figures over that month, clamped to o->since/until, using the
+ * same judgement as arc_compare_with; fills rep with one entry each.
+ * TS_ERR_UNSUPPORTED when the source cannot count a window; otherwise the
+ * source's errors unchanged (TS_ERR_NOT_FOUND: InfluxDB without /query). */
+ts_status arc_compare_expected(arc_live *live, const arc_compare_opts *o, const arc_expect *x,
+                               size_t n, arc_compare_report *rep, ts_error *err);
 
 /* Front-end helper: fills env from INFLUX_HOST, INFLUX_TOKEN, INFLUX_ORG,
  * INFLUX_USERNAME, INFLUX_PASSWORD. (Reads the environment: only src/cli

@@ -26,146 +26,22 @@
 #include "parquet/pq_reader.h"
 
 #define MAX_REJECTS_REPORTED 1000
-#define RS_MAX_MANIFEST ((size_t)256 << 20)
-
-/* ======================================================================
- * Manifest (archive format 1, export_metadata.json): the part restore needs.
- * Kept behind rs_manifest_load so the shared arc_manifest reader can replace
- * it without touching the rest.
- * ====================================================================== */
-
-enum { RS_TIME, RS_TIME_NS, RS_DIM, RS_MNAME, RS_MEASURE };
-
-typedef struct rs_col {
-    char *name;
-    int role;
-    char *source_type; /* Timestream type: DOUBLE, BIGINT, VARCHAR, BOOLEAN, TIMESTAMP */
-} rs_col;
-
-typedef struct rs_file {
-    char *path; /* relative to the database directory */
-    uint64_t records;
-    bool has_range;
-    int64_t min_time, max_time;
-    char sha256[TS_SHA256_HEX_LEN];
-} rs_file;
-
-typedef struct rs_table {
-    char *name;
-    rs_col *cols;
-    size_t ncols;
-    rs_file *files;
-    size_t nfiles;
-} rs_table;
-
-typedef struct rs_db {
-    char *name;
-    rs_table *tables;
-    size_t ntables;
-} rs_db;
-
-static void rs_db_free(rs_db *d)
-{
-    if (!d) return;
-    for (size_t t = 0; t < d->ntables; t++) {
-        rs_table *tb = &d->tables[t];
-        for (size_t c = 0; c < tb->ncols; c++) {
-            ts_free(tb->cols[c].name);
-            ts_free(tb->cols[c].source_type);
-        }
-        for (size_t f = 0; f < tb->nfiles; f++) ts_free(tb->files[f].path);
-        ts_free(tb->cols);
-        ts_free(tb->files);
-        ts_free(tb->name);
-    }
-    ts_free(d->tables);
-    ts_free(d->name);
-    memset(d, 0, sizeof *d);
-}
-
-/* A manifest path: relative, segments of [A-Za-z0-9_.=-], no "." or "..". */
-static bool relpath_ok(const char *p)
-{
-    size_t n = strlen(p);
-    if (n == 0 || n >= 1024 || p[0] == '/') return false;
-    const char *seg = p;
-    for (size_t i = 0; i <= n; i++) {
-        char c = p[i];
-        if (c == '/' || c == '\0') {
-            size_t sl = (size_t)(p + i - seg);
-            if (sl == 0 || (sl == 1 && seg[0] == '.') || (sl == 2 && seg[0] == '.' && seg[1] == '.'))
-                return false;
-            seg = p + i + 1;
-            continue;
-        }
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '=' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
-/* The shared, validating manifest reader, then the part restore needs. */
-static ts_status rs_manifest_load(const char *text, size_t len, const char *where, rs_db *d,
-                                  ts_error *err)
-{
-    memset(d, 0, sizeof *d);
-    arc_manifest m;
-    arc_manifest_init(&m);
-    ts_status st = arc_manifest_parse(text, len, &m, err);
-    if (st != TS_OK) {
-        ts_err_context(err, "%s", where);
-        return st;
-    }
-#define NOMEM() do { st = ts_err_set(err, TS_ERR_NOMEM, "out of memory"); goto out; } while (0)
-    if (m.database && !(d->name = ts_strdup(m.database))) NOMEM();
-    d->tables = ts_calloc(m.ntables + 1, sizeof *d->tables);
-    if (!d->tables) NOMEM();
-    for (size_t i = 0; i < m.ntables; i++) {
-        const arc_table *at = &m.tables[i];
-        rs_table *tb = &d->tables[d->ntables++];
-        tb->name = ts_strdup(at->name);
-        tb->cols = ts_calloc(at->ncols + 1, sizeof *tb->cols);
-        tb->files = ts_calloc(at->nfiles + 1, sizeof *tb->files);
-        if (!tb->name || !tb->cols || !tb->files) NOMEM();
-        for (size_t c = 0; c < at->ncols; c++) {
-            static const int roles[] = {[ARC_ROLE_TIME] = RS_TIME, [ARC_ROLE_TIME_NS] = RS_TIME_NS,
-                                        [ARC_ROLE_DIMENSION] = RS_DIM,
-                                        [ARC_ROLE_MEASURE_NAME] = RS_MNAME,
-                                        [ARC_ROLE_MEASURE] = RS_MEASURE};
-            tb->cols[c].role = roles[at->cols[c].role];
-            if (!(tb->cols[c].name = ts_strdup(at->cols[c].name))) NOMEM();
-            if (at->cols[c].source_type && *at->cols[c].source_type &&
-                !(tb->cols[c].source_type = ts_strdup(at->cols[c].source_type)))
-                NOMEM();
-            tb->ncols++;
-        }
-        for (size_t f = 0; f < at->nfiles; f++) {
-            const arc_file *af = &at->files[f];
-            if (!relpath_ok(af->path)) {
-                st = ts_err_set(err, TS_ERR_CORRUPT, "%s: table %s: unsafe path \"%s\"", where,
-                                at->name, af->path);
-                goto out;
-            }
-            rs_file *rf = &tb->files[tb->nfiles++];
-            if (!(rf->path = ts_strdup(af->path))) NOMEM();
-            rf->records = af->records;
-            rf->has_range = af->records > 0;
-            rf->min_time = af->min_time;
-            rf->max_time = af->max_time;
-            memcpy(rf->sha256, af->sha256, TS_SHA256_HEX_LEN);
-        }
-    }
-#undef NOMEM
-out:
-    arc_manifest_free(&m);
-    if (st != TS_OK) rs_db_free(d);
-    return st;
-}
 
 /* ======================================================================
  * Archive storage: the shared arc_storage (a directory or s3://).
  * ====================================================================== */
+
+/* The array v (n elements of `size` bytes in use, *cap allocated) with room
+ * for one more: v itself, or a copy with the capacity doubled (at least
+ * `first`); NULL when out of memory (v is then unchanged). */
+static void *grow(void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+    if (n < *cap) return v;
+    size_t nc = *cap ? *cap * 2 : first;
+    void *nv = ts_realloc(v, nc * size);
+    if (nv) *cap = nc;
+    return nv;
+}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -189,13 +65,9 @@ static ts_status list_cb(void *user, const char *key, uint64_t size, ts_error *e
     const char *slash = strchr(rest, '/');
     if (!slash || slash == rest || strcmp(slash + 1, "export_metadata.json") != 0) return TS_OK;
     if (rest[0] == '_' || rest[0] == '.') return TS_OK;
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 8;
-        char **nn = ts_realloc(l->names, nc * sizeof *nn);
-        if (!nn) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-        l->names = nn;
-        l->cap = nc;
-    }
+    char **nn = grow(l->names, l->n, &l->cap, sizeof *nn, 8);
+    if (!nn) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    l->names = nn;
     if (!(l->names[l->n] = ts_strndup(rest, (size_t)(slash - rest))))
         return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     l->n++;
@@ -282,13 +154,9 @@ static rs_stat *stats_get(rs_stats *s, const char *m, size_t mlen, int64_t ym)
         if (e->ym == ym && strlen(e->meas) == mlen && memcmp(e->meas, m, mlen) == 0) return e;
         k = (k + 1) & (s->nslots - 1);
     }
-    if (s->n == s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 16;
-        rs_stat *nv = ts_realloc(s->v, nc * sizeof *nv);
-        if (!nv) return NULL;
-        s->v = nv;
-        s->cap = nc;
-    }
+    rs_stat *nv = grow(s->v, s->n, &s->cap, sizeof *nv, 16);
+    if (!nv) return NULL;
+    s->v = nv;
     rs_stat *e = &s->v[s->n];
     memset(e, 0, sizeof *e);
     e->meas = ts_strndup(m, mlen);
@@ -344,15 +212,11 @@ static int64_t ym_of(int64_t ns)
     return tm.year * 12 + (int64_t)(tm.month - 1);
 }
 
-/* [start, end) of a month in ns, clamped to int64. */
-static void month_range(int64_t ym, int64_t *lo, int64_t *hi)
+/* The month of a key made by ym_of. */
+static arc_month ym_month(int64_t ym)
 {
     int64_t y = ym >= 0 ? ym / 12 : -((-ym + 11) / 12);
-    unsigned m = (unsigned)(ym - y * 12) + 1;
-    ts_tm a = {.year = y, .month = m, .day = 1};
-    ts_tm b = {.year = m == 12 ? y + 1 : y, .month = m == 12 ? 1 : m + 1, .day = 1};
-    if (!ts_time_join(&a, lo)) *lo = INT64_MIN;
-    if (!ts_time_join(&b, hi)) *hi = INT64_MAX;
+    return (arc_month){.year = y, .month = (unsigned)(ym - y * 12) + 1};
 }
 
 /* ======================================================================
@@ -466,13 +330,9 @@ static ts_status fifo_push(rs_collector *k, uint64_t row)
             k->flen -= k->fhead;
             k->fhead = 0;
         }
-        if (k->flen == k->fcap) {
-            size_t nc = k->fcap ? k->fcap * 2 : 65536;
-            uint64_t *nf = ts_realloc(k->fifo, nc * sizeof *nf);
-            if (!nf) return TS_ERR_NOMEM;
-            k->fifo = nf;
-            k->fcap = nc;
-        }
+        uint64_t *nf = grow(k->fifo, k->flen, &k->fcap, sizeof *nf, 65536);
+        if (!nf) return TS_ERR_NOMEM;
+        k->fifo = nf;
     }
     k->fifo[k->flen++] = row;
     return TS_OK;
@@ -678,7 +538,7 @@ static void view_free(rs_view *v)
     memset(v, 0, sizeof *v);
 }
 
-static ts_status view_build(const rs_table *tb, const ts_schema *rs, bool by_mname, rs_view *v,
+static ts_status view_build(const arc_table *tb, const ts_schema *rs, bool by_mname, rs_view *v,
                             const char *key, ts_error *err)
 {
     memset(v, 0, sizeof *v);
@@ -692,37 +552,41 @@ static ts_status view_build(const rs_table *tb, const ts_schema *rs, bool by_mna
         return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < rs->ncols; i++) {
         const ts_field *f = &rs->fields[i];
-        int role = -1;
+        arc_col_role role = ARC_ROLE_MEASURE;
+        bool listed = false;
         for (size_t c = 0; c < tb->ncols; c++)
-            if (strcmp(tb->cols[c].name, f->name) == 0) role = tb->cols[c].role;
-        if (role < 0) { /* not in the manifest: the archive's naming rules */
-            if (strcmp(f->name, "time") == 0) role = RS_TIME;
-            else if (strcmp(f->name, "time_ns") == 0) role = RS_TIME_NS;
-            else if (strcmp(f->name, "measure_name") == 0) role = RS_MNAME;
-            else if (f->type == TS_TYPE_STRING && f->role == TS_ROLE_DIMENSION) role = RS_DIM;
-            else role = RS_MEASURE;
+            if (strcmp(tb->cols[c].name, f->name) == 0) {
+                role = tb->cols[c].role;
+                listed = true;
+            }
+        if (!listed) { /* not in the manifest: the archive's naming rules */
+            if (strcmp(f->name, "time") == 0) role = ARC_ROLE_TIME;
+            else if (strcmp(f->name, "time_ns") == 0) role = ARC_ROLE_TIME_NS;
+            else if (strcmp(f->name, "measure_name") == 0) role = ARC_ROLE_MEASURE_NAME;
+            else if (f->type == TS_TYPE_STRING && f->role == TS_ROLE_DIMENSION) role = ARC_ROLE_DIMENSION;
+            else role = ARC_ROLE_MEASURE;
         }
-        if (role == RS_TIME_NS) {
+        if (role == ARC_ROLE_TIME_NS) {
             if (f->type != TS_TYPE_INT64 && f->type != TS_TYPE_TIMESTAMP)
                 return ts_err_set(err, TS_ERR_CORRUPT, "%s: column time_ns is %s, not int64", key,
                                   ts_type_name(f->type));
             v->time_ns = (long)i;
             continue;
         }
-        ts_role tr = role == RS_TIME ? TS_ROLE_TIME
-                     : role == RS_DIM ? TS_ROLE_DIMENSION
-                     : role == RS_MNAME ? TS_ROLE_MEASURE_NAME : TS_ROLE_MEASURE;
+        ts_role tr = role == ARC_ROLE_TIME ? TS_ROLE_TIME
+                     : role == ARC_ROLE_DIMENSION ? TS_ROLE_DIMENSION
+                     : role == ARC_ROLE_MEASURE_NAME ? TS_ROLE_MEASURE_NAME : TS_ROLE_MEASURE;
         size_t vi = v->schema.ncols;
-        if (role == RS_TIME) {
+        if (role == ARC_ROLE_TIME) {
             if (f->type != TS_TYPE_TIMESTAMP)
                 return ts_err_set(err, TS_ERR_CORRUPT, "%s: column %s is %s, not a timestamp", key,
                                   f->name, ts_type_name(f->type));
             v->time = (long)vi;
         }
-        if (role == RS_MNAME) v->mname = (long)vi;
+        if (role == ARC_ROLE_MEASURE_NAME) v->mname = (long)vi;
         TS_TRY(ts_schema_add(&v->schema, f->name, f->type, tr, true));
         v->src[vi] = i;
-        if (role == RS_MEASURE) {
+        if (role == ARC_ROLE_MEASURE) {
             size_t nl = strlen(f->name) + 2;
             char *k = ts_malloc(nl);
             if (!k) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
@@ -773,7 +637,7 @@ static ts_status copy_rows(const ts_batch *src, const uint8_t *keep, ts_batch *d
 
 /* ---- Timestream records ---- */
 
-static const char *ts_type_of(const rs_table *tb, const ts_field *f)
+static const char *ts_type_of(const arc_table *tb, const ts_field *f)
 {
     for (size_t c = 0; c < tb->ncols; c++)
         if (tb->cols[c].source_type && strcmp(tb->cols[c].name, f->name) == 0) {
@@ -812,7 +676,7 @@ static json_t *cell_text(const ts_batch *b, size_t c, size_t r)
 /* One row as a WriteRecords record: dimensions, measure_name, and either a
  * single measure ("measure_value::<type>" columns, as Timestream names them
  * in query results) or a MULTI record of the row's non-NULL measures. */
-static json_t *ts_record(const rs_table *tb, const rs_view *v, const ts_batch *b, size_t r)
+static json_t *ts_record(const arc_table *tb, const rs_view *v, const ts_batch *b, size_t r)
 {
     json_t *rec = json_object();
     json_t *dims = json_array();
@@ -889,8 +753,8 @@ static ts_status open_sink(rs_ctx *c, const char *path, ts_sink **sink, ts_error
     return jsonl_sink_new(t, &wo, sink, err);
 }
 
-static ts_status restore_file(rs_ctx *c, const rs_table *tb, size_t tindex, const char *dbdir,
-                              const rs_file *f, uint32_t fidx, ts_sink *file_sink, ts_error *err)
+static ts_status restore_file(rs_ctx *c, const arc_table *tb, size_t tindex, const char *dbdir,
+                              const arc_file *f, uint32_t fidx, ts_sink *file_sink, ts_error *err)
 {
     const arc_restore_opts *o = c->o;
     arc_restore_table *rt = &c->rep->tables[tindex];
@@ -1062,16 +926,12 @@ static ts_status restore_file(rs_ctx *c, const rs_table *tb, size_t tindex, cons
     rt->files++;
     if (o->kind == ARC_RESTORE_INFLUX) {
         p.end_seq = influx_writer_last_seq(c->w);
-        if (c->npend == c->pend_cap) {
-            size_t nc = c->pend_cap ? c->pend_cap * 2 : 16;
-            rs_pending *np = ts_realloc(c->pend, nc * sizeof *np);
-            if (!np) {
-                stats_free(&p.stats);
-                return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-            }
-            c->pend = np;
-            c->pend_cap = nc;
+        rs_pending *np = grow(c->pend, c->npend, &c->pend_cap, sizeof *np, 16);
+        if (!np) {
+            stats_free(&p.stats);
+            return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
         }
+        c->pend = np;
         c->pend[c->npend++] = p;
         return drain_pending(c, false, err);
     }
@@ -1088,15 +948,15 @@ static bool table_wanted(const arc_restore_opts *o, const char *name)
     return false;
 }
 
-static bool file_wanted(const arc_restore_opts *o, const rs_file *f)
+static bool file_wanted(const arc_restore_opts *o, const arc_file *f)
 {
-    if (!f->has_range) return true;
+    if (f->records == 0) return true; /* no time range to judge by */
     if (o->has_since && f->max_time < o->since) return false;
     if (o->has_until && f->min_time >= o->until) return false;
     return true;
 }
 
-static ts_status add_key(rs_ctx *c, const char *db, const rs_file *f, uint32_t *idx, ts_error *err)
+static ts_status add_key(rs_ctx *c, const char *db, const arc_file *f, uint32_t *idx, ts_error *err)
 {
     if (c->nkeys == c->keys_cap) {
         size_t nc = c->keys_cap ? c->keys_cap * 2 : 64;
@@ -1220,6 +1080,36 @@ static int cmp_stat(const void *a, const void *b)
     return x->ym < y->ym ? -1 : x->ym > y->ym;
 }
 
+/* One compared month as a report row. `want` is the archive's point count
+ * as InfluxDB counts it (the largest per-field count) when the month carries
+ * per-field counts, else its records (Timestream). */
+static ts_status parity_row(arc_restore_report *rep, const arc_compare_month *m, ts_error *err)
+{
+    arc_parity_row *p = &rep->parity[rep->nparity++];
+    if (!(p->measurement = ts_strdup(m->table))) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    p->year = m->month.year;
+    p->month = m->month.month;
+    p->points = m->archive.records;
+    p->want = m->archive.records;
+    if (m->archive.nmeasures) {
+        p->want = 0;
+        for (size_t k = 0; k < m->archive.nmeasures; k++)
+            if (m->archive.measures[k].count > p->want) p->want = m->archive.measures[k].count;
+    }
+    p->got = m->live.records;
+    p->want_min = m->archive.min_time;
+    p->want_max = m->archive.max_time;
+    p->got_min = m->live.min_time;
+    p->got_max = m->live.max_time;
+    p->ok = m->match;
+    if (!p->ok) rep->parity_mismatches++;
+    return TS_OK;
+}
+
+/* The InfluxDB parity check: what was sent (c->total, refused points
+ * already subtracted per file) against the server, through the same engine
+ * as `verify --against influx…` (arc_compare), one measurement-month at a
+ * time, clamped to --since/--until. */
 static ts_status parity(rs_ctx *c, ts_error *err)
 {
     arc_restore_report *rep = c->rep;
@@ -1231,81 +1121,55 @@ static ts_status parity(rs_ctx *c, ts_error *err)
             ts_strdup("more rejected points than the report keeps; counts cannot be matched");
         return TS_OK;
     }
-    influx_querier *q = NULL;
-    TS_TRY(influx_querier_new(o->influx, &q, err));
     qsort(c->total.v, c->total.n, sizeof *c->total.v, cmp_stat);
     /* the hash slots point at old positions: drop them */
     ts_free(c->total.slots);
     c->total.slots = NULL;
     c->total.nslots = 0;
-    rep->parity = ts_calloc(c->total.n + 1, sizeof *rep->parity);
-    if (!rep->parity) {
-        influx_querier_free(q);
+    arc_expect *x = ts_calloc(c->total.n + 1, sizeof *x);
+    size_t nf = 0;
+    for (size_t i = 0; i < c->total.n; i++) nf += c->total.v[i].nf;
+    arc_measure_stats *fields = ts_calloc(nf + 1, sizeof *fields);
+    if (!x || !fields) {
+        ts_free(x);
+        ts_free(fields);
         return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
-    rep->parity_run = true;
-    ts_status st = TS_OK;
-    for (size_t i = 0; i < c->total.n && st == TS_OK; i++) {
-        rs_stat *e = &c->total.v[i];
-        int64_t lo, hi;
-        month_range(e->ym, &lo, &hi);
-        if (o->has_since && o->since > lo) lo = o->since;
-        if (o->has_until && o->until < hi) hi = o->until;
-        influx_count got;
-        memset(&got, 0, sizeof got);
-        ts_error qe;
-        ts_err_clear(&qe);
-        st = influx_count_range(q, e->meas, lo, hi, &got, &qe);
-        if (st == TS_ERR_NOT_FOUND) {
-            char msg[700];
-            snprintf(msg, sizeof msg, "%s", qe.msg);
-            rep->parity_unavailable = ts_strdup(msg);
-            rep->parity_run = false;
-            st = TS_OK;
-            break;
-        }
-        if (st != TS_OK) {
-            *err = qe;
-            break;
-        }
-        arc_parity_row *pr = &rep->parity[rep->nparity++];
-        pr->measurement = ts_strdup(e->meas);
-        int64_t y = e->ym >= 0 ? e->ym / 12 : -((-e->ym + 11) / 12);
-        pr->year = y;
-        pr->month = (unsigned)(e->ym - y * 12) + 1;
-        pr->want = e->n;
-        pr->got = got.points;
-        pr->want_min = e->mn;
-        pr->want_max = e->mx;
-        pr->got_min = got.min_time;
-        pr->got_max = got.max_time;
-        /* min/max are compared only when nothing was refused in that month */
-        /* count(*) counts each field's values, not points: compare field by
-         * field (exact), and report the largest as the point count */
-        uint64_t wmax = 0;
-        bool fields_ok = true;
-        for (size_t k = 0; k < e->nf; k++) {
-            if (e->fcnt[k] > wmax) wmax = e->fcnt[k];
-            if (influx_count_field(&got, e->fname[k]) != e->fcnt[k]) fields_ok = false;
-        }
-        for (size_t k = 0; k < got.nfields; k++) {
-            bool known = false;
-            for (size_t j = 0; j < e->nf && !known; j++) known = strcmp(e->fname[j], got.fields[k]) == 0;
-            if (!known && got.counts[k]) fields_ok = false; /* a field the archive does not have */
-        }
-        pr->want = wmax;
-        pr->points = e->n;
-        /* refused points may have been the first or last: then the range
-         * read back only has to lie inside the archive's */
-        bool range_ok = rejected_total == 0
-                            ? pr->got_min == pr->want_min && pr->got_max == pr->want_max
-                            : pr->got_min >= pr->want_min && pr->got_max <= pr->want_max;
-        pr->ok = fields_ok && pr->want == pr->got && (e->n == 0 || pr->got == 0 || range_ok);
-        influx_count_free(&got);
-        if (!pr->ok) rep->parity_mismatches++;
-        progress(c, false);
+    arc_measure_stats *fp = fields;
+    for (size_t i = 0; i < c->total.n; i++) {
+        const rs_stat *e = &c->total.v[i];
+        x[i] = (arc_expect){.series = e->meas,
+                            .month = ym_month(e->ym),
+                            .s = {.records = e->n, .min_time = e->mn, .max_time = e->mx,
+                                  .nmeasures = e->nf, .measures = fp}};
+        for (size_t k = 0; k < e->nf; k++)
+            *fp++ = (arc_measure_stats){.name = e->fname[k], .count = e->fcnt[k]};
     }
-    influx_querier_free(q);
+    arc_compare_opts co = {.has_since = o->has_since, .since = o->since,
+                           .has_until = o->has_until, .until = o->until,
+                           /* refused points may have been the first or last */
+                           .range_within = rejected_total > 0,
+                           .extra_fields = true, .cancel = o->cancel};
+    arc_live *live = NULL;
+    arc_compare_report cr;
+    arc_compare_report_init(&cr);
+    ts_status st = arc_live_open_influx(o->influx, &live, err);
+    if (st == TS_OK) st = arc_compare_expected(live, &co, x, c->total.n, &cr, err);
+    if (st == TS_ERR_NOT_FOUND) { /* no /query (InfluxDB 3): say so, the status stays */
+        rep->parity_unavailable = ts_strdup(err->msg);
+        ts_err_clear(err);
+        st = TS_OK;
+    } else if (st == TS_OK) {
+        rep->parity = ts_calloc(cr.nmonths + 1, sizeof *rep->parity);
+        if (!rep->parity) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        else rep->parity_run = true;
+    }
+    for (size_t i = 0; st == TS_OK && i < cr.nmonths; i++)
+        st = parity_row(rep, &cr.months[i], err);
+    arc_compare_report_free(&cr);
+    arc_live_free(live);
+    ts_free(x);
+    ts_free(fields);
     return st;
 }
 
@@ -1364,25 +1228,9 @@ static ts_status ts_parity(rs_ctx *c, const char *prefix, ts_error *err)
         rep->parity = ts_calloc(cr.nmonths, sizeof *rep->parity);
         if (!rep->parity) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
-    for (size_t i = 0; st == TS_OK && i < cr.nmonths; i++) {
-        const arc_compare_month *m = &cr.months[i];
-        arc_parity_row *p = &rep->parity[rep->nparity++];
-        p->measurement = ts_strdup(m->table);
-        p->year = m->month.year;
-        p->month = m->month.month;
-        p->points = m->archive.records;
-        p->want = m->archive.records;
-        p->got = m->live.records;
-        p->want_min = m->archive.min_time;
-        p->want_max = m->archive.max_time;
-        p->got_min = m->live.min_time;
-        p->got_max = m->live.max_time;
-        p->ok = m->match;
-        if (!p->measurement) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    }
+    for (size_t i = 0; st == TS_OK && i < cr.nmonths; i++) st = parity_row(rep, &cr.months[i], err);
     if (st == TS_OK) {
         rep->parity_run = true;
-        rep->parity_mismatches = cr.ndiffer;
     } else {
         ts_err_context(err, "parity check against Timestream");
     }
@@ -1390,6 +1238,32 @@ static ts_status ts_parity(rs_ctx *c, const char *prefix, ts_error *err)
     arc_live_free(live);
     ts_free(tables);
     return st;
+}
+
+/* The refused records with the archive rows behind them, and how many per
+ * table (by the archive key's "<database>/<table>/" prefix). */
+static void report_rejections(rs_ctx *c, const influx_rejection *rj, size_t n)
+{
+    arc_restore_report *rep = c->rep;
+    rep->rejects = ts_calloc(n + 1, sizeof *rep->rejects);
+    for (size_t i = 0; i < n; i++) {
+        const char *k = c->keys[rj[i].ref.file];
+        if (rep->rejects) {
+            arc_restore_reject *x = &rep->rejects[rep->nrejects++];
+            x->file = ts_strdup(k);
+            x->row = rj[i].ref.row;
+            x->line = ts_strdup(rj[i].line);
+            x->reason = ts_strdup(rj[i].reason);
+        }
+        for (size_t t = 0; t < rep->ntables; t++) {
+            size_t dl = strlen(rep->tables[t].database), tl = strlen(rep->tables[t].table);
+            if (strncmp(k, rep->tables[t].database, dl) == 0 && k[dl] == '/' &&
+                strncmp(k + dl + 1, rep->tables[t].table, tl) == 0 && k[dl + 1 + tl] == '/') {
+                rep->tables[t].rejected++;
+                break;
+            }
+        }
+    }
 }
 
 ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts_error *err)
@@ -1405,8 +1279,8 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
     c.col.ctx = &c;
     ts_buf_init(&c.col.partial, TS_MAX_LINE);
     ts_buf buf;
-    ts_buf_init(&buf, RS_MAX_MANIFEST);
-    rs_db *dbs = NULL;
+    ts_buf_init(&buf, TS_MAX_MANIFEST);
+    arc_manifest *dbs = NULL;
     char **dbnames = NULL;
     size_t ndb = 0;
     ts_status st = TS_OK;
@@ -1459,7 +1333,7 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
     for (size_t d = 0; d < ndb; d++) {
         char mp[PATH_MAX];
         snprintf(mp, sizeof mp, "%s%s/export_metadata.json", adir, dbnames[d]);
-        if ((st = arc_storage_read_all(o->store, mp, &buf, RS_MAX_MANIFEST, err)) != TS_OK) {
+        if ((st = arc_storage_read_all(o->store, mp, &buf, TS_MAX_MANIFEST, err)) != TS_OK) {
             if (st == TS_ERR_NOT_FOUND || err->sys_errno == ENOENT) {
                 ts_err_clear(err);
                 st = ts_err_set(err, TS_ERR_NOT_FOUND, "archive database %s not found: no %s in %s",
@@ -1467,8 +1341,10 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
             }
             goto out;
         }
-        if ((st = rs_manifest_load((const char *)buf.data, buf.len, mp, &dbs[d], err)) != TS_OK)
+        if ((st = arc_manifest_parse((const char *)buf.data, buf.len, &dbs[d], err)) != TS_OK) {
+            ts_err_context(err, "%s", mp);
             goto out;
+        }
         for (size_t t = 0; t < dbs[d].ntables; t++) ntab += table_wanted(o, dbs[d].tables[t].name);
     }
     for (size_t i = 0; o->tables && i < o->ntables; i++) {
@@ -1512,7 +1388,7 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
         char dbdir[PATH_MAX];
         snprintf(dbdir, sizeof dbdir, "%s%s", adir, dbnames[d]);
         for (size_t t = 0; t < dbs[d].ntables && st == TS_OK; t++) {
-            rs_table *tb = &dbs[d].tables[t];
+            const arc_table *tb = &dbs[d].tables[t];
             if (!table_wanted(o, tb->name)) continue;
             size_t tindex = ti++;
             c.cur_table = &rep->tables[tindex];
@@ -1552,31 +1428,9 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
         }
         influx_writer_stats_get(c.w, &rep->wstats);
         if (st == TS_OK) st = drain_pending(&c, true, err);
-        /* the rejections with the archive rows behind them */
         size_t n;
         const influx_rejection *rj = influx_writer_rejections(c.w, &n);
-        rep->rejects = ts_calloc(n + 1, sizeof *rep->rejects);
-        if (rep->rejects) {
-            for (size_t i = 0; i < n; i++) {
-                arc_restore_reject *x = &rep->rejects[rep->nrejects++];
-                x->file = ts_strdup(c.keys[rj[i].ref.file]);
-                x->row = rj[i].ref.row;
-                x->line = ts_strdup(rj[i].line);
-                x->reason = ts_strdup(rj[i].reason);
-            }
-        }
-        /* per table: count by the file's table */
-        for (size_t i = 0; i < n; i++) {
-            const char *k = c.keys[rj[i].ref.file];
-            for (size_t t = 0; t < rep->ntables; t++) {
-                size_t dl = strlen(rep->tables[t].database), tl = strlen(rep->tables[t].table);
-                if (strncmp(k, rep->tables[t].database, dl) == 0 && k[dl] == '/' &&
-                    strncmp(k + dl + 1, rep->tables[t].table, tl) == 0 && k[dl + 1 + tl] == '/') {
-                    rep->tables[t].rejected++;
-                    break;
-                }
-            }
-        }
+        report_rejections(&c, rj, n);
     }
     if (c.tsw) {
         arc_ts_stats ts;
@@ -1588,23 +1442,7 @@ ts_status arc_restore_run(const arc_restore_opts *o, arc_restore_report *rep, ts
         rep->retention_rejected = ts.retention_rejected;
         size_t n;
         const influx_rejection *rj = arc_ts_writer_rejections(c.tsw, &n);
-        rep->rejects = ts_calloc(n + 1, sizeof *rep->rejects);
-        for (size_t i = 0; rep->rejects && i < n; i++) {
-            arc_restore_reject *x = &rep->rejects[rep->nrejects++];
-            x->file = ts_strdup(c.keys[rj[i].ref.file]);
-            x->row = rj[i].ref.row;
-            x->line = ts_strdup(rj[i].line);
-            x->reason = ts_strdup(rj[i].reason);
-            for (size_t t = 0; t < rep->ntables; t++) {
-                size_t dl = strlen(rep->tables[t].database), tl = strlen(rep->tables[t].table);
-                const char *k = x->file ? x->file : "";
-                if (strncmp(k, rep->tables[t].database, dl) == 0 && k[dl] == '/' &&
-                    strncmp(k + dl + 1, rep->tables[t].table, tl) == 0 && k[dl + 1 + tl] == '/') {
-                    rep->tables[t].rejected++;
-                    break;
-                }
-            }
-        }
+        report_rejections(&c, rj, n);
     }
     for (size_t t = 0; t < rep->ntables; t++) {
         rep->rows += rep->tables[t].rows;
@@ -1656,7 +1494,7 @@ out:
     ts_free(c.col.fifo);
     ts_buf_free(&c.col.partial);
     for (size_t d = 0; d < ndb; d++) {
-        if (dbs) rs_db_free(&dbs[d]);
+        if (dbs) arc_manifest_free(&dbs[d]);
         ts_free(dbnames[d]);
     }
     ts_free(dbs);

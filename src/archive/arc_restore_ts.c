@@ -76,11 +76,7 @@ void arc_ts_writer_free(arc_ts_writer *w)
 {
     if (!w) return;
     json_decref(w->records);
-    for (size_t i = 0; i < w->nrej; i++) {
-        ts_free(w->rej[i].line);
-        ts_free(w->rej[i].reason);
-    }
-    ts_free(w->rej);
+    influx_rejections_free(w->rej, w->nrej);
     ts_free(w->url);
     ts_free(w->db);
     ts_free(w->table);
@@ -144,17 +140,9 @@ static void reject(arc_ts_writer *w, size_t i, const char *reason)
         w->st.retention_rejected++;
     if (w->nrej >= MAX_KEPT) return;
     char *line = json_dumps(json_array_get(w->records, i), JSON_COMPACT | JSON_SORT_KEYS);
-    influx_rejection *r = &w->rej[w->nrej];
-    r->ref = w->refs[i];
-    r->line = line ? ts_strndup(line, strlen(line) > 512 ? 512 : strlen(line)) : NULL;
-    r->reason = ts_strdup(reason);
-    free(line);
-    if (r->line && r->reason) {
+    if (line && influx_rejection_keep(&w->rej[w->nrej], w->refs[i], line, strlen(line), reason))
         w->nrej++;
-    } else {
-        ts_free(r->line);
-        ts_free(r->reason);
-    }
+    free(line);
 }
 
 ts_status arc_ts_writer_flush(arc_ts_writer *w, ts_error *err)

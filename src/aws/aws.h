@@ -109,6 +109,15 @@ void aws_error_code_sanitise(const char *in, char *out, size_t out_sz);
  * expired-token family, else TS_ERR_REMOTE (NOT_FOUND for 404 codes ending
  * in NotFound/NoSuchKey/NoSuchBucket/ResourceNotFoundException). */
 ts_status aws_error_status(long http_status, const char *code);
+/* A non-2xx answer of `service` `op` (aws_json.c, shared with awsQuery): sets
+ * err to "Service Op: Code: message" plus what to check (the IAM permission
+ * when denied; the credentials' source, the region — named when `region` is
+ * not NULL — and the clock when authentication failed), copies the code to
+ * code_out (AWS_ERR_CODE_MAX bytes) when not NULL, and returns the status
+ * (TS_ERR_REMOTE for not-found codes: callers decide by code). */
+ts_status aws_error_fail(aws_client *c, const http_response *resp, aws_protocol proto,
+                         const char *service, const char *op, const char *region, char *code_out,
+                         ts_error *err);
 
 /* awsJson1_0/1_1 call: POST / to endpoint_url with X-Amz-Target and the
  * content type, signed for signing_service, retried, errors parsed into

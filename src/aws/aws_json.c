@@ -14,6 +14,29 @@ static const char *op_name(const char *target)
     return d ? d + 1 : target;
 }
 
+ts_status aws_error_fail(aws_client *c, const http_response *resp, aws_protocol proto,
+                         const char *service, const char *op, const char *region, char *code_out,
+                         ts_error *err)
+{
+    char code[AWS_ERR_CODE_MAX], msg[512];
+    aws_error_parse(resp, proto, code, sizeof code, msg, sizeof msg);
+    if (code_out) snprintf(code_out, AWS_ERR_CODE_MAX, "%s", code);
+    ts_status st = aws_error_status(resp->status, code);
+    if (st == TS_ERR_NOT_FOUND) st = TS_ERR_REMOTE; /* callers decide by code */
+    const aws_config *cfg = aws_client_config(c);
+    const char *src = cfg->cred_source ? cfg->cred_source : "the configured credentials";
+    if (strncmp(code, "AccessDenied", 12) == 0 || strcmp(code, "NotAuthorized") == 0)
+        return ts_err_set(err, st,
+                          "%s %s: %s: %s (the identity from %s needs the IAM permission %s:%s)",
+                          service, op, code, msg, src, aws_iam_action_prefix(service), op);
+    if (st == TS_ERR_AUTH)
+        return ts_err_set(err, st,
+                          "%s %s: %s: %s (check the credentials from %s, the region%s%s and the "
+                          "system clock)",
+                          service, op, code, msg, src, region ? " " : "", region ? region : "");
+    return ts_err_set(err, st, "%s %s: %s: %s", service, op, code, msg);
+}
+
 ts_status aws_json_call(aws_client *c, const char *endpoint_url, const char *signing_service,
                         const char *target, const char *content_type, json_t *body, json_t **out,
                         char *err_code_out, ts_error *err)
@@ -58,23 +81,8 @@ ts_status aws_json_call(aws_client *c, const char *endpoint_url, const char *sig
                             signing_service, op, je.text, je.position, resp.body.len);
         goto done;
     }
-    char code[AWS_ERR_CODE_MAX], msg[512];
-    aws_error_parse(&resp, AWS_PROTO_JSON, code, sizeof code, msg, sizeof msg);
-    if (err_code_out) snprintf(err_code_out, AWS_ERR_CODE_MAX, "%s", code);
-    st = aws_error_status(resp.status, code);
-    if (st == TS_ERR_NOT_FOUND) st = TS_ERR_REMOTE; /* callers decide by code */
-    const char *src = aws_client_config(c)->cred_source ? aws_client_config(c)->cred_source : "the configured credentials";
-    if (strncmp(code, "AccessDenied", 12) == 0 || strcmp(code, "NotAuthorized") == 0)
-        ts_err_set(err, st,
-                   "%s %s: %s: %s (the identity from %s needs the IAM permission %s:%s)",
-                   signing_service, op, code, msg, src, aws_iam_action_prefix(signing_service), op);
-    else if (st == TS_ERR_AUTH)
-        ts_err_set(err, st,
-                   "%s %s: %s: %s (check the credentials from %s, the region %s and the "
-                   "system clock)",
-                   signing_service, op, code, msg, src, aws_client_config(c)->region);
-    else
-        ts_err_set(err, st, "%s %s: %s: %s", signing_service, op, code, msg);
+    st = aws_error_fail(c, &resp, AWS_PROTO_JSON, signing_service, op,
+                        aws_client_config(c)->region, err_code_out, err);
 done:
     http_response_free(&resp);
     free(payload);

@@ -65,23 +65,9 @@ ts_status aws_query_call(aws_client *c, const char *endpoint_url, const char *si
                            err);
         if (st != TS_OK) ts_err_context(err, "%s %s: response", signing_service, action);
     } else {
-        char code[AWS_ERR_CODE_MAX], msg[512];
-        aws_error_parse(&resp, AWS_PROTO_XML, code, sizeof code, msg, sizeof msg);
-        if (err_code_out) snprintf(err_code_out, AWS_ERR_CODE_MAX, "%s", code);
-        st = aws_error_status(resp.status, code);
-        if (st == TS_ERR_NOT_FOUND) st = TS_ERR_REMOTE; /* callers decide by code */
-        const aws_config *cfg = aws_client_config(c);
-        const char *src = cfg->cred_source ? cfg->cred_source : "the configured credentials";
-        if (strncmp(code, "AccessDenied", 12) == 0)
-            ts_err_set(err, st, "%s %s: %s: %s (the identity from %s needs the IAM permission %s:%s)",
-                       signing_service, action, code, msg, src, aws_iam_action_prefix(signing_service), action);
-        else if (st == TS_ERR_AUTH)
-            ts_err_set(err, st,
-                       "%s %s: %s: %s (check the credentials from %s, the region and the system "
-                       "clock)",
-                       signing_service, action, code, msg, src);
-        else
-            ts_err_set(err, st, "%s %s: %s: %s", signing_service, action, code, msg);
+        /* the region unnamed: it is the signing region, not necessarily the configured one */
+        st = aws_error_fail(c, &resp, AWS_PROTO_XML, signing_service, action, NULL, err_code_out,
+                            err);
     }
     http_response_free(&resp);
     ts_buf_free(&body);

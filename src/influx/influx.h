@@ -155,6 +155,14 @@ typedef struct influx_rejection {
     char *reason;   /* the server's message */
 } influx_rejection;
 
+/* Fills r with copies of line[0..len) (cut to 512 bytes) and reason; false,
+ * r left empty, when out of memory. Shared by every writer that reports
+ * refused records. */
+bool influx_rejection_keep(influx_rejection *r, influx_rowref ref, const char *line, size_t len,
+                           const char *reason);
+/* Frees the first n entries' strings and the array v. */
+void influx_rejections_free(influx_rejection *v, size_t n);
+
 typedef struct influx_writer_opts {
     size_t concurrency;    /* connections/threads, >= 1 */
     size_t batch_lines;    /* 0 = INFLUX_DEFAULT_BATCH_LINES */

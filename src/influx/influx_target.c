@@ -6,14 +6,7 @@
 
 #include "core/ts_alloc.h"
 #include "influx/influx.h"
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+#include "net/sigv4.h"
 
 /* Percent-decodes s[0..n) into a new string; NULL on a bad escape or a NUL. */
 static char *pct_decode(const char *s, size_t n)
@@ -25,8 +18,8 @@ static char *pct_decode(const char *s, size_t n)
         if (s[i] == '%') {
             int h, l;
             if (i + 2 >= n) goto bad;
-            h = hexval((unsigned char)s[i + 1]);
-            l = hexval((unsigned char)s[i + 2]);
+            h = sigv4_hex_digit((unsigned char)s[i + 1]);
+            l = sigv4_hex_digit((unsigned char)s[i + 2]);
             if (h < 0 || l < 0 || (h == 0 && l == 0)) goto bad;
             o[j++] = (char)(h * 16 + l);
             i += 2;

@@ -81,6 +81,28 @@ static bool is_failed(influx_writer *w)
     return f;
 }
 
+bool influx_rejection_keep(influx_rejection *r, influx_rowref ref, const char *line, size_t len,
+                           const char *reason)
+{
+    r->ref = ref;
+    r->line = ts_strndup(line, len < REJECT_LINE_MAX ? len : REJECT_LINE_MAX);
+    r->reason = ts_strdup(reason);
+    if (r->line && r->reason) return true;
+    ts_free(r->line);
+    ts_free(r->reason);
+    r->line = r->reason = NULL;
+    return false;
+}
+
+void influx_rejections_free(influx_rejection *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++) {
+        ts_free(v[i].line);
+        ts_free(v[i].reason);
+    }
+    ts_free(v);
+}
+
 static void record_rejection(influx_writer *w, const influx_batch *b, size_t i, const char *reason)
 {
     size_t len;
@@ -88,16 +110,7 @@ static void record_rejection(influx_writer *w, const influx_batch *b, size_t i, 
     pthread_mutex_lock(&w->mu);
     w->st.rejected++;
     if (w->nrej < MAX_REJECTIONS_KEPT) {
-        influx_rejection *r = &w->rej[w->nrej];
-        r->ref = b->refs[i];
-        r->line = ts_strndup(l, len < REJECT_LINE_MAX ? len : REJECT_LINE_MAX);
-        r->reason = ts_strdup(reason);
-        if (r->line && r->reason) {
-            w->nrej++;
-        } else {
-            ts_free(r->line);
-            ts_free(r->reason);
-        }
+        if (influx_rejection_keep(&w->rej[w->nrej], b->refs[i], l, len, reason)) w->nrej++;
     }
     pthread_mutex_unlock(&w->mu);
 }
@@ -549,11 +562,7 @@ void influx_writer_free(influx_writer *w)
         influx_batch_free(w->open);
         ts_free(w->open);
     }
-    for (size_t i = 0; i < w->nrej; i++) {
-        ts_free(w->rej[i].line);
-        ts_free(w->rej[i].reason);
-    }
-    ts_free(w->rej);
+    influx_rejections_free(w->rej, w->nrej);
     ts_free(w->queue);
     ts_free(w->pool);
     ts_free(w->done);

@@ -38,7 +38,7 @@ ts_status sigv4_uri_encode(ts_buf *out, const char *s, size_t n, bool keep_slash
     return TS_OK;
 }
 
-static int hexval(char c)
+int sigv4_hex_digit(int c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -51,8 +51,8 @@ static ts_status uri_decode(ts_buf *out, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '%' && i + 2 < n) {
-            int hi = hexval(s[i + 1]);
-            int lo = hexval(s[i + 2]);
+            int hi = sigv4_hex_digit((unsigned char)s[i + 1]);
+            int lo = sigv4_hex_digit((unsigned char)s[i + 2]);
             if (hi >= 0 && lo >= 0) {
                 TS_TRY(ts_buf_append_byte(out, (uint8_t)(hi * 16 + lo)));
                 i += 2;

@@ -58,6 +58,8 @@ ts_status sigv4_sign_trace(const aws_credentials *cr, const char *region, const 
 /* RFC 3986 percent-encoding of n bytes: unreserved bytes stay, everything
  * else becomes %XX (upper-case hex); '/' stays when keep_slash. */
 ts_status sigv4_uri_encode(ts_buf *out, const char *s, size_t n, bool keep_slash);
+/* The value of one hex digit (0-9, a-f, A-F), or -1: for percent-decoding. */
+int sigv4_hex_digit(int c);
 /* Canonical URI of a wire path (without '?...'). */
 ts_status sigv4_canonical_uri(ts_buf *out, const char *path, size_t n, bool s3);
 /* Canonical query of a wire query string (without '?'): pairs decoded,

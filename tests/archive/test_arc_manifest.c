@@ -152,11 +152,37 @@ static void test_rejects(void **state)
     expect_rejected("\"compression\": \"zstd\",", "\"compression\": \"zstd\", \"compression\": \"none\",", TS_ERR_CORRUPT, NULL);
 }
 
+/* The path rules restore's own manifest loader used to apply on top of the
+ * shared reader (empty, "." and ".." segments, a trailing '/', 1024 bytes or
+ * more): restore now relies on arc_manifest_parse alone, so they are pinned
+ * here, for verify and export too. */
+static void test_rejects_paths_restore_relied_on(void **state)
+{
+    (void)state;
+    expect_rejected("\"alpha/year=2024", "\"alpha//year=2024", TS_ERR_CORRUPT, "safe relative path");
+    expect_rejected("\"alpha/year=2024", "\"alpha/./year=2024", TS_ERR_CORRUPT, "safe relative path");
+    expect_rejected("\"alpha/year=2024", "\"./alpha/year=2024", TS_ERR_CORRUPT, "safe relative path");
+    expect_rejected("\"alpha/year=2024", "\"alpha/year=2024\\u0000", TS_ERR_CORRUPT, "NUL");
+    expect_rejected(".parquet\"", ".parquet/\"", TS_ERR_CORRUPT, "safe relative path");
+    /* a path of 1024 bytes (ARC_PATH_MAX) is refused */
+    const char *tail = "year=2024/month=01/alpha_20240101_20240131.parquet";
+    char seg[1100], to[1200];
+    size_t fill = 1024 - strlen("alpha/") - 1 - strlen(tail);
+    memset(seg, 'x', fill);
+    seg[fill] = '\0';
+    snprintf(to, sizeof to, "\"alpha/%s/%s\"", seg, tail);
+    assert_int_equal(strlen(to) - 2, 1024);
+    /* (the message is cut before its explanation by the path's length) */
+    expect_rejected("\"alpha/year=2024/month=01/alpha_20240101_20240131.parquet\"", to,
+                    TS_ERR_CORRUPT, "table alpha: file 1: path");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_and_order),
         cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_rejects_paths_restore_relied_on),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
