@@ -68,6 +68,7 @@ void aws_svc_info_set_error(aws_svc_info *info, const char *code, const char *ms
     if (!info) return;
     snprintf(info->code, sizeof info->code, "%s", code ? code : "");
     info->action[0] = '\0';
+    info->already_gone = false;
     if (code && (strncmp(code, "AccessDenied", 12) == 0 || strcmp(code, "NotAuthorized") == 0)) {
         const char *prefix = aws_iam_action_prefix(signing_service);
         char named[AWS_SVC_ACTION_MAX];

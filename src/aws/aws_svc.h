@@ -46,7 +46,7 @@ void aws_svc_info_clear(aws_svc_info *info);
  * (ResourceNotFoundException, NoSuchEntity, NotFound, ...). */
 bool aws_svc_code_is_not_found(const char *code);
 
-/* Fills info after a failed call: copies code, and for AccessDenied* sets
+/* Fills info after a failed call (already_gone false): copies code, and for AccessDenied* sets
  * action from msg ("perform: svc:Op") or else "<iam prefix of
  * signing_service>:<op>". NULL info is a no-op. */
 void aws_svc_info_set_error(aws_svc_info *info, const char *code, const char *msg,
