@@ -423,7 +423,10 @@ static ts_status worker_open(exp_run *run, worker *w, ts_error *err)
     w->run = run;
     TS_TRY(aws_client_new(run->aws, &w->client, err));
     TS_TRY(aws_ts_new(w->client, &w->ts, err));
-    return arc_storage_open(run->o->root, w->client, &w->storage, err);
+    TS_TRY(arc_storage_open(run->o->root, w->client, &w->storage, err));
+    if (run->o->lock_mode)
+        TS_TRY(arc_storage_set_object_lock(w->storage, run->o->lock_mode, run->o->lock_until, err));
+    return TS_OK;
 }
 
 static void worker_close(worker *w)
@@ -990,6 +993,10 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db,
     arc_set_str(&run->done.tool_build, TS_BUILD);
     arc_set_str(&run->done.export_id, run->export_id);
     run->done.started_at = run->started_at;
+    if (run->o->lock_mode) {
+        arc_set_str(&run->done.lock_mode, run->o->lock_mode);
+        arc_set_str(&run->done.lock_until, run->o->lock_until);
+    }
     const char *ep = NULL;
     ts_error epe;
     ts_err_clear(&epe);
@@ -1200,7 +1207,7 @@ ts_status arc_export_timestream(const aws_config *aws, const arc_export_opts *op
             st = aws_ts_list_databases(mw.ts, &dbs, &ndbs, err);
         }
     }
-    run.started_at = ts_now_ns();
+    run.started_at = o.started_at ? o.started_at : ts_now_ns();
     if (st == TS_OK) st = arc_random_id(run.export_id, err);
     ts_status first = st;
     for (size_t i = 0; st == TS_OK && i < ndbs; i++) {

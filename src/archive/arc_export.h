@@ -40,6 +40,12 @@ typedef struct arc_export_opts {
     size_t ndatabases;
     const char *db_name_prefix;  /* only databases starting with this (when listing all) */
     volatile sig_atomic_t *cancel;
+    /* export --retain: S3 Object Lock for every object written (NULL = none;
+     * mode "GOVERNANCE"/"COMPLIANCE", until ISO 8601), recorded in each
+     * manifest's optional "object_lock"; started_at (ns, 0 = the clock) is the
+     * manifest's export time, the one the lock date was computed from. */
+    const char *lock_mode, *lock_until;
+    int64_t started_at;
     /* progress (from worker threads, serialised); may be NULL */
     void (*progress)(void *user, const arc_export_progress *p);
     /* test hook: after a database's plan (counts taken), before any file; may be NULL */

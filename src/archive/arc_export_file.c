@@ -572,7 +572,7 @@ ts_status arc_export_file(const arc_export_file_opts *fo, const arc_export_opts 
     snprintf(run.tmp, sizeof run.tmp, "%s/tsarchive-export-XXXXXX", td);
     if (!mkdtemp(run.tmp)) return ts_err_errno(err, TS_ERR_IO, errno, "creating a temp directory in %s", td);
     run.have_tmp = true;
-    int64_t started = ts_now_ns();
+    int64_t started = o.started_at ? o.started_at : ts_now_ns();
 
     /* pass 1: read once, spill per table-month */
     fmt_read_opts ro;
@@ -640,6 +640,11 @@ ts_status arc_export_file(const arc_export_file_opts *fo, const arc_export_opts 
              arc_set_str(&man.export_id, id) != TS_OK))
             st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
         man.started_at = started;
+        if (st == TS_OK && o.lock_mode &&
+            (arc_set_str(&man.lock_mode, o.lock_mode) != TS_OK ||
+             arc_set_str(&man.lock_until, o.lock_until) != TS_OK ||
+             arc_storage_set_object_lock(sto, o.lock_mode, o.lock_until, err) != TS_OK))
+            st = err->code ? err->code : ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
     if (st == TS_OK) qsort(run.tables, run.ntables, sizeof *run.tables, cmp_table_name);
     res->databases = 1;

@@ -66,6 +66,8 @@ void arc_manifest_free(arc_manifest *m)
     ts_free(m->source_database);
     ts_free(m->database);
     ts_free(m->compression);
+    ts_free(m->lock_mode);
+    ts_free(m->lock_until);
     for (size_t i = 0; i < m->ntables; i++) table_free(&m->tables[i]);
     ts_free(m->tables);
     arc_manifest_init(m);
@@ -336,6 +338,14 @@ ts_status arc_manifest_to_json(const arc_manifest *m, ts_buf *out, ts_error *err
     put(root, "source", src, &ok);
     put(root, "database", jstr_or_null(m->database), &ok);
     put(root, "compression", jstr_or_null(m->compression), &ok);
+    if (m->lock_mode && m->lock_until) { /* optional: only manifests of export --retain */
+        json_t *lk = json_object();
+        if (lk) {
+            put(lk, "mode", json_string(m->lock_mode), &ok);
+            put(lk, "retain_until", json_string(m->lock_until), &ok);
+        }
+        put(root, "object_lock", lk, &ok);
+    }
 
     const arc_table **sorted = ts_malloc((m->ntables ? m->ntables : 1) * sizeof *sorted);
     json_t *tables = json_array();
@@ -572,6 +582,20 @@ static ts_status parse_root(json_t *root, arc_manifest *m, ts_error *err)
         (st = get_str(src, "endpoint", true, &m->source_endpoint, "source", err)) != TS_OK ||
         (st = get_str(src, "database", true, &m->source_database, "source", err)) != TS_OK)
         return st;
+    json_t *lk = json_object_get(root, "object_lock"); /* optional */
+    if (lk && !json_is_null(lk)) {
+        if (!json_is_object(lk)) return BAD("manifest: \"object_lock\" must be an object");
+        if ((st = get_str(lk, "mode", false, &m->lock_mode, "object_lock", err)) != TS_OK ||
+            (st = get_str(lk, "retain_until", false, &m->lock_until, "object_lock", err)) != TS_OK)
+            return st;
+        int64_t until;
+        if (strcmp(m->lock_mode, "GOVERNANCE") != 0 && strcmp(m->lock_mode, "COMPLIANCE") != 0)
+            return BAD("manifest: object_lock: mode \"%s\" is not GOVERNANCE or COMPLIANCE",
+                       m->lock_mode);
+        if (!ts_time_parse(m->lock_until, strlen(m->lock_until), &until))
+            return BAD("manifest: object_lock: retain_until \"%s\" is not a date",
+                       m->lock_until);
+    }
     json_t *tables = json_object_get(root, "tables");
     if (!json_is_array(tables)) return BAD("manifest: \"tables\" must be an array");
     size_t i;

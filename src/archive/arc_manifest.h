@@ -64,6 +64,10 @@ typedef struct arc_manifest {
     char *source_database;/* the source's database name or file path */
     char *database;       /* archive database name (the directory) */
     char *compression;    /* "zstd", "snappy", "gzip", "none" */
+    /* Optional (export --retain): the S3 Object Lock every object of this
+     * export was written with; NULL in manifests without it (older ones). */
+    char *lock_mode;      /* "GOVERNANCE" or "COMPLIANCE" */
+    char *lock_until;     /* retain-until, "YYYY-MM-DDTHH:MM:SSZ" */
     size_t ntables, tables_cap;
     arc_table *tables;
 } arc_manifest;

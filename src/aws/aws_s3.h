@@ -94,4 +94,65 @@ ts_status s3_head_bucket(aws_client *c, const char *bucket, ts_error *err);
 /* Bucket names: 3..63, lower-case letters, digits, '.', '-'. */
 bool s3_bucket_name_valid(const char *bucket);
 
+/* ---- bucket settings and object versions (aws_s3_bucket.c) ---- */
+
+/* GetBucketVersioning: status "Enabled", "Suspended" or "" (never enabled). */
+ts_status s3_get_bucket_versioning(aws_client *c, const char *bucket, char status[16],
+                                   bool *mfa_delete, ts_error *err);
+/* PutBucketVersioning Enabled (or Suspended), with Content-MD5. */
+ts_status s3_put_bucket_versioning(aws_client *c, const char *bucket, bool enabled, ts_error *err);
+/* GetBucketLifecycleConfiguration: the XML document (ts_free), or *xml NULL
+ * and TS_OK when the bucket has none (NoSuchLifecycleConfiguration). */
+ts_status s3_get_bucket_lifecycle(aws_client *c, const char *bucket, char **xml, ts_error *err);
+/* PutBucketLifecycleConfiguration of a whole document (it replaces every
+ * rule), with Content-MD5 as S3 requires. */
+ts_status s3_put_bucket_lifecycle(aws_client *c, const char *bucket, const char *xml,
+                                  ts_error *err);
+
+typedef struct s3_object_lock_config {
+    bool enabled;   /* ObjectLockEnabled */
+    char mode[16];  /* default retention mode or "" */
+    long days;      /* default retention days, -1 none */
+    long years;     /* default retention years, -1 none */
+} s3_object_lock_config;
+/* GetObjectLockConfiguration; a bucket without one gives enabled=false, TS_OK. */
+ts_status s3_get_object_lock_config(aws_client *c, const char *bucket, s3_object_lock_config *out,
+                                    ts_error *err);
+
+/* One entry of ListObjectVersions (strings valid during the callback). */
+typedef struct s3_version_entry {
+    const char *key, *version_id;
+    bool delete_marker, is_latest;
+    uint64_t size;
+    const char *storage_class; /* may be NULL */
+    const char *last_modified; /* may be NULL */
+} s3_version_entry;
+typedef ts_status (*s3_version_cb)(void *user, const s3_version_entry *v, ts_error *err);
+/* Every version and delete marker under prefix ("" or NULL = all), paged by
+ * key and version-id markers; cb returning non-TS_OK stops with that status. */
+ts_status s3_list_object_versions(aws_client *c, const char *bucket, const char *prefix,
+                                  s3_version_cb cb, void *user, ts_error *err);
+
+/* What HEAD says about a version's retention (moto 5.2 has no
+ * GetObjectRetention; the HEAD headers carry the same facts). */
+typedef struct s3_lock_info {
+    uint64_t size;
+    char lock_mode[24];     /* "GOVERNANCE", "COMPLIANCE" or "" */
+    char lock_until[40];    /* retain-until as S3 gives it, or "" */
+    bool legal_hold;        /* x-amz-object-lock-legal-hold: ON */
+    char storage_class[32]; /* x-amz-storage-class, "STANDARD" when absent */
+    char version_id[128];
+} s3_lock_info;
+/* HEAD of one version (version_id NULL = the current one). NOT_FOUND when
+ * absent or a delete marker. */
+ts_status s3_head_object_version(aws_client *c, const char *bucket, const char *key,
+                                 const char *version_id, s3_lock_info *out, ts_error *err);
+/* DeleteObject of one version (permanent). bypass_governance sends
+ * x-amz-bypass-governance-retention: true — only when the user asked for it.
+ * An absent version is TS_OK; a locked one fails (AccessDenied on S3). */
+ts_status s3_delete_object_version(aws_client *c, const char *bucket, const char *key,
+                                   const char *version_id, bool bypass_governance, ts_error *err);
+/* DeleteBucket (it must be empty of versions and markers). */
+ts_status s3_delete_bucket(aws_client *c, const char *bucket, ts_error *err);
+
 #endif

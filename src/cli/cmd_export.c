@@ -9,8 +9,10 @@
 #include "archive/arc_audit.h"
 #include "archive/arc_export.h"
 #include "archive/arc_layout.h"
+#include "archive/arc_retention.h"
 #include "archive/arc_storage.h"
 #include "aws/aws.h"
+#include "aws/aws_s3.h"
 #include "cli.h"
 #include "core/ts_time.h"
 #include "formats/fmt.h"
@@ -29,6 +31,8 @@ static const cli_opt opts[] = {
     {.name = "max-rows-per-query", .metavar = "N", .help = "split a month's query into smaller time windows above N rows (default 5M)"},
     {.name = "batch-rows", .metavar = "N", .help = "rows per batch (default 8192)"},
     {.name = "json", .help = "print a JSON summary on stdout"},
+    {.name = "retain", .metavar = "7y", .help = "s3:// only: lock every object written (S3 Object Lock) until export time + this many years; the bucket must have Object Lock"},
+    {.name = "lock-mode", .metavar = "M", .help = "with --retain: governance (default) or compliance"},
     {.name = "precision", .metavar = "P", .help = "--from FILE.lp: timestamps in ns (default), us, ms or s"},
     {.name = "schema", .metavar = "S", .help = "--from FILE.csv: column types name:type[:role],... (docs/formats.md)"},
     {.name = "time-format", .metavar = "T", .help = "--from FILE.csv: time column as rfc3339 (default), s, ms, us or ns"},
@@ -116,6 +120,42 @@ static json_t *args_json(const cli_args *a)
     return o;
 }
 
+/* A resumed export keeps files written by an earlier run, locked from that
+ * run's time; the manifest's export time is this run's, so extend their locks
+ * (never shortening one) to export time + the period. */
+static ts_status extend_kept_locks(cli_ctx *ctx, arc_storage *storage, aws_client *client,
+                                   const char *prefix, int years, const char *mode,
+                                   const arc_export_result *res, ts_error *err)
+{
+    arc_retention_opts ro = {.prefix = prefix, .years = years, .cancel = ctx->cancel};
+    arc_retention r;
+    arc_ret_plan plan;
+    memset(&plan, 0, sizeof plan);
+    arc_ret_apply_opts ao = {.lock_mode = mode, .transition_days = -1};
+    ts_status st = arc_retention_assess(storage, client, &ro, &r, err);
+    if (st == TS_OK) st = arc_retention_plan(&r, &ao, &plan, err);
+    size_t n = 0;
+    for (size_t i = 0; st == TS_OK && i < plan.nchanges; i++) {
+        arc_ret_change *c = &plan.changes[i];
+        bool mine = false;
+        for (size_t k = 0; c->kind == ARC_RET_CH_LOCK && k < res->ntables_v && !mine; k++) {
+            char dbdir[ARC_PATH_MAX];
+            snprintf(dbdir, sizeof dbdir, "%s%s/", prefix, res->tables_v[k].database);
+            mine = strncmp(c->key, dbdir, strlen(dbdir)) == 0;
+        }
+        if (mine) n++;
+        else c->done = true; /* not this export's: leave it to `tsarchive retention` */
+    }
+    if (st == TS_OK && n) {
+        fprintf(ctx->err, "tsarchive export: extending the lock of %zu object%s kept from an "
+                          "earlier run\n", n, n == 1 ? "" : "s");
+        st = arc_retention_apply(client, &r, &plan, NULL, NULL, err);
+    }
+    arc_ret_plan_free(&plan);
+    arc_retention_free(&r);
+    return st;
+}
+
 static int run(const cli_args *a, cli_ctx *ctx)
 {
     const cli_cmd *self = a->cmd;
@@ -197,6 +237,28 @@ static int run(const cli_args *a, cli_ctx *ctx)
         snprintf(def_prefix, sizeof def_prefix, "%s_%s_", project, env);
         o.db_name_prefix = def_prefix;
     }
+    int retain_years = 0;
+    const char *lock_mode = NULL;
+    char lock_until[TS_TIME_STR_MAX];
+    if (cli_get(a, "retain") && !arc_retention_parse_years(cli_get(a, "retain"), &retain_years))
+        return cli_usage_error(ctx, self, "--retain %s: a number of years from 1 to %d (7y or 7)",
+                               cli_get(a, "retain"), ARC_RET_MAX_YEARS);
+    if (cli_get(a, "lock-mode")) {
+        if (!retain_years) return cli_usage_error(ctx, self, "--lock-mode needs --retain");
+        if (!(lock_mode = arc_retention_lock_mode(cli_get(a, "lock-mode"))))
+            return cli_usage_error(ctx, self, "--lock-mode %s: use governance or compliance",
+                                   cli_get(a, "lock-mode"));
+    }
+    if (retain_years && !lock_mode) lock_mode = "GOVERNANCE";
+    if (retain_years && strncmp(root, "s3://", 5) != 0) {
+        ts_error e;
+        ts_err_clear(&e);
+        ts_err_set(&e, TS_ERR_REFUSED,
+                   "--retain: %s is a local directory; object locks exist only on S3 "
+                   "(export to s3://BUCKET whose bucket has Object Lock)",
+                   root);
+        return cli_fail(ctx, &e);
+    }
     cli_progress ps;
     cli_progress_init(&ps, ctx, 200000000);
     o.progress = on_progress;
@@ -217,6 +279,25 @@ static int run(const cli_args *a, cli_ctx *ctx)
     if (st == TS_OK && !(file_src && strncmp(root, "s3://", 5) != 0))
         st = aws_client_new(&cfg, &client, &err);
     if (st == TS_OK) st = arc_storage_open(root, client, &storage, &err);
+    if (st == TS_OK && retain_years) {
+        /* refuse before writing anything when the bucket cannot lock */
+        char bucket[64];
+        snprintf(bucket, sizeof bucket, "%.*s", (int)strcspn(root + 5, "/"), root + 5);
+        s3_object_lock_config lc;
+        st = s3_get_object_lock_config(client, bucket, &lc, &err);
+        if (st == TS_OK && !lc.enabled)
+            st = ts_err_set(&err, TS_ERR_REFUSED,
+                            "--retain: bucket %s has no Object Lock, so its objects cannot be "
+                            "locked; export into a bucket created with Object Lock, or drop "
+                            "--retain and run 'tsarchive retention --apply' for versioning and "
+                            "lifecycle",
+                            bucket);
+        o.started_at = ts_now_ns();
+        if (st == TS_OK && !arc_retention_until(o.started_at, retain_years, &(int64_t){0}, lock_until))
+            st = ts_err_set(&err, TS_ERR_USAGE, "--retain: the date is out of range");
+        o.lock_mode = lock_mode;
+        o.lock_until = lock_until;
+    }
     char run_id[33];
     if (st == TS_OK) st = arc_random_id(run_id, &err);
     if (st == TS_OK) st = arc_audit_open(storage, prefix, "export", run_id, &audit, &chain_ok, &err);
@@ -252,6 +333,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
         st = arc_export_timestream(&cfg, &o, audit, &res, &err);
     }
     cli_progress_end(&ps, true);
+    if (st == TS_OK && retain_years) st = extend_kept_locks(ctx, storage, client, prefix, retain_years, lock_mode, &res, &err);
     double secs = (double)(ts_mono_ns() - ps.t0) / 1e9;
     {
         json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "outcome",
@@ -297,6 +379,9 @@ static int run(const cli_args *a, cli_ctx *ctx)
             json_object_set_new(j, "error", json_string(m));
         }
         json_object_set_new(j, "audit_log", json_string(arc_audit_object_name(audit)));
+        if (retain_years)
+            json_object_set_new(j, "object_lock", json_pack("{s:s,s:s}", "mode", lock_mode,
+                                                            "retain_until", lock_until));
         json_dumpf(j, ctx->out, JSON_SORT_KEYS | JSON_COMPACT);
         fputc('\n', ctx->out);
         json_decref(j);
@@ -313,6 +398,10 @@ static int run(const cli_args *a, cli_ctx *ctx)
         fprintf(ctx->out, "%llu databases, %llu tables (%llu failed), %llu rows in %.1f s\n",
                 (unsigned long long)res.databases, (unsigned long long)res.tables,
                 (unsigned long long)res.tables_failed, (unsigned long long)res.rows, secs);
+        if (retain_years && st == TS_OK)
+            fprintf(ctx->out, "every object written is locked %s until %s (export time + %d "
+                              "years)\n",
+                    lock_mode, lock_until, retain_years);
     }
     int rc = st == TS_OK ? CLI_EXIT_OK : cli_fail(ctx, &err);
     arc_export_result_free(&res);

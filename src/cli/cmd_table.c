@@ -10,6 +10,7 @@ extern const cli_cmd cmd_convert;
 extern const cli_cmd cmd_inspect;
 extern const cli_cmd cmd_cat;
 extern const cli_cmd cmd_audit;
+extern const cli_cmd cmd_retention;
 extern const cli_cmd cmd_version;
 
 const cli_cmd *const cli_commands[] = {
@@ -21,6 +22,7 @@ const cli_cmd *const cli_commands[] = {
     &cmd_inspect,
     &cmd_cat,
     &cmd_audit,
+    &cmd_retention,
     &cmd_version,
     NULL,
 };

@@ -10,6 +10,7 @@
 #include "archive/arc_audit.h"
 #include "archive/arc_compare.h"
 #include "archive/arc_layout.h"
+#include "archive/arc_retention.h"
 #include "archive/arc_storage.h"
 #include "archive/arc_verify.h"
 #include "aws/aws.h"
@@ -27,6 +28,10 @@ static const cli_opt opts[] = {
      .help = "also compare per table and month with the live system: timestream://REGION, "
              "influx://host:port?org=O&bucket=B (v2), influx1://[user:pass@]host:port/db (v1)"},
     {.name = "deep", .help = "with --against: also sum/min/max of every numeric measure"},
+    {.name = "retention", .metavar = "7y",
+     .help = "fail (exit 3) when any archive object could be deleted or overwritten before its "
+             "export time + this many years (S3 Object Lock); without it the retention state is "
+             "only reported (for 7 years)"},
     {0},
 };
 
@@ -108,7 +113,7 @@ static json_t *time_json(uint64_t records, int64_t ns)
 static void print_report(cli_ctx *ctx, const arc_verify_report *rep, const arc_compare_report *cmp,
                          bool quick, bool json, const char *root, const char *prefix,
                          const char *against, bool ran, const ts_error *err, int rc, double secs,
-                         const char *audit_name)
+                         const char *audit_name, json_t *retention)
 {
     if (json) {
         json_t *fs = json_array();
@@ -146,6 +151,7 @@ static void print_report(cli_ctx *ctx, const arc_verify_report *rep, const arc_c
             json_object_set_new(j, "error", json_string(m));
         }
         if (audit_name) json_object_set_new(j, "audit_log", json_string(audit_name));
+        if (retention) json_object_set(j, "retention", retention);
         json_dumpf(j, ctx->out, JSON_SORT_KEYS | JSON_COMPACT);
         fputc('\n', ctx->out);
         json_decref(j);
@@ -188,6 +194,53 @@ static void print_report(cli_ctx *ctx, const arc_verify_report *rep, const arc_c
             rep->warnings, secs);
 }
 
+/* Whether an archive object belongs to the databases verified (all when none named). */
+static bool ret_in_scope(const arc_ret_object *o, const char *const *dbs, size_t ndbs)
+{
+    for (size_t i = 0; i < ndbs; i++)
+        if (strcmp(o->database, dbs[i]) == 0) return true;
+    return ndbs == 0;
+}
+
+/* The retention state beside the integrity result (text). */
+static void print_retention(cli_ctx *ctx, const arc_retention *r, bool checked, const char *why_not,
+                            const char *const *dbs, size_t ndbs)
+{
+    FILE *f = ctx->out;
+    if (why_not) {
+        fprintf(f, "retention: could not be read: %s\n", why_not);
+        return;
+    }
+    if (r->kind == ARC_RET_LOCAL) {
+        fprintf(f, "retention: not enforceable (local directory)\n");
+        return;
+    }
+    size_t present = r->objects_held + r->objects_exposed;
+    fprintf(f, "retention (%d years): %s; %zu of %zu archive objects locked until export time + "
+               "%d years; versioning %s; Object Lock %s\n",
+            r->years,
+            r->verdict == ARC_RET_HOLDS ? "policy holds"
+            : r->verdict == ARC_RET_DOES_NOT_HOLD ? "policy DOES NOT HOLD"
+                                                  : "policy CANNOT HOLD",
+            r->objects_held, present, r->years, r->versioning[0] ? r->versioning : "off",
+            r->lock_enabled ? "enabled" : "not enabled");
+    for (int i = 0; i < ARC_RET_RULE_COUNT; i++)
+        if (r->rules[i].verdict != ARC_RET_HOLDS && r->rules[i].required)
+            fprintf(f, "  %s: %s\n", arc_ret_rule_name(r->rules[i].id), r->rules[i].why);
+    size_t shown = 0;
+    for (size_t i = 0; checked && i < r->nobjects; i++) {
+        const arc_ret_object *o = &r->objects[i];
+        if (!o->present || o->held || !ret_in_scope(o, dbs, ndbs)) continue;
+        if (++shown > 20) continue;
+        char need[TS_TIME_STR_MAX];
+        arc_retention_until(o->export_ns, r->years, &(int64_t){0}, need);
+        fprintf(f, "EXPOSED [retention] %s: %s%s%s, needs a lock until %s\n", o->key,
+                o->lock_mode[0] ? o->lock_mode : "not locked", o->lock_mode[0] ? " until " : "",
+                o->lock_until, need);
+    }
+    if (shown > 20) fprintf(f, "EXPOSED [retention] ... and %zu more\n", shown - 20);
+}
+
 static int fail_code(ts_status st)
 {
     switch (st) {
@@ -215,6 +268,10 @@ static int run(const cli_args *a, cli_ctx *ctx)
     if (deep && !against) return cli_usage_error(ctx, self, "--deep needs --against SOURCE");
     bool json = cli_flag(a, "json");
     bool quick = cli_flag(a, "quick");
+    int ret_years = 0;
+    if (cli_get(a, "retention") && !arc_retention_parse_years(cli_get(a, "retention"), &ret_years))
+        return cli_usage_error(ctx, self, "--retention %s: a number of years from 1 to %d (7y or 7)",
+                               cli_get(a, "retention"), ARC_RET_MAX_YEARS);
     /* The decoder allocates and frees page-sized buffers all the time; with
      * glibc's defaults every large one is a fresh mmap whose pages fault in
      * again (a fifth of a full verify's time). Keep them on the heap. */
@@ -288,8 +345,34 @@ static int run(const cli_args *a, cli_ctx *ctx)
         arc_compare_env_from_getenv(&co.env);
         st = arc_compare_run(storage, &co, &cmp, &rep, &err);
     }
+    /* retention beside integrity: always reported, a failure only with --retention */
+    arc_retention ret;
+    arc_retention_init(&ret);
+    bool ret_ok = false;
+    char ret_err[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8] = "";
+    if (st == TS_OK && rep.objects) {
+        arc_retention_opts ro = {.prefix = prefix, .years = ret_years ? ret_years : ARC_RET_DEFAULT_YEARS,
+                                 .cancel = ctx->cancel};
+        ts_error re;
+        ts_err_clear(&re);
+        ts_status rs = arc_retention_assess(storage, client, &ro, &ret, &re);
+        ret_ok = rs == TS_OK;
+        if (!ret_ok) {
+            ts_err_format(&re, ret_err, sizeof ret_err);
+            if (ret_years) { /* asked for: could not check */
+                err = re;
+                st = rs;
+            }
+        }
+    }
+    size_t exposed = 0; /* of the databases verified */
+    for (size_t i = 0; ret_ok && i < ret.nobjects; i++)
+        if (ret.objects[i].present && !ret.objects[i].held && ret_in_scope(&ret.objects[i], dbs, ndbs))
+            exposed++;
     double secs = (double)(ts_mono_ns() - ps.t0) / 1e9;
-    int rc = st != TS_OK ? fail_code(st) : rep.errors ? CLI_EXIT_DAMAGED : CLI_EXIT_OK;
+    int rc = st != TS_OK ? fail_code(st)
+             : rep.errors || (ret_years && exposed) ? CLI_EXIT_DAMAGED
+                                                    : CLI_EXIT_OK;
     if (audit) {
         json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:i}", "outcome",
                               st != TS_OK ? ts_status_name(st) : rep.errors ? "damaged" : "ok",
@@ -307,6 +390,10 @@ static int run(const cli_args *a, cli_ctx *ctx)
         json_object_set_new(f, "findings", kinds);
         if (against)
             json_object_set_new(f, "table_months_differing", json_integer((json_int_t)cmp.ndiffer));
+        if (ret_ok) {
+            json_object_set_new(f, "retention_verdict", json_string(arc_ret_verdict_name(ret.verdict)));
+            json_object_set_new(f, "retention_exposed", json_integer((json_int_t)exposed));
+        }
         if (st != TS_OK) {
             char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
             ts_err_format(&err, m, sizeof m);
@@ -330,8 +417,18 @@ static int run(const cli_args *a, cli_ctx *ctx)
         json_decref(aj);
         shown_against = against_safe;
     }
+    json_t *rj = NULL;
+    if (json && (ret_ok || ret_err[0])) {
+        rj = ret_ok ? arc_retention_to_json(&ret, ret_years > 0) : json_object();
+        if (!ret_ok) json_object_set_new(rj, "error", json_string(ret_err));
+        json_object_set_new(rj, "checked", json_boolean(ret_years > 0));
+        json_object_set_new(rj, "exposed", json_integer((json_int_t)exposed));
+    }
     print_report(ctx, &rep, &cmp, quick, json, root, prefix, shown_against, st == TS_OK, &err, rc,
-                 secs, audit && rep.objects ? arc_audit_object_name(audit) : NULL);
+                 secs, audit && rep.objects ? arc_audit_object_name(audit) : NULL, rj);
+    json_decref(rj);
+    if (!json && (ret_ok || ret_err[0]))
+        print_retention(ctx, &ret, ret_years > 0, ret_ok ? NULL : ret_err, dbs, ndbs);
     if (st != TS_OK) {
         char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
         ts_err_format(&err, m, sizeof m);
@@ -341,6 +438,11 @@ static int run(const cli_args *a, cli_ctx *ctx)
         fprintf(ctx->err, "%s verify: %zu problem%s found (exit %d)\n", ctx->prog, rep.errors,
                 rep.errors == 1 ? "" : "s", rc);
     }
+    if (st == TS_OK && ret_years && exposed)
+        fprintf(ctx->err, "%s verify: %zu archive object%s could be deleted or overwritten before "
+                          "export time + %d years (exit %d)\n",
+                ctx->prog, exposed, exposed == 1 ? "" : "s", ret_years, rc);
+    arc_retention_free(&ret);
     arc_compare_report_free(&cmp);
     arc_verify_report_free(&rep);
     arc_audit_free(audit);
@@ -363,8 +465,11 @@ const cli_cmd cmd_verify = {
         "time (time_ns when present), schema, tsarchive.columns and partition months.\n"
         "--against SOURCE compares per table and month the live record count and min/max time\n"
         "(--deep: sum/min/max of every numeric measure) with the archive's.\n"
-        "Exit 0: everything holds. 3: the archive is damaged or differs from the live system\n"
-        "(every finding is listed, --json gives each a machine-readable kind). 4: could not\n"
+        "The retention state (versioning, Object Lock per object; 'not enforceable' for a local\n"
+        "directory) is reported beside the result; --retention 7y makes it a check.\n"
+        "Exit 0: everything holds. 3: the archive is damaged or differs from the live system, or\n"
+        "(--retention) an archive object could be deleted or overwritten before its export time\n"
+        "+ the period (every finding is listed, --json gives each a machine-readable kind). 4: could not\n"
         "check (root or database not found, unreachable, no credentials). 130: interrupted.",
     .opts = opts,
     .min_pos = 1,
