@@ -8,6 +8,7 @@
 #include "archive/arc_audit.h"
 #include "archive/arc_cleanup.h"
 #include "archive/arc_layout.h"
+#include "archive/arc_retention.h"
 #include "archive/arc_storage.h"
 #include "aws/aws.h"
 #include "cli.h"
@@ -38,6 +39,9 @@ static const cli_opt opts[] = {
              "(defaults: the published rates 10, 5, 5, 3, 1)"},
     {.name = "jobs", .short_name = 'j', .metavar = "N",
      .help = "archive files verified in parallel (default 2)"},
+    {.name = "archive-bucket", .metavar = "BUCKET",
+     .help = "the guide's step 6.1 instead: remove the archive bucket (every version) once no "
+             "object is within its retention or on legal hold; dry run without --apply"},
     {0},
 };
 
@@ -175,6 +179,90 @@ static ts_status count_object(void *user, const char *key, uint64_t size, ts_err
     return TS_OK;
 }
 
+static json_t *time_or_null(int64_t ns)
+{
+    if (!ns) return json_null();
+    char t[TS_TIME_STR_MAX];
+    ts_time_format(ns, t);
+    return json_string(t);
+}
+
+/* --archive-bucket: arc_bucket_retire does the work and writes its plan to
+ * the audit log before deleting; here only the report. */
+static int retire_bucket(cli_ctx *ctx, const char *bucket, bool apply, bool json,
+                         aws_client *client, audit_ctx *ac)
+{
+    arc_retire_opts ro = {.bucket = bucket, .dry_run = !apply, .audit = ac->audit,
+                          .audit_storage = ac->storage, .audit_prefix = ac->prefix,
+                          .cancel = ctx->cancel};
+    arc_retire_result res;
+    memset(&res, 0, sizeof res);
+    ts_error err;
+    ts_err_clear(&err);
+    ts_status st = arc_bucket_retire(client, &ro, &res, &err);
+    int rc = st == TS_OK ? CLI_EXIT_OK : st == TS_ERR_REFUSED ? CLI_EXIT_REFUSED : cli_exit_for(st);
+    char emsg[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8] = "";
+    if (st != TS_OK) ts_err_format(&err, emsg, sizeof emsg);
+    char may[TS_TIME_STR_MAX] = "";
+    if (res.may_go_ns) ts_time_format(res.may_go_ns, may);
+    if (json) {
+        json_t *held = json_array();
+        for (size_t i = 0; i < res.nheld_v; i++) {
+            const arc_retire_version *v = &res.held_v[i];
+            json_array_append_new(held, json_pack("{s:s,s:s,s:s,s:s,s:b}", "key", v->key,
+                                                  "version_id", v->version_id ? v->version_id : "",
+                                                  "lock_mode", v->lock_mode, "lock_until",
+                                                  v->lock_until, "legal_hold", v->legal_hold));
+        }
+        json_t *j = json_pack("{s:b,s:i,s:s,s:s,s:I,s:I,s:I,s:I,s:o,s:b,s:o,s:I,s:b}", "ok", rc == 0,
+                              "exit_code", rc, "mode", apply ? "apply" : "dry-run", "bucket", bucket,
+                              "versions", (json_int_t)res.versions, "delete_markers",
+                              (json_int_t)res.delete_markers, "bytes", (json_int_t)res.bytes,
+                              "held", (json_int_t)res.held, "may_go", time_or_null(res.may_go_ns),
+                              "legal_hold", res.legal_hold, "held_versions", held, "deleted",
+                              (json_int_t)res.deleted, "bucket_deleted", res.bucket_deleted);
+        if (*emsg) json_object_set_new(j, "error", json_string(emsg));
+        json_dumpf(j, ctx->out, JSON_SORT_KEYS | JSON_COMPACT);
+        fputc('\n', ctx->out);
+        json_decref(j);
+    } else if (st == TS_OK || st == TS_ERR_REFUSED) {
+        fprintf(ctx->out, "archive bucket s3://%s: %zu object versions, %zu delete markers, %llu bytes\n",
+                bucket, res.versions, res.delete_markers, (unsigned long long)res.bytes);
+        for (size_t i = 0; i < res.nheld_v; i++) {
+            const arc_retire_version *v = &res.held_v[i];
+            fprintf(ctx->out, "  held: %s (version %s)%s%s%s\n", v->key,
+                    v->version_id ? v->version_id : "null", v->lock_until[0] ? " locked until " : "",
+                    v->lock_until, v->legal_hold ? " on legal hold" : "");
+        }
+        if (st == TS_ERR_REFUSED)
+            fprintf(ctx->out, "REFUSED: %zu version%s still held%s%s%s\n", res.held,
+                    res.held == 1 ? " is" : "s are", may[0] ? "; the bucket may go after " : "", may,
+                    res.legal_hold ? " (and a legal hold has no end date: lift it first)" : "");
+        else if (!apply)
+            fprintf(ctx->out, "nothing is held: --apply deletes every version and the bucket. Nothing "
+                              "was deleted.\n");
+        else
+            fprintf(ctx->out, "deleted %zu versions and delete markers%s\n", res.deleted,
+                    res.bucket_deleted ? " and the bucket" : "");
+    }
+    if (st != TS_OK && st != TS_ERR_REFUSED)
+        fprintf(ctx->err, "%s cleanup: --archive-bucket %s: %s\n", ctx->prog, bucket, emsg);
+    else if (st == TS_ERR_REFUSED)
+        fprintf(ctx->err, "%s cleanup: %s (exit %d)\n", ctx->prog, emsg, rc);
+    if (ac->audit) {
+        json_t *f = json_pack("{s:s,s:s,s:I,s:I,s:I,s:b,s:i}", "outcome",
+                              st == TS_OK ? "ok" : st == TS_ERR_REFUSED ? "refused" : "error",
+                              "bucket", bucket, "versions", (json_int_t)res.versions, "held",
+                              (json_int_t)res.held, "deleted", (json_int_t)res.deleted,
+                              "bucket_deleted", res.bucket_deleted, "exit_code", rc);
+        if (*emsg) json_object_set_new(f, "error", json_string(emsg));
+        audit_add(ac, "end", f);
+        audit_flush(ac);
+    }
+    arc_retire_result_free(&res);
+    return rc;
+}
+
 static bool parse_rate(const char *v, double rate[ARC_CL_SVC_COUNT])
 {
     const char *eq = strchr(v, '=');
@@ -207,7 +295,10 @@ static int run(const cli_args *a, cli_ctx *ctx)
     const char *envname = cli_get(a, "environment");
     if (!project) project = getenv("PROJECT_NAME");
     if (!envname) envname = getenv("ENVIRONMENT");
-    if (!project || !*project || !envname || !*envname)
+    if (cli_get(a, "archive-bucket")) {
+        if (!project) project = "";
+        if (!envname) envname = "";
+    } else if (!project || !*project || !envname || !*envname)
         return cli_usage_error(ctx, self,
                                "the project and environment name what to clean up: set PROJECT_NAME "
                                "and ENVIRONMENT, or give --project and --environment");
@@ -260,6 +351,11 @@ static int run(const cli_args *a, cli_ctx *ctx)
     if (!audit_root) audit_root = DEFAULT_AUDIT_ROOT;
     if (archive_root && cli_get(a, "audit-to"))
         return cli_usage_error(ctx, self, "--audit-to: the audit log goes to the --archive ROOT");
+    const char *retire = cli_get(a, "archive-bucket");
+    if (retire && (check || archive_root || nm || nf))
+        return cli_usage_error(ctx, self,
+                               "--archive-bucket stands alone (with --apply, --json, --audit-to): "
+                               "the audit log must be written outside the bucket");
 
     ts_error err;
     ts_err_clear(&err);
@@ -309,6 +405,15 @@ static int run(const cli_args *a, cli_ctx *ctx)
                               "'tsarchive audit verify')\n", ctx->prog, audit_root);
     }
 
+    if (retire && st == TS_OK) {
+        int rrc = retire_bucket(ctx, retire, apply, json, client, &ac);
+        json_decref(ac.who);
+        arc_audit_free(ac.audit);
+        arc_storage_free(audit_store);
+        aws_client_free(client);
+        aws_config_free(&cfg);
+        return rrc;
+    }
     o.project = project;
     o.environment = envname;
     o.matches = matches;
