@@ -486,6 +486,43 @@ static ts_status read_doc(arc_storage *s, const char *key, arc_manifest *m, bool
     return TS_OK;
 }
 
+ts_status arc_doc_read(arc_storage *s, const char *key, arc_manifest *m, bool *found,
+                       ts_error *err)
+{
+    return read_doc(s, key, m, found, err);
+}
+
+ts_status arc_export_prev_read(arc_storage *s, const char *dbdir, const char *codec,
+                               arc_manifest *prev, bool *usable, ts_error *err)
+{
+    char key[ARC_PATH_MAX];
+    bool found = false, man_found = false;
+    arc_manifest man;
+    *usable = false;
+    arc_manifest_init(prev);
+    TS_TRY(arc_join(key, sizeof key, err, dbdir, ARC_STATE_NAME, NULL));
+    TS_TRY(read_doc(s, key, prev, &found, err));
+    TS_TRY(arc_join(key, sizeof key, err, dbdir, ARC_MANIFEST_NAME, NULL));
+    TS_TRY(read_doc(s, key, &man, &man_found, err));
+    if (!found && man_found) {
+        arc_manifest_free(prev);
+        *prev = man;
+        found = true;
+    } else {
+        if (found && man_found)
+            for (size_t i = 0; i < man.ntables; i++) {
+                arc_table *st_t = arc_manifest_find_table(prev, man.tables[i].name);
+                if (!st_t) continue;
+                for (size_t j = 0; j < man.tables[i].nfiles; j++)
+                    if (!arc_table_find_file(st_t, man.tables[i].files[j].path))
+                        arc_table_put_file(st_t, &man.tables[i].files[j]);
+            }
+        arc_manifest_free(&man);
+    }
+    *usable = found && prev->compression && strcmp(prev->compression, codec) == 0;
+    return TS_OK;
+}
+
 ts_status arc_manifest_store(arc_storage *s, const char *key, const arc_manifest *m,
                              char sha_hex[TS_SHA256_HEX_LEN], uint64_t *size, ts_error *err)
 {
@@ -507,12 +544,12 @@ static bool same_columns(const exp_table *t, const arc_table *p)
 }
 
 /* The stored object's size and SHA-256 equal the record's. */
-static bool object_matches(worker *w, const char *key, const arc_file *f)
+bool arc_object_matches(arc_storage *s, const char *key, const arc_file *f)
 {
     ts_error e;
     ts_err_clear(&e);
     arc_object_info info;
-    if (arc_storage_head(w->storage, key, &info, &e) != TS_OK || info.size != f->size) return false;
+    if (arc_storage_head(s, key, &info, &e) != TS_OK || info.size != f->size) return false;
     if (info.has_sha256) { /* the store kept a whole-object SHA-256: no need to read it back */
         char hex[TS_SHA256_HEX_LEN];
         ts_hex(info.sha256, sizeof info.sha256, hex);
@@ -520,11 +557,16 @@ static bool object_matches(worker *w, const char *key, const arc_file *f)
     }
     hash_out *h;
     if (hash_out_new(NULL, &h, &e) != TS_OK) return false;
-    bool ok = arc_storage_get_to(w->storage, key, &h->base, &e) == TS_OK;
+    bool ok = arc_storage_get_to(s, key, &h->base, &e) == TS_OK;
     char hex[TS_SHA256_HEX_LEN];
     hash_hex(h, hex);
     ts_output_close(&h->base);
     return ok && strcmp(hex, f->sha256) == 0;
+}
+
+static bool object_matches(worker *w, const char *key, const arc_file *f)
+{
+    return arc_object_matches(w->storage, key, f);
 }
 
 typedef struct window_list {

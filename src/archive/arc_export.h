@@ -93,6 +93,21 @@ void arc_hash_output_hex(ts_output *o, char hex[TS_SHA256_HEX_LEN]);
 ts_status arc_manifest_store(arc_storage *s, const char *key, const arc_manifest *m,
                              char sha_hex[TS_SHA256_HEX_LEN], uint64_t *size, ts_error *err);
 
+/* Reads a manifest or checkpoint at key; *found = false (TS_OK) when it is
+ * missing or unreadable (an unreadable earlier state only costs re-exporting). */
+ts_status arc_doc_read(arc_storage *s, const char *key, arc_manifest *m, bool *found,
+                       ts_error *err);
+/* The earlier state of a database (checkpoint over manifest: the
+ * checkpoint's tables, with the manifest's files they lack) into *prev
+ * (always initialised; arc_manifest_free it). *usable: found and written
+ * with the same codec, so its records may be trusted for skipping. */
+ts_status arc_export_prev_read(arc_storage *s, const char *dbdir, const char *codec,
+                               arc_manifest *prev, bool *usable, ts_error *err);
+/* The stored object at key has f's size and SHA-256 (read back and hashed
+ * unless the store keeps a whole-object SHA-256). */
+typedef struct arc_file arc_file;
+bool arc_object_matches(arc_storage *s, const char *key, const arc_file *f);
+
 /* Export of a line-protocol, CSV or Parquet file (optionally .gz/.zst for
  * text) into archive database `database`: each measurement/table a table,
  * rows in any time order. Pass 1 spills each table-month into temp Parquet
@@ -113,5 +128,36 @@ typedef struct arc_export_file_opts {
 
 ts_status arc_export_file(const arc_export_file_opts *fo, const arc_export_opts *opts,
                           arc_audit *audit, arc_export_result *result, ts_error *err);
+
+/* Export from InfluxDB: every measurement of the target's database (v1) or
+ * bucket (v2, through its v1-compatible /query) into archive database
+ * `database` (default: the db/bucket name), one Parquet file per
+ * measurement-month. Tags → dimensions (a tag named measure_name → the
+ * measure_name column), fields → measures typed by SHOW FIELD KEYS; a field
+ * with different types in different shards is refused. Each month's rows
+ * are streamed (chunked=true) and its file committed only when every
+ * field's non-NULL values and the first/last time equal InfluxDB's count
+ * for the month. Resumable (checkpoint, skip of intact files) and parallel
+ * (opts->jobs) like the Timestream export; whether a table needs time_ns is
+ * found while exporting (a table that turns out to need it is redone). Uses
+ * opts->root, prefix, codec, time_unit, jobs, batch_rows, row_group_bytes,
+ * cancel, progress, after_plan. */
+typedef struct influx_target influx_target;
+typedef struct arc_export_influx_opts {
+    const influx_target *target;  /* parsed influx:// or influx1:// URL (borrowed) */
+    const char *database;         /* archive database; NULL = the db/bucket name */
+    const char *const *tables;    /* fnmatch globs on measurement names; 0 = all */
+    size_t ntables;
+    bool has_since, has_until;
+    int64_t since, until;         /* ns: since <= time < until */
+    bool dry_run;                 /* plan only: tables, months and counts; no file written */
+    size_t chunk_size;            /* rows per /query chunk; 0 = INFLUX_DEFAULT_CHUNK_SIZE */
+    const aws_config *aws;        /* for s3:// roots (one client per job); NULL otherwise */
+} arc_export_influx_opts;
+
+ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_opts *opts,
+                            arc_audit *audit, arc_export_result *res, ts_error *err);
+/* The archive database name used when none is given: the db or bucket. */
+void arc_export_influx_db_default(const influx_target *t, const char **name);
 
 #endif

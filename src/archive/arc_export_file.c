@@ -48,6 +48,8 @@ typedef struct xf_table {
     bool need_ns;
     xf_part *parts;
     size_t nparts;
+    ts_schema fin;    /* the archive file's schema (with time_ns when needed) */
+    char *kvjson;     /* its tsarchive.columns */
 } xf_table;
 
 typedef struct xf_run {
@@ -59,7 +61,15 @@ typedef struct xf_run {
     size_t ntables;
     size_t open, max_open;
     uint64_t tick, spill_seq;
+    /* pass 2: resume */
+    arc_manifest prev;  /* earlier checkpoint/manifest of the database */
+    bool prev_ok;
+    int64_t state_written;
+    bool state_dirty;
 } xf_run;
+
+/* files are written fast: a checkpoint every second keeps a resume's redo small */
+#define STATE_INTERVAL_NS (INT64_C(1) * 1000000000)
 
 static const char *stype_of(ts_type t)
 {
@@ -338,6 +348,8 @@ static ts_status spill_batch(xf_run *run, const ts_batch *b, arc_month **months,
     return st;
 }
 
+static bool o_cancelled(const xf_run *run) { return run->o->cancel && *run->o->cancel; }
+
 static int cmp_part_m(const void *a, const void *b)
 {
     return arc_month_cmp(((const xf_part *)a)->m, ((const xf_part *)b)->m);
@@ -441,18 +453,17 @@ static ts_status write_partition(xf_run *run, arc_storage *sto, const char *dbdi
     return st;
 }
 
-/* Pass 2 for one table: its columns in the manifest, then its files. */
-static ts_status write_table(xf_run *run, arc_storage *sto, const char *dbdir, arc_audit *audit,
-                             xf_table *t, arc_manifest *man, pq_codec codec,
-                             arc_export_result *res, ts_error *err)
+/* Pass 2, first step for one table: its archive schema, its columns in the
+ * manifest (every table is listed before any file is written, so a
+ * checkpoint always names them all) and its footer key-value JSON. */
+static ts_status prepare_table(xf_run *run, xf_table *t, arc_manifest *man, ts_error *err)
 {
     const arc_export_opts *o = run->o;
     bool with_ns = o->time_unit == ARC_TIME_US && t->need_ns;
     arc_table *mt;
     if (arc_manifest_add_table(man, t->name, &mt) != TS_OK)
         return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    ts_schema fin;
-    ts_schema_init(&fin);
+    ts_schema_init(&t->fin);
     ts_status st = TS_OK;
     for (size_t c = 0; c < t->schema.ncols && st == TS_OK; c++) {
         const ts_field *f = &t->schema.fields[c];
@@ -460,11 +471,11 @@ static ts_status write_table(xf_run *run, arc_storage *sto, const char *dbdir, a
                             : f->role == TS_ROLE_DIMENSION     ? ARC_ROLE_DIMENSION
                             : f->role == TS_ROLE_MEASURE_NAME  ? ARC_ROLE_MEASURE_NAME
                                                                : ARC_ROLE_MEASURE;
-        if (ts_schema_add(&fin, f->name, f->type, f->role, f->nullable) != TS_OK ||
+        if (ts_schema_add(&t->fin, f->name, f->type, f->role, f->nullable) != TS_OK ||
             arc_table_add_column(mt, f->name, role, stype_of(f->type), f->type) != TS_OK)
             st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
         if (st == TS_OK && c == 0 && with_ns &&
-            (ts_schema_add(&fin, "time_ns", TS_TYPE_INT64, TS_ROLE_TIME, false) != TS_OK ||
+            (ts_schema_add(&t->fin, "time_ns", TS_TYPE_INT64, TS_ROLE_TIME, false) != TS_OK ||
              arc_table_add_column(mt, "time_ns", ARC_ROLE_TIME_NS, "TIMESTAMP", TS_TYPE_INT64) !=
                  TS_OK))
             st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
@@ -474,34 +485,92 @@ static ts_status write_table(xf_run *run, arc_storage *sto, const char *dbdir, a
                                                                                  : "us") != TS_OK))
         st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     mt->time_ns = with_ns;
-    char *kvjson = NULL;
-    if (st == TS_OK) st = arc_columns_kv(mt->cols, mt->ncols, &kvjson, err);
+    if (st == TS_OK) st = arc_columns_kv(mt->cols, mt->ncols, &t->kvjson, err);
     qsort(t->parts, t->nparts, sizeof *t->parts, cmp_part_m);
-    uint64_t files = 0;
+    return st;
+}
+
+/* The earlier table's columns, time unit and time_ns choice equal mt's. */
+static bool same_table_columns(const arc_table *a, const arc_table *b)
+{
+    if (a->ncols != b->ncols || a->time_ns != b->time_ns || !a->time_unit || !b->time_unit ||
+        strcmp(a->time_unit, b->time_unit) != 0)
+        return false;
+    for (size_t i = 0; i < a->ncols; i++)
+        if (strcmp(a->cols[i].name, b->cols[i].name) != 0 || a->cols[i].role != b->cols[i].role ||
+            a->cols[i].type != b->cols[i].type ||
+            strcmp(a->cols[i].source_type, b->cols[i].source_type) != 0)
+            return false;
+    return true;
+}
+
+static void audit_file(arc_audit *audit, const char *db, const char *table, const arc_file *rec,
+                       bool skipped)
+{
+    if (!audit) return;
+    json_t *f = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "database", db, "table", table, "path",
+                          rec->path, "records", (json_int_t)rec->records, "size",
+                          (json_int_t)rec->size, "sha256", rec->sha256);
+    ts_error ae;
+    ts_err_clear(&ae);
+    arc_audit_add(audit, skipped ? "verified-existing" : "write", f, &ae);
+}
+
+/* Pass 2 for one table: each month's file, skipped when the earlier run's
+ * record (same columns, count, min/max) still matches the stored object;
+ * the checkpoint is rewritten after new files (at most every 3 s). */
+static ts_status write_table(xf_run *run, arc_storage *sto, const char *dbdir, arc_audit *audit,
+                             xf_table *t, arc_manifest *man, pq_codec codec,
+                             arc_export_result *res, ts_error *err)
+{
+    ts_status st = TS_OK;
+    arc_table *mt = arc_manifest_find_table(man, t->name);
+    arc_table *pt = run->prev_ok ? arc_manifest_find_table(&run->prev, t->name) : NULL;
+    if (pt && (!mt || !same_table_columns(pt, mt))) pt = NULL;
+    uint64_t files = 0, skipped = 0;
+    char skey[ARC_PATH_MAX];
+    st = arc_join(skey, sizeof skey, err, dbdir, ARC_STATE_NAME, NULL);
     for (size_t i = 0; st == TS_OK && i < t->nparts; i++) {
+        xf_part *p = &t->parts[i];
         arc_file rec;
-        char path[ARC_PATH_MAX];
-        st = write_partition(run, sto, dbdir, t, &t->parts[i], &fin, kvjson, codec, &rec, path,
-                             sizeof path, err);
+        char path[ARC_PATH_MAX], key[ARC_PATH_MAX];
+        if (o_cancelled(run)) {
+            st = ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
+            break;
+        }
+        st = arc_partition_path(t->name, p->m, path, sizeof path, err);
+        if (st == TS_OK) st = arc_join(key, sizeof key, err, dbdir, path, NULL);
         if (st != TS_OK) break;
+        const arc_file *prev = pt ? arc_table_find_file(pt, path) : NULL;
+        bool skip = prev && prev->records == p->count && prev->min_time == p->lo &&
+                    prev->max_time == p->hi && arc_object_matches(sto, key, prev);
+        if (skip) {
+            rec = *prev;
+        } else {
+            st = write_partition(run, sto, dbdir, t, p, &t->fin, t->kvjson, codec, &rec, path,
+                                 sizeof path, err);
+            if (st != TS_OK) break;
+        }
         mt = arc_manifest_find_table(man, t->name);
         if (arc_table_put_file(mt, &rec) != TS_OK) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-        files++;
-        res->files++;
-        res->rows += rec.records;
-        res->bytes += rec.size;
-        if (audit) {
-            json_t *f = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "database", run->fo->database,
-                                  "table", t->name, "path", rec.path, "records",
-                                  (json_int_t)rec.records, "size", (json_int_t)rec.size,
-                                  "sha256", rec.sha256);
-            ts_error ae;
-            ts_err_clear(&ae);
-            arc_audit_add(audit, "write", f, &ae);
+        audit_file(audit, run->fo->database, t->name, &rec, skip);
+        if (skip) {
+            skipped++;
+            res->files_skipped++;
+        } else {
+            files++;
+            res->files++;
+            res->rows += rec.records;
+            res->bytes += rec.size;
+            run->state_dirty = true;
+        }
+        if (st == TS_OK && run->state_dirty &&
+            ts_mono_ns() - run->state_written >= STATE_INTERVAL_NS) {
+            st = arc_manifest_store(sto, skey, man, NULL, NULL, err);
+            run->state_written = ts_mono_ns();
+            run->state_dirty = false;
         }
     }
-    ts_free(kvjson);
-    ts_schema_free(&fin);
     arc_export_table_result *tr = ts_realloc(res->tables_v, (res->ntables_v + 1) * sizeof *tr);
     if (tr) {
         res->tables_v = tr;
@@ -511,12 +580,49 @@ static ts_status write_table(xf_run *run, arc_storage *sto, const char *dbdir, a
         snprintf(tr->table, sizeof tr->table, "%s", t->name);
         tr->records = t->count;
         tr->files = files;
+        tr->files_skipped = skipped;
         tr->ok = st == TS_OK;
         if (st != TS_OK) ts_err_format(err, tr->error, sizeof tr->error);
     }
     res->tables++;
     if (st != TS_OK) res->tables_failed++;
     return st;
+}
+
+/* Earlier files this input does not cover (other tables, other months) stay
+ * listed while intact and of the same columns: a file export adds to the
+ * database's manifest instead of replacing it. */
+static ts_status keep_earlier(xf_run *run, arc_storage *sto, const char *dbdir, arc_manifest *man,
+                              ts_error *err)
+{
+    if (!run->prev_ok) return TS_OK;
+    for (size_t i = 0; i < run->prev.ntables; i++) {
+        arc_table *pt = &run->prev.tables[i];
+        arc_table *mt = arc_manifest_find_table(man, pt->name);
+        bool fresh = mt == NULL;
+        if (mt && !same_table_columns(pt, mt)) continue; /* the new columns win */
+        for (size_t j = 0; j < pt->nfiles; j++) {
+            if (mt && arc_table_find_file(mt, pt->files[j].path)) continue;
+            char key[ARC_PATH_MAX];
+            TS_TRY(arc_join(key, sizeof key, err, dbdir, pt->files[j].path, NULL));
+            if (!arc_object_matches(sto, key, &pt->files[j])) continue;
+            if (!mt) {
+                if (arc_manifest_add_table(man, pt->name, &mt) != TS_OK)
+                    return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+                for (size_t c = 0; c < pt->ncols; c++)
+                    if (arc_table_add_column(mt, pt->cols[c].name, pt->cols[c].role,
+                                             pt->cols[c].source_type, pt->cols[c].type) != TS_OK)
+                        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+                if (arc_set_str(&mt->time_unit, pt->time_unit) != TS_OK)
+                    return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+                mt->time_ns = pt->time_ns;
+            }
+            if (arc_table_put_file(mt, &pt->files[j]) != TS_OK)
+                return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        }
+        (void)fresh;
+    }
+    return TS_OK;
 }
 
 static void run_free(xf_run *run)
@@ -538,6 +644,8 @@ static void run_free(xf_run *run)
         ts_free(t->map);
         ts_schema_free(&t->in);
         ts_schema_free(&t->schema);
+        ts_schema_free(&t->fin);
+        ts_free(t->kvjson);
     }
     ts_free(run->tables);
     if (run->have_tmp) rmdir(run->tmp);
@@ -647,9 +755,23 @@ ts_status arc_export_file(const arc_export_file_opts *fo, const arc_export_opts 
             st = err->code ? err->code : ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
     if (st == TS_OK) qsort(run.tables, run.ntables, sizeof *run.tables, cmp_table_name);
+    arc_manifest_init(&run.prev);
+    if (st == TS_OK) st = arc_export_prev_read(sto, dbdir, o.codec, &run.prev, &run.prev_ok, err);
     res->databases = 1;
     for (size_t i = 0; st == TS_OK && i < run.ntables; i++)
+        st = prepare_table(&run, &run.tables[i], &man, err);
+    run.state_written = ts_mono_ns();
+    for (size_t i = 0; st == TS_OK && i < run.ntables; i++)
         st = write_table(&run, sto, dbdir, audit, &run.tables[i], &man, codec, res, err);
+    if (st == TS_OK) st = keep_earlier(&run, sto, dbdir, &man, err);
+    if (st != TS_OK && run.state_dirty && sto) {
+        /* stopping short: leave the checkpoint complete for the next run */
+        char skey[ARC_PATH_MAX];
+        ts_error se;
+        ts_err_clear(&se);
+        if (arc_join(skey, sizeof skey, &se, dbdir, ARC_STATE_NAME, NULL) == TS_OK)
+            arc_manifest_store(sto, skey, &man, NULL, NULL, &se);
+    }
     if (st == TS_OK) {
         char key[ARC_PATH_MAX], sha[TS_SHA256_HEX_LEN];
         uint64_t size = 0;
@@ -657,7 +779,7 @@ ts_status arc_export_file(const arc_export_file_opts *fo, const arc_export_opts 
         man.finished_at = ts_now_ns();
         if (st == TS_OK) st = arc_manifest_store(sto, key, &man, sha, &size, err);
         if (st == TS_OK) {
-            /* a checkpoint of an earlier Timestream run would no longer match */
+            /* the run is complete: its checkpoint goes */
             char skey[ARC_PATH_MAX];
             if (arc_join(skey, sizeof skey, err, dbdir, ARC_STATE_NAME, NULL) == TS_OK)
                 st = arc_storage_delete(sto, skey, err);
@@ -675,6 +797,7 @@ ts_status arc_export_file(const arc_export_file_opts *fo, const arc_export_opts 
         }
     }
     arc_manifest_free(&man);
+    arc_manifest_free(&run.prev);
     arc_storage_free(own);
     run_free(&run);
     return st;

@@ -17,9 +17,10 @@ void aws_svc_info_clear(aws_svc_info *info)
     if (info) memset(info, 0, sizeof *info);
 }
 
-static const char *const not_found_codes[] = {
-    "ResourceNotFoundException", "ResourceNotFound", "NoSuchEntity", "NoSuchEntityException",
-    "NotFound", "NotFoundException"};
+/* Only the codes these services send for a missing resource: a bare 404
+ * (a wrong endpoint, a proxy) must never count as "already deleted". */
+static const char *const not_found_codes[] = {"ResourceNotFoundException", "ResourceNotFound",
+                                              "NoSuchEntity", "NoSuchEntityException"};
 
 bool aws_svc_code_is_not_found(const char *code)
 {
@@ -159,7 +160,10 @@ ts_status aws_rest_json_call(aws_client *c, const char *service_id, const char *
     /* restJson1: the header names the error when the body does not */
     aws_svc_info_set_error(info, code, msg, signing_service, op);
     st = aws_error_status(resp.status, code);
-    if (st != TS_ERR_NOT_FOUND && aws_svc_code_is_not_found(code)) st = TS_ERR_NOT_FOUND;
+    if (aws_svc_code_is_not_found(code))
+        st = TS_ERR_NOT_FOUND;
+    else if (st == TS_ERR_NOT_FOUND)
+        st = TS_ERR_REMOTE;
     const aws_config *cfg = aws_client_config(c);
     const char *src = cfg->cred_source ? cfg->cred_source : "the configured credentials";
     if (strncmp(code, "AccessDenied", 12) == 0 || strcmp(code, "NotAuthorized") == 0) {

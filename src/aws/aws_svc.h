@@ -25,10 +25,12 @@
  *    not authorized to perform: iam:DeleteRole on resource ...") when it
  *    names one, else derived from the operation; "" otherwise;
  *  - already_gone: a delete/detach/remove found nothing to act on
- *    (NotFound / NoSuchEntity / ResourceNotFoundException): the call returns
+ *    (ResourceNotFoundException / NoSuchEntity): the call returns
  *    TS_OK and the caller counts the resource as done. For a list call it is
  *    set when the parent resource (function, role, policy, layer) does not
  *    exist: the list is then empty and the call returns TS_OK.
+ *    Only the services' own codes count (aws_svc_code_is_not_found): a bare
+ *    404 from a wrong endpoint or a proxy is an error.
  * Failures return TS_ERR_REMOTE (or TS_ERR_AUTH for denied/refused
  * credentials, TS_ERR_NETWORK after the retries, TS_ERR_CORRUPT for an
  * unreadable answer) with err->msg "service Operation: Code: message" (and,
@@ -42,8 +44,9 @@ typedef struct aws_svc_info {
 /* Clears info (NULL allowed). */
 void aws_svc_info_clear(aws_svc_info *info);
 
-/* true for the codes that mean "no such resource" on any of the services
- * (ResourceNotFoundException, NoSuchEntity, NotFound, ...). */
+/* true for the codes these services send for "no such resource"
+ * (ResourceNotFoundException, ResourceNotFound, NoSuchEntity); a bare 404
+ * without one of them is an error, never "already gone". */
 bool aws_svc_code_is_not_found(const char *code);
 
 /* Fills info after a failed call (already_gone false): copies code, and for AccessDenied* sets

@@ -11,6 +11,8 @@
 #include <stdio.h>
 
 #include "core/ts_error.h"
+#include "core/ts_time.h"
+#include "formats/fmt.h"
 
 /* Exit codes, pinned by the CLI tests and documented in README and --help. */
 typedef enum cli_exit {
@@ -106,5 +108,13 @@ void cli_progress_end(cli_progress *p, bool keep);
 /* The command table (cmd_table.c). */
 extern const cli_cmd *const cli_commands[];
 const cli_cmd *cli_find(const char *name);
+
+/* Shared option values (cli_opts.c). --precision: ns|n, us|u, ms, s. */
+bool cli_parse_precision(const char *s, ts_epoch_unit *u);
+/* --time-format: rfc3339|iso8601|auto, s, ms, us, ns. */
+bool cli_parse_time_format(const char *s, fmt_time_format *t);
+/* --NAME TIME (RFC 3339 or a date) into *v; false after printing a usage
+ * error. *has = whether the option was given. */
+bool cli_parse_time_opt(const cli_args *a, cli_ctx *ctx, const char *name, bool *has, int64_t *v);
 
 #endif

@@ -71,27 +71,6 @@ static ts_status tap_finish(ts_sink *sk, ts_error *err) { return ts_sink_finish(
 static void tap_close(ts_sink *sk) { (void)sk; }
 static const ts_sink_ops tap_ops = {.kind = "tap", .write = tap_write, .finish = tap_finish, .close = tap_close};
 
-static bool parse_precision(const char *s, ts_epoch_unit *u)
-{
-    if (!strcmp(s, "ns") || !strcmp(s, "n")) *u = TS_EPOCH_NS;
-    else if (!strcmp(s, "us") || !strcmp(s, "u")) *u = TS_EPOCH_US;
-    else if (!strcmp(s, "ms")) *u = TS_EPOCH_MS;
-    else if (!strcmp(s, "s")) *u = TS_EPOCH_S;
-    else return false;
-    return true;
-}
-
-static bool parse_time_format(const char *s, fmt_time_format *t)
-{
-    if (!strcmp(s, "rfc3339") || !strcmp(s, "iso8601") || !strcmp(s, "auto")) *t = FMT_TIME_AUTO;
-    else if (!strcmp(s, "s")) *t = FMT_TIME_EPOCH_S;
-    else if (!strcmp(s, "ms")) *t = FMT_TIME_EPOCH_MS;
-    else if (!strcmp(s, "us")) *t = FMT_TIME_EPOCH_US;
-    else if (!strcmp(s, "ns")) *t = FMT_TIME_EPOCH_NS;
-    else return false;
-    return true;
-}
-
 static void json_string(FILE *f, const char *s)
 {
     fputc('"', f);
@@ -129,9 +108,9 @@ static int run(const cli_args *a, cli_ctx *ctx)
         return cli_usage_error(ctx, self, "Parquet compresses inside the file: use --codec, not a .gz/.zst name");
     if (in_kind == FMT_NONE && strcmp(in_path, "-") == 0)
         return cli_usage_error(ctx, self, "reading standard input needs --from-format");
-    if ((v = cli_get(a, "precision")) && !parse_precision(v, &ro.precision))
+    if ((v = cli_get(a, "precision")) && !cli_parse_precision(v, &ro.precision))
         return cli_usage_error(ctx, self, "--precision must be ns, us, ms or s, not '%s'", v);
-    if ((v = cli_get(a, "time-format")) && !parse_time_format(v, &ro.time_format))
+    if ((v = cli_get(a, "time-format")) && !cli_parse_time_format(v, &ro.time_format))
         return cli_usage_error(ctx, self, "--time-format must be rfc3339, s, ms, us or ns, not '%s'", v);
     uint64_t infer = FMT_DEFAULT_INFER_ROWS;
     if (!cli_get_size(a, ctx, "infer-rows", FMT_DEFAULT_INFER_ROWS, &infer)) return CLI_EXIT_USAGE;

@@ -16,9 +16,10 @@
 #include "cli.h"
 #include "core/ts_time.h"
 #include "formats/fmt.h"
+#include "influx/influx.h"
 
 static const cli_opt opts[] = {
-    {.name = "from", .metavar = "SRC", .help = "timestream://REGION (REGION may be empty: AWS_REGION), or a .lp/.csv/.parquet file (.gz/.zst for text) with one --database NAME"},
+    {.name = "from", .metavar = "SRC", .help = "timestream://REGION (REGION may be empty: AWS_REGION), influx://HOST:PORT?org=O&bucket=B, influx1://[USER:PASS@]HOST:PORT/DB, or a .lp/.csv/.parquet file (.gz/.zst for text) with one --database NAME"},
     {.name = "to", .metavar = "ROOT", .help = "archive root: a directory or s3://bucket[/prefix] "
                                               "(default s3://${PROJECT_NAME}-${ENVIRONMENT}-timestream-archive)"},
     {.name = "database", .metavar = "NAME", .repeatable = true,
@@ -36,6 +37,11 @@ static const cli_opt opts[] = {
     {.name = "precision", .metavar = "P", .help = "--from FILE.lp: timestamps in ns (default), us, ms or s"},
     {.name = "schema", .metavar = "S", .help = "--from FILE.csv: column types name:type[:role],... (docs/formats.md)"},
     {.name = "time-format", .metavar = "T", .help = "--from FILE.csv: time column as rfc3339 (default), s, ms, us or ns"},
+    {.name = "table", .metavar = "GLOB", .repeatable = true, .help = "--from influx: only measurements matching GLOB (repeatable)"},
+    {.name = "since", .metavar = "TIME", .help = "--from influx: only points at or after TIME (RFC 3339 or a date)"},
+    {.name = "until", .metavar = "TIME", .help = "--from influx: only points before TIME"},
+    {.name = "dry-run", .help = "--from influx: show the measurements, months and point counts; write nothing"},
+    {.name = "chunk-size", .metavar = "N", .help = "--from influx: rows per /query chunk (default 10000)"},
     {0},
 };
 
@@ -80,24 +86,18 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
-/* The same spellings as convert's --precision and --time-format. */
-static int epoch_unit_of(const char *s)
+/* A URL without the password of "user:pass@host" (audit log, messages). */
+static json_t *url_json(const char *url)
 {
-    if (!strcmp(s, "ns") || !strcmp(s, "n")) return TS_EPOCH_NS;
-    if (!strcmp(s, "us") || !strcmp(s, "u")) return TS_EPOCH_US;
-    if (!strcmp(s, "ms")) return TS_EPOCH_MS;
-    if (!strcmp(s, "s")) return TS_EPOCH_S;
-    return -1;
-}
-
-static int time_format_of(const char *s)
-{
-    if (!strcmp(s, "rfc3339") || !strcmp(s, "iso8601") || !strcmp(s, "auto")) return FMT_TIME_AUTO;
-    if (!strcmp(s, "s")) return FMT_TIME_EPOCH_S;
-    if (!strcmp(s, "ms")) return FMT_TIME_EPOCH_MS;
-    if (!strcmp(s, "us")) return FMT_TIME_EPOCH_US;
-    if (!strcmp(s, "ns")) return FMT_TIME_EPOCH_NS;
-    return -1;
+    const char *s = strstr(url, "://");
+    const char *at = s ? strchr(s + 3, '@') : NULL;
+    const char *slash = s ? strchr(s + 3, '/') : NULL;
+    if (!at || (slash && slash < at)) return json_string(url);
+    const char *colon = memchr(s + 3, ':', (size_t)(at - (s + 3)));
+    if (!colon) return json_string(url);
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%.*s:***%s", (int)(colon - url), url, at);
+    return json_string(buf);
 }
 
 static json_t *args_json(const cli_args *a)
@@ -114,7 +114,9 @@ static json_t *args_json(const cli_args *a)
             for (size_t k = 0; k < n; k++) json_array_append_new(arr, json_string(vals[k]));
             json_object_set_new(o, opts[i].name, arr);
         } else {
-            json_object_set_new(o, opts[i].name, json_string(vals[n - 1]));
+            json_object_set_new(o, opts[i].name, strcmp(opts[i].name, "from") == 0
+                                                     ? url_json(vals[n - 1])
+                                                     : json_string(vals[n - 1]));
         }
     }
     return o;
@@ -162,8 +164,10 @@ static int run(const cli_args *a, cli_ctx *ctx)
     const char *from = cli_get(a, "from");
     if (!from) return cli_usage_error(ctx, self, "--from is required (timestream://REGION)");
     const char *region = NULL;
-    bool file_src = false;
-    if (strncmp(from, "timestream://", 13) == 0) {
+    bool file_src = false, influx_src = false;
+    if (strncmp(from, "influx", 6) == 0 && strstr(from, "://")) {
+        influx_src = true;
+    } else if (strncmp(from, "timestream://", 13) == 0) {
         region = from + 13;
         if (!*region) region = NULL;
         if (region && strchr(region, '/'))
@@ -172,8 +176,8 @@ static int run(const cli_args *a, cli_ctx *ctx)
         ts_error e;
         ts_err_clear(&e);
         ts_err_set(&e, TS_ERR_UNSUPPORTED,
-                   "--from %s: export reads timestream://REGION or a .lp/.csv/.parquet file "
-                   "(optionally .gz/.zst)",
+                   "--from %s: export reads timestream://REGION, influx://…, influx1://… or a "
+                   ".lp/.csv/.parquet file (optionally .gz/.zst)",
                    from);
         return cli_fail(ctx, &e);
     } else {
@@ -223,17 +227,43 @@ static int run(const cli_args *a, cli_ctx *ctx)
     const char *const *dbs;
     o.ndatabases = cli_get_all(a, "database", &dbs);
     o.databases = dbs;
-    int precision = -1, time_format = -1;
-    if (cli_get(a, "precision") && (precision = epoch_unit_of(cli_get(a, "precision"))) < 0)
-        return cli_usage_error(ctx, self, "--precision must be ns, us, ms or s");
-    if (cli_get(a, "time-format") && (time_format = time_format_of(cli_get(a, "time-format"))) < 0)
-        return cli_usage_error(ctx, self, "--time-format must be rfc3339, s, ms, us or ns");
+    ts_epoch_unit precision = TS_EPOCH_NS;
+    fmt_time_format time_format = FMT_TIME_AUTO;
+    const char *ov;
+    if ((ov = cli_get(a, "precision")) && !cli_parse_precision(ov, &precision))
+        return cli_usage_error(ctx, self, "--precision must be ns, us, ms or s, not '%s'", ov);
+    if ((ov = cli_get(a, "time-format")) && !cli_parse_time_format(ov, &time_format))
+        return cli_usage_error(ctx, self, "--time-format must be rfc3339, s, ms, us or ns, not '%s'", ov);
+    /* InfluxDB-only options */
+    const char *const *globs;
+    arc_export_influx_opts io = {0};
+    io.ntables = cli_get_all(a, "table", &globs);
+    io.tables = globs;
+    io.dry_run = cli_flag(a, "dry-run");
+    if (!cli_parse_time_opt(a, ctx, "since", &io.has_since, &io.since) ||
+        !cli_parse_time_opt(a, ctx, "until", &io.has_until, &io.until))
+        return CLI_EXIT_USAGE;
+    if (cli_get(a, "chunk-size")) {
+        if (!parse_u64(cli_get(a, "chunk-size"), &v) || v < 1 || v > 1000000)
+            return cli_usage_error(ctx, self, "--chunk-size: 1..1000000");
+        io.chunk_size = (size_t)v;
+    }
+    if (!influx_src && (io.ntables || io.dry_run || io.has_since || io.has_until || io.chunk_size))
+        return cli_usage_error(ctx, self, "--table, --since, --until, --dry-run and --chunk-size "
+                                          "are for --from influx:// and influx1:// sources");
+    if (influx_src && o.ndatabases > 1)
+        return cli_usage_error(ctx, self, "--from influx: at most one --database (the archive "
+                                          "database name; default: the db or bucket)");
+    if (file_src && o.jobs > 1)
+        return cli_usage_error(ctx, self, "--jobs applies to Timestream and InfluxDB sources; a "
+                                          "file is read in one pass (memory stays bounded by the "
+                                          "spill writers), so --from FILE takes no --jobs");
     if (!file_src && (cli_get(a, "precision") || cli_get(a, "schema") || cli_get(a, "time-format")))
         return cli_usage_error(ctx, self, "--precision, --schema and --time-format are for --from FILE");
     if (file_src && o.ndatabases != 1)
         return cli_usage_error(ctx, self, "--from FILE needs one --database NAME (the archive "
                                           "database the file's tables go into)");
-    if (!o.ndatabases && have_pe) {
+    if (!o.ndatabases && have_pe && !influx_src) {
         snprintf(def_prefix, sizeof def_prefix, "%s_%s_", project, env);
         o.db_name_prefix = def_prefix;
     }
@@ -269,15 +299,25 @@ static int run(const cli_args *a, cli_ctx *ctx)
     ts_err_clear(&err);
     aws_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    /* a file into a directory needs no AWS configuration */
-    ts_status st = (file_src && strncmp(root, "s3://", 5) != 0) ? TS_OK
-                                                                : aws_config_load(&cfg, region, &err);
+    /* a file or InfluxDB into a directory needs no AWS configuration */
+    bool no_aws = (file_src || influx_src) && strncmp(root, "s3://", 5) != 0;
+    ts_status st = no_aws ? TS_OK : aws_config_load(&cfg, region, &err);
+    influx_target itarget;
+    memset(&itarget, 0, sizeof itarget);
+    if (st == TS_OK && influx_src) {
+        influx_env ienv = {.host = getenv("INFLUX_HOST"),
+                           .token = getenv("INFLUX_TOKEN"),
+                           .org = getenv("INFLUX_ORG"),
+                           .username = getenv("INFLUX_USERNAME"),
+                           .password = getenv("INFLUX_PASSWORD")};
+        st = influx_target_parse(from, &ienv, &itarget, &err);
+        if (st != TS_OK) ts_err_context(&err, "--from");
+    }
     aws_client *client = NULL;
     arc_storage *storage = NULL;
     arc_audit *audit = NULL;
     bool chain_ok = true;
-    if (st == TS_OK && !(file_src && strncmp(root, "s3://", 5) != 0))
-        st = aws_client_new(&cfg, &client, &err);
+    if (st == TS_OK && !no_aws) st = aws_client_new(&cfg, &client, &err);
     if (st == TS_OK) st = arc_storage_open(root, client, &storage, &err);
     if (st == TS_OK && retain_years) {
         /* refuse before writing anything when the bucket cannot lock */
@@ -303,6 +343,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     if (st == TS_OK) st = arc_audit_open(storage, prefix, "export", run_id, &audit, &chain_ok, &err);
     if (st != TS_OK) {
         int rc = cli_fail(ctx, &err);
+        influx_target_free(&itarget);
         arc_storage_free(storage);
         aws_client_free(client);
         aws_config_free(&cfg);
@@ -315,8 +356,17 @@ static int run(const cli_args *a, cli_ctx *ctx)
     {
         json_t *f = json_object();
         json_object_set_new(f, "arguments", args_json(a));
-        if (!file_src || client) json_object_set_new(f, "identity", arc_audit_identity(&cfg));
-        json_object_set_new(f, "source", json_string(from));
+        if (!no_aws) json_object_set_new(f, "identity", arc_audit_identity(&cfg));
+        if (influx_src) {
+            /* the URL may hold a password: the described target never does */
+            ts_buf d;
+            ts_buf_init(&d, 4096);
+            influx_target_describe(&itarget, &d);
+            json_object_set_new(f, "source", json_string(d.len ? (const char *)d.data : "influx"));
+            ts_buf_free(&d);
+        } else {
+            json_object_set_new(f, "source", json_string(from));
+        }
         json_object_set_new(f, "root", json_string(root));
         ts_error ae;
         ts_err_clear(&ae);
@@ -326,9 +376,14 @@ static int run(const cli_args *a, cli_ctx *ctx)
     arc_export_result res;
     if (file_src) {
         arc_export_file_opts fo = {.path = from, .database = dbs[0], .storage = storage,
-                                   .schema = cli_get(a, "schema"), .precision = precision + 1,
-                                   .time_format = time_format < 0 ? 0 : time_format};
+                                   .schema = cli_get(a, "schema"), .precision = (int)precision + 1,
+                                   .time_format = (int)time_format};
         st = arc_export_file(&fo, &o, audit, &res, &err);
+    } else if (influx_src) {
+        io.target = &itarget;
+        io.database = o.ndatabases ? dbs[0] : NULL;
+        io.aws = no_aws ? NULL : &cfg;
+        st = arc_export_influx(&io, &o, audit, &res, &err);
     } else {
         st = arc_export_timestream(&cfg, &o, audit, &res, &err);
     }
@@ -382,13 +437,18 @@ static int run(const cli_args *a, cli_ctx *ctx)
         if (retain_years)
             json_object_set_new(j, "object_lock", json_pack("{s:s,s:s}", "mode", lock_mode,
                                                             "retain_until", lock_until));
+        if (io.dry_run) json_object_set_new(j, "dry_run", json_true());
         json_dumpf(j, ctx->out, JSON_SORT_KEYS | JSON_COMPACT);
         fputc('\n', ctx->out);
         json_decref(j);
     } else {
         for (size_t i = 0; i < res.ntables_v; i++) {
             const arc_export_table_result *t = &res.tables_v[i];
-            if (t->ok)
+            if (t->ok && io.dry_run)
+                fprintf(ctx->out, "%s.%s: %llu points (InfluxDB's count) in %llu months (dry run)\n",
+                        t->database, t->table, (unsigned long long)t->records,
+                        (unsigned long long)t->files);
+            else if (t->ok)
                 fprintf(ctx->out, "%s.%s: %llu records, %llu files written, %llu unchanged\n",
                         t->database, t->table, (unsigned long long)t->records,
                         (unsigned long long)t->files, (unsigned long long)t->files_skipped);
@@ -405,6 +465,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     }
     int rc = st == TS_OK ? CLI_EXIT_OK : cli_fail(ctx, &err);
     arc_export_result_free(&res);
+    influx_target_free(&itarget);
     arc_audit_free(audit);
     arc_storage_free(storage);
     aws_client_free(client);
@@ -414,8 +475,10 @@ static int run(const cli_args *a, cli_ctx *ctx)
 
 const cli_cmd cmd_export = {
     .name = "export",
-    .summary = "Export every Timestream table (or a data file) into the Parquet archive.",
+    .summary = "Export every Timestream table (or InfluxDB measurement, or a data file) into the Parquet archive.",
     .usage = "--from timestream://REGION --to ROOT [--database NAME]... [options]\n"
+             "       --from influx://HOST:PORT?org=O&bucket=B|influx1://HOST:PORT/DB --to ROOT\n"
+             "              [--database NAME] [--table GLOB]... [--since T] [--until T] [--dry-run]\n"
              "       --from FILE.lp|.csv|.parquet[.gz|.zst] --to ROOT --database NAME [options]",
     .description =
         "Writes ROOT/timestream-archive/<db>/<table>/year=YYYY/month=MM/<table>_<first>_<last>.parquet\n"
@@ -427,7 +490,11 @@ const cli_cmd cmd_export = {
         "With --from FILE (line protocol, CSV or Parquet; text may be .gz/.zst) each measurement\n"
         "or table becomes a table of archive database NAME; rows may come in any time order\n"
         "(they are spilled per table-month into temp files under $TMPDIR first, so memory does not\n"
-        "grow with the file); the manifest's source kind is \"file\".",
+        "grow with the file); the manifest's source kind is \"file\".\n"
+        "With --from influx://… or influx1://… (URLs and INFLUX_* variables as for restore) each\n"
+        "measurement becomes a table (tags → dimensions, fields → measures), read month by month\n"
+        "through InfluxQL /query with chunked=true; every field's count and the first/last time of\n"
+        "each month must equal InfluxDB's.",
     .opts = opts,
     .min_pos = 0,
     .max_pos = 0,

@@ -248,4 +248,43 @@ ts_status influx_query_parse(const char *body, size_t len, bool want_time, bool 
 /* Escapes an InfluxQL identifier into "…" (backslash before '"' and '\'). */
 ts_status influx_ql_ident(ts_buf *out, const char *name);
 
+/* ---- InfluxDB as an export source (influx_source.c) ---- */
+
+#define INFLUX_DEFAULT_CHUNK_SIZE 10000
+
+/* A keep-alive client for streamed InfluxQL (/query?chunked=true&epoch=ns):
+ * each chunk of at most chunk_size rows is handled as it arrives, so memory
+ * follows one chunk, never the whole answer. Not thread-safe: one per thread.
+ * `t` is borrowed and must outlive the reader. chunk_size 0 = the default. */
+typedef struct influx_reader influx_reader;
+ts_status influx_reader_new(const influx_target *t, size_t chunk_size, influx_reader **out,
+                            ts_error *err);
+void influx_reader_free(influx_reader *r);
+
+/* The first k columns (as strings; non-strings become "") of every row of
+ * every series of a statement such as SHOW MEASUREMENTS (k = 1) or SHOW
+ * FIELD KEYS FROM "m" (k = 2: fieldKey, fieldType). *cells holds nrows * k
+ * strings, row-major; free with influx_strings_free(cells, nrows * k). */
+ts_status influx_reader_strings(influx_reader *r, const char *ql, size_t k, char ***cells,
+                                size_t *nrows, ts_error *err);
+void influx_strings_free(char **cells, size_t n);
+
+struct ts_batch;
+struct ts_schema;
+/* Called with each batch (owned by the reader, valid during the call). */
+typedef ts_status (*influx_batch_fn)(void *user, const struct ts_batch *b, ts_error *err);
+
+/* Streams a SELECT's rows into batches of `schema` (at most batch_rows rows,
+ * table name `table`): the answer's time column goes to schema column 0 (ns),
+ * and to time_ns_col as well when > 0; every other answer column to the
+ * schema column of the same name (columns the schema lacks are ignored,
+ * schema columns the answer lacks stay NULL). A value of another type than
+ * its column's is TS_ERR_CORRUPT naming column and row (a whole float such
+ * as 3 is taken for DOUBLE). *rows (may be NULL): rows handed to fn. A
+ * failure before the first chunk is retried like other requests; after it
+ * the caller starts over. */
+ts_status influx_reader_select(influx_reader *r, const char *ql, const struct ts_schema *schema,
+                               long time_ns_col, size_t batch_rows, const char *table,
+                               influx_batch_fn fn, void *user, uint64_t *rows, ts_error *err);
+
 #endif

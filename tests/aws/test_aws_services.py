@@ -173,6 +173,11 @@ class AwsServicesTest(unittest.TestCase):
 
             def do_DELETE(self):
                 seen.append(self.path)
+                if self.path == "/2015-03-31/functions/bare":
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if self.path.startswith("/2015-03-31/functions/gone"):
                     status, etype, msg = 404, "ResourceNotFoundException", \
                         "Function not found: gone"
@@ -206,7 +211,8 @@ class AwsServicesTest(unittest.TestCase):
             srv.server_close()
         self.check(rc, out, ["test_lambda_denied_after_throttling"])
         self.assertEqual(seen, ["/2015-03-31/functions/f1", "/2015-03-31/functions/f1",
-                                "/2015-03-31/functions/gone?Qualifier=3"], out)
+                                "/2015-03-31/functions/gone?Qualifier=3",
+                                "/2015-03-31/functions/bare"], out)
 
     def test_timestream_admin(self):
         with emulator("timestream", env={"AWS_ACCESS_KEY_ID": "test",

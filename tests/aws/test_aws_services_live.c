@@ -651,6 +651,12 @@ static void test_lambda_denied_after_throttling(void **state)
     CHECK(aws_lambda_delete_function(client, "gone", "3", &info, &e), e);
     assert_true(info.already_gone);
     assert_string_equal(info.code, "");
+    /* a bare 404 (no error type: a wrong endpoint) is an error, never "already gone" */
+    ts_status st2 = aws_lambda_delete_function(client, "bare", NULL, &info, &e);
+    printf("bare 404: %s\n", e.msg);
+    assert_int_equal(st2, TS_ERR_REMOTE);
+    assert_false(info.already_gone);
+    assert_string_equal(info.code, "NotFound");
 }
 
 /* ----------------------------------------------------------- Timestream */

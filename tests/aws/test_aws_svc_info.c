@@ -48,6 +48,7 @@ static void test_not_found_codes(void **state)
     assert_true(aws_svc_code_is_not_found("ResourceNotFoundException"));
     assert_true(aws_svc_code_is_not_found("NoSuchEntity"));
     assert_false(aws_svc_code_is_not_found("DeleteConflict"));
+    assert_false(aws_svc_code_is_not_found("NotFound")); /* a bare 404 is not "gone" */
     assert_false(aws_svc_code_is_not_found(""));
     assert_false(aws_svc_code_is_not_found(NULL));
 }

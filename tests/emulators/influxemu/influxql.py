@@ -3,7 +3,8 @@
 Only what a restore's parity check and a person poking at the emulator send:
   SELECT count(*) | count("f") | * | "f", "t" FROM "m" [WHERE <cond> [AND <cond>]...]
          [ORDER BY time ASC|DESC] [LIMIT n]
-  SHOW MEASUREMENTS, SHOW DATABASES
+  SELECT "f"::field, "t"::tag, ... (casts, as an exporter sends them)
+  SHOW MEASUREMENTS, SHOW DATABASES, SHOW TAG KEYS [FROM "m"], SHOW FIELD KEYS [FROM "m"]
 where <cond> is `time <op> <integer ns | 'RFC3339' | now() [- 1h]>` or `"tag" = 'value'`.
 Answers are shaped as InfluxDB's: {"results":[{"statement_id":0,"series":[{"name","columns",
 "values"}]}]}, with `time` first, the other columns in name order, times per `epoch`.
@@ -20,7 +21,7 @@ _TOKEN = re.compile(r"""\s*(?:
   | (?P<dur>\d+(?:ns|u|µ|ms|s|m|h|d|w)(?![A-Za-z0-9_]))
   | (?P<num>-?\d+(?:\.\d+)?)
   | (?P<ident>[A-Za-z_][A-Za-z0-9_.]*)
-  | (?P<op><=|>=|<>|!=|=~|[=<>(),*;+-])
+  | (?P<op>::|<=|>=|<>|!=|=~|[=<>(),*;+-])
 )""", re.VERBOSE)
 _DUR_NS = {"ns": 1, "u": 1000, "µ": 1000, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9,
            "d": 86400 * 10**9, "w": 7 * 86400 * 10**9}
@@ -53,7 +54,7 @@ def _tokens(q):
 
 
 _KW = {"select", "from", "where", "and", "order", "by", "asc", "desc", "limit", "show", "measurements",
-       "databases", "count", "time", "now"}
+       "databases", "count", "time", "now", "tag", "field", "keys"}
 
 
 def _rfc3339(ns):
@@ -96,6 +97,11 @@ class Parser:
         if self.accept("kw", "show"):
             if self.accept("kw", "measurements"):
                 return ("show_measurements",)
+            for kind in ("tag", "field"):
+                if self.accept("kw", kind):
+                    self.take("kw", "keys")
+                    meas = self.take("ident") if self.accept("kw", "from") else None
+                    return ("show_%s_keys" % kind, meas)
             self.take("kw", "databases")
             return ("show_databases",)
         self.take("kw", "select")
@@ -113,7 +119,11 @@ class Parser:
             elif self.accept("kw", "time"):
                 pass                      # time is always the first column anyway
             else:
-                proj.append(("col", self.take("ident")))
+                name = self.take("ident")
+                if self.accept("op", "::"):   # "x"::tag / "x"::field: the column kind
+                    if not (self.accept("kw", "tag") or self.accept("kw", "field")):
+                        raise QueryError("error parsing query: expected tag or field after ::")
+                proj.append(("col", name))
             if not self.accept("op", ","):
                 break
         self.take("kw", "from")
@@ -205,6 +215,32 @@ def _match(key, conds):
     return True
 
 
+_FTYPE = {"float": "float", "integer": "integer", "unsigned": "unsigned", "string": "string",
+          "boolean": "boolean", "f": "float", "i": "integer", "u": "unsigned", "s": "string", "b": "boolean"}
+
+
+def chunks(result, size):
+    """A result split as InfluxDB's chunked=true answers it: pieces of at most `size` rows per
+    series, every piece but the last marked "partial"."""
+    out = []
+    series = result.get("series")
+    if not series or "error" in result:
+        return [result]
+    for si, s in enumerate(series):
+        vals = s["values"]
+        for off in range(0, max(len(vals), 1), size):
+            piece = dict(s, values=vals[off:off + size])
+            last_piece = off + size >= len(vals)
+            if not last_piece:
+                piece["partial"] = True
+            r = dict((k, v) for k, v in result.items() if k != "series")
+            r["series"] = [piece]
+            if not (last_piece and si == len(series) - 1):
+                r["partial"] = True
+            out.append(r)
+    return out
+
+
 def run(stmt, bucket, epoch):
     """One statement against a Bucket (influxemu.server.Bucket); returns a result object."""
     fmt_t = (lambda ns: ns // EPOCH_DIV[epoch]) if epoch else _rfc3339
@@ -215,6 +251,19 @@ def run(stmt, bucket, epoch):
             names = sorted({k[0] for k in bucket.points})
             return {"series": [{"name": "measurements", "columns": ["name"], "values": [[n] for n in names]}]} \
                 if names else {}
+        if stmt[0] in ("show_tag_keys", "show_field_keys"):
+            ms = sorted({k[0] for k in bucket.points if stmt[1] in (None, k[0])})
+            series = []
+            for m in ms:
+                if stmt[0] == "show_tag_keys":
+                    keys = sorted({t for k in bucket.points if k[0] == m for t, _v in k[1]})
+                    if keys:
+                        series.append({"name": m, "columns": ["tagKey"], "values": [[k] for k in keys]})
+                else:
+                    ft = bucket.field_types.get(m, {})
+                    series.append({"name": m, "columns": ["fieldKey", "fieldType"],
+                                   "values": [[f, _FTYPE.get(ft[f], ft[f])] for f in sorted(ft)]})
+            return {"series": series} if series else {}
         _, proj, meas, conds, desc, limit = stmt
         rows = [(k, f) for k, f in bucket.points.items() if k[0] == meas and _match(k, conds)]
         ftypes = dict(bucket.field_types.get(meas, {}))
@@ -237,7 +286,8 @@ def run(stmt, bucket, epoch):
                 cols.append("count")
                 vals.append(sum(1 for _k, fs in rows if p[1] in fs))
         return {"series": [{"name": meas, "columns": cols, "values": [vals]}]}
-    rows.sort(key=lambda r: r[0][2], reverse=desc)
+    # InfluxDB merges series by time, then series key
+    rows.sort(key=lambda r: (r[0][2], r[0][1]), reverse=desc)
     if limit is not None:
         rows = rows[:limit]
     if any(p[0] == "star" for p in proj):

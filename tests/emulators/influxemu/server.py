@@ -321,6 +321,24 @@ class Handler(BaseHTTPRequestHandler):
             except influxql.QueryError as e:
                 res = {"error": str(e)}
             results.append(dict({"statement_id": i}, **res))
+        if (q.get("chunked") or [""])[0] == "true":
+            # chunked=true: one JSON document per line, series cut into chunk_size rows
+            try:
+                size = int((q.get("chunk_size") or ["10000"])[0]) or 10000
+            except ValueError:
+                return self.reply(400, {"error": "invalid chunk_size"})
+            body = b"".join(json.dumps({"results": [piece]}).encode() + b"\n"
+                            for r in results for piece in influxql.chunks(r, size))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("X-Influxdb-Version", VERSION)
+            self.end_headers()
+            self.wfile.write(body)
+            with self.server.ctx.stats_lock:
+                st = self.server.ctx.stats["status"]
+                st["200"] = st.get("200", 0) + 1
+            return
         self.reply(200, {"results": results})
 
     def do_DELETE(self):

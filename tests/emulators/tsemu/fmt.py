@@ -17,7 +17,7 @@ _day_cache = {}
 
 
 def fmt_timestamp(ns):
-    secs, frac = divmod(int(ns), NS)
+    secs, frac = divmod(ns if type(ns) is int else int(ns), NS)
     days, rem = divmod(secs, 86400)
     d = _day_cache.get(days)
     if d is None:
@@ -26,11 +26,15 @@ def fmt_timestamp(ns):
             _day_cache[days] = d
     h, rem = divmod(rem, 3600)
     mi, s = divmod(rem, 60)
-    return f"{d} {h:02d}:{mi:02d}:{s:02d}.{frac:09d}"
+    return "%s %02d:%02d:%02d.%09d" % (d, h, mi, s, frac)
 
 
 def fmt_double(x):
     x = float(x)
+    # 1e-3 <= |x| < 1e7: repr() is already plain decimal with the shortest round-trip digits
+    # and at least one fraction digit, which is what the general path below builds
+    if 1e-3 <= x < 1e7 or -1e7 < x <= -1e-3:
+        return repr(x)
     if math.isnan(x):
         return "NaN"
     if math.isinf(x):

@@ -1,0 +1,1036 @@
+/* Export from InfluxDB (v1 /query, or v2 through its v1-compatible /query)
+ * into archive format 1: each measurement a table (tags → dimensions, a
+ * `measure_name` tag → measure_name, fields → typed measures), cut into
+ * calendar months, each month's per-field counts and first/last time checked
+ * against InfluxDB, resumable and parallel like the Timestream export. */
+#include <fnmatch.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arc_audit.h"
+#include "arc_export.h"
+#include "arc_layout.h"
+#include "arc_manifest.h"
+#include "arc_storage.h"
+#include "aws/aws.h"
+#include "core/ts_alloc.h"
+#include "core/ts_batch.h"
+#include "core/ts_buf.h"
+#include "core/ts_time.h"
+#include "influx/influx.h"
+#include "parquet/pq_reader.h"
+#include "parquet/pq_writer.h"
+#include "ts_version.h"
+
+#define DEFAULT_BATCH_ROWS 8192
+#define DEFAULT_ROW_GROUP_BYTES ((size_t)64 << 20)
+#define PARTITION_ATTEMPTS 3
+#define STATE_INTERVAL_NS (INT64_C(3) * 1000000000)
+/* InfluxDB's own time limits (models.MinNanoTime / MaxNanoTime) */
+#define INFLUX_MIN_NS (INT64_C(-9223372036854775806))
+#define INFLUX_MAX_NS (INT64_C(9223372036854775806))
+
+typedef struct ix_table {
+    char *name;             /* measurement = archive table */
+    char **tags;            /* dimension tag keys, sorted (without measure_name) */
+    size_t ntags;
+    bool has_mname;         /* a tag called measure_name */
+    char **fields;          /* field keys as SHOW FIELD KEYS lists them (by name) */
+    char **ftypes;          /* their InfluxDB types */
+    size_t nfields;
+    bool time_ns;           /* current choice (us unit only) */
+    bool flip;              /* saw a sub-microsecond time while time_ns was off */
+    ts_schema schema;
+    arc_column *cols;
+    size_t ncols;
+    long time_ns_col;
+    char *select_sql;       /* SELECT "f"::field, …, "t"::tag FROM "m" */
+    char *columns_kv;
+    uint64_t points;        /* InfluxDB's count (max over fields) in the range */
+    bool failed;
+    char error[512];
+    uint64_t files, skipped, months;
+    uint64_t rows, bytes;   /* written this run (files in the manifest) */
+} ix_table;
+
+typedef struct ix_part {
+    ix_table *t;
+    arc_month m;
+    int64_t lo, hi;         /* query window, inclusive */
+    influx_count live;      /* per-field counts, first/last time (planning) */
+    char path[ARC_PATH_MAX];
+    const arc_file *prev;
+    bool redo;              /* round 2: its table switched to time_ns */
+} ix_part;
+
+typedef struct ix_run {
+    const arc_export_influx_opts *io;
+    const arc_export_opts *o;
+    arc_audit *audit;
+    pq_codec codec;
+    const char *db;
+    char dbdir[ARC_PATH_MAX];
+    arc_manifest done, prev;
+    bool prev_ok;
+    ix_table *tables;
+    size_t ntables;
+    ix_part *parts;
+    size_t nparts, next_part;
+    int round;
+    pthread_mutex_t mu;
+    arc_export_progress prog;
+    ts_status first_st;
+    ts_error first_err;
+    int64_t state_written;
+    bool state_dirty;
+} ix_run;
+
+typedef struct ix_worker {
+    ix_run *run;
+    aws_client *client;
+    arc_storage *storage;
+    influx_reader *reader;
+    influx_querier *q;
+} ix_worker;
+
+static const char *stype_of(ts_type t)
+{
+    switch (t) {
+    case TS_TYPE_TIMESTAMP: return "TIMESTAMP";
+    case TS_TYPE_STRING: return "VARCHAR";
+    case TS_TYPE_DOUBLE: return "DOUBLE";
+    case TS_TYPE_INT64: return "BIGINT";
+    case TS_TYPE_BOOL: return "BOOLEAN";
+    }
+    return "VARCHAR";
+}
+
+static void names_free(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++) ts_free(v[i]);
+    ts_free(v);
+}
+
+static void table_clear_schema(ix_table *t)
+{
+    ts_schema_free(&t->schema);
+    for (size_t i = 0; i < t->ncols; i++) {
+        ts_free(t->cols[i].name);
+        ts_free(t->cols[i].source_type);
+    }
+    ts_free(t->cols);
+    t->cols = NULL;
+    t->ncols = 0;
+    ts_free(t->columns_kv);
+    t->columns_kv = NULL;
+}
+
+static void table_free(ix_table *t)
+{
+    ts_free(t->name);
+    names_free(t->tags, t->ntags);
+    names_free(t->fields, t->nfields);
+    names_free(t->ftypes, t->nfields);
+    table_clear_schema(t);
+    ts_free(t->select_sql);
+}
+
+static void table_fail(ix_table *t, const ts_error *e)
+{
+    if (t->failed) return;
+    t->failed = true;
+    ts_err_format(e, t->error, sizeof t->error);
+}
+
+static ts_status add_col(ix_table *t, const char *name, arc_col_role role, ts_type type,
+                         ts_error *err)
+{
+    ts_role r = role == ARC_ROLE_TIME || role == ARC_ROLE_TIME_NS ? TS_ROLE_TIME
+                : role == ARC_ROLE_DIMENSION                     ? TS_ROLE_DIMENSION
+                : role == ARC_ROLE_MEASURE_NAME                  ? TS_ROLE_MEASURE_NAME
+                                                                 : TS_ROLE_MEASURE;
+    bool nullable = role != ARC_ROLE_TIME && role != ARC_ROLE_TIME_NS;
+    if (ts_schema_add(&t->schema, name, type, r, nullable) != TS_OK)
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    arc_column *c = ts_realloc(t->cols, (t->ncols + 1) * sizeof *c);
+    if (!c) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    t->cols = c;
+    c[t->ncols] = (arc_column){.name = ts_strdup(name),
+                               .source_type = ts_strdup(role == ARC_ROLE_TIME_NS ? "TIMESTAMP"
+                                                                                  : stype_of(type)),
+                               .role = role,
+                               .type = type};
+    t->ncols++;
+    if (!c[t->ncols - 1].name || !c[t->ncols - 1].source_type)
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    return TS_OK;
+}
+
+static bool ftype_parse(const char *s, ts_type *out)
+{
+    if (!strcmp(s, "float")) *out = TS_TYPE_DOUBLE;
+    else if (!strcmp(s, "integer") || !strcmp(s, "unsigned")) *out = TS_TYPE_INT64;
+    else if (!strcmp(s, "string")) *out = TS_TYPE_STRING;
+    else if (!strcmp(s, "boolean")) *out = TS_TYPE_BOOL;
+    else return false;
+    return true;
+}
+
+/* Archive columns: time, [time_ns], tags by name, measure_name, fields by name. */
+static ts_status build_schema(ix_run *run, ix_table *t, ts_error *err)
+{
+    table_clear_schema(t);
+    ts_schema_init(&t->schema);
+    t->time_ns_col = -1;
+    TS_TRY(add_col(t, "time", ARC_ROLE_TIME, TS_TYPE_TIMESTAMP, err));
+    if (t->time_ns && run->o->time_unit == ARC_TIME_US) {
+        t->time_ns_col = (long)t->schema.ncols;
+        TS_TRY(add_col(t, "time_ns", ARC_ROLE_TIME_NS, TS_TYPE_INT64, err));
+    }
+    for (size_t i = 0; i < t->ntags; i++)
+        TS_TRY(add_col(t, t->tags[i], ARC_ROLE_DIMENSION, TS_TYPE_STRING, err));
+    if (t->has_mname) TS_TRY(add_col(t, "measure_name", ARC_ROLE_MEASURE_NAME, TS_TYPE_STRING, err));
+    for (size_t i = 0; i < t->nfields; i++) {
+        ts_type ty;
+        if (!ftype_parse(t->ftypes[i], &ty))
+            return ts_err_set(err, TS_ERR_UNSUPPORTED, "measurement %s: field \"%s\" has type \"%s\"",
+                              t->name, t->fields[i], t->ftypes[i]);
+        TS_TRY(add_col(t, t->fields[i], ARC_ROLE_MEASURE, ty, err));
+    }
+    return arc_columns_kv(t->cols, t->ncols, &t->columns_kv, err);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static ts_status ql_printf_ident(ts_buf *b, const char *name, const char *suffix, ts_error *err)
+{
+    if (influx_ql_ident(b, name) != TS_OK || (suffix && ts_buf_append_str(b, suffix) != TS_OK))
+        return ts_err_set(err, TS_ERR_LIMIT, "query too long");
+    return TS_OK;
+}
+
+/* SHOW TAG KEYS / FIELD KEYS of one measurement, and its SELECT. */
+static ts_status describe_table(ix_worker *w, ix_table *t, ts_error *err)
+{
+    ts_buf ql;
+    ts_buf_init(&ql, 1 << 16);
+    char **cells = NULL;
+    size_t n = 0;
+    ts_status st = ts_buf_append_str(&ql, "SHOW TAG KEYS FROM ") == TS_OK
+                       ? ql_printf_ident(&ql, t->name, NULL, err)
+                       : ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    if (st == TS_OK && ts_buf_nul(&ql) != TS_OK) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    if (st == TS_OK) st = influx_reader_strings(w->reader, (const char *)ql.data, 1, &cells, &n, err);
+    if (st == TS_OK) {
+        t->tags = ts_calloc(n + 1, sizeof *t->tags);
+        if (!t->tags) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; st == TS_OK && i < n; i++) {
+            if (strcmp(cells[i], "measure_name") == 0) {
+                t->has_mname = true;
+                continue;
+            }
+            if (strcmp(cells[i], "time_ns") == 0 || strcmp(cells[i], "time") == 0) {
+                st = ts_err_set(err, TS_ERR_UNSUPPORTED,
+                                "measurement %s has a tag named \"%s\", which archive format 1 "
+                                "reserves for the time columns",
+                                t->name, cells[i]);
+                break;
+            }
+            t->tags[t->ntags++] = cells[i];
+            cells[i] = NULL;
+        }
+        influx_strings_free(cells, n);
+        cells = NULL;
+        if (st == TS_OK) qsort(t->tags, t->ntags, sizeof *t->tags, cmp_str);
+    }
+    ts_buf_clear(&ql);
+    if (st == TS_OK && (ts_buf_append_str(&ql, "SHOW FIELD KEYS FROM ") != TS_OK ||
+                        ql_printf_ident(&ql, t->name, NULL, err) != TS_OK || ts_buf_nul(&ql) != TS_OK))
+        st = ts_err_set(err, TS_ERR_LIMIT, "query too long");
+    if (st == TS_OK) st = influx_reader_strings(w->reader, (const char *)ql.data, 2, &cells, &n, err);
+    if (st == TS_OK) {
+        t->fields = ts_calloc(n + 1, sizeof *t->fields);
+        t->ftypes = ts_calloc(n + 1, sizeof *t->ftypes);
+        if (!t->fields || !t->ftypes) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; st == TS_OK && i < n; i++) {
+            const char *fk = cells[2 * i], *ft = cells[2 * i + 1];
+            for (size_t j = 0; j < t->nfields && st == TS_OK; j++)
+                if (strcmp(t->fields[j], fk) == 0)
+                    st = ts_err_set(err, TS_ERR_UNSUPPORTED,
+                                    "measurement %s: field \"%s\" is %s in some shards and %s in "
+                                    "others; an archive column has one type (export the time "
+                                    "ranges apart with --since/--until, or cast the field into a "
+                                    "new measurement with SELECT … INTO)",
+                                    t->name, fk, t->fields[j] ? t->ftypes[j] : "?", ft);
+            if (st != TS_OK) break;
+            if (strcmp(fk, "time_ns") == 0 || strcmp(fk, "time") == 0) {
+                st = ts_err_set(err, TS_ERR_UNSUPPORTED,
+                                "measurement %s has a field named \"%s\", which archive format 1 "
+                                "reserves for the time columns",
+                                t->name, fk);
+                break;
+            }
+            for (size_t j = 0; j < t->ntags && st == TS_OK; j++)
+                if (strcmp(t->tags[j], fk) == 0)
+                    st = ts_err_set(err, TS_ERR_UNSUPPORTED,
+                                    "measurement %s: \"%s\" is both a tag and a field; an archive "
+                                    "column has one name",
+                                    t->name, fk);
+            if (st == TS_OK && t->has_mname && strcmp(fk, "measure_name") == 0)
+                st = ts_err_set(err, TS_ERR_UNSUPPORTED,
+                                "measurement %s: \"measure_name\" is both a tag and a field", t->name);
+            if (st != TS_OK) break;
+            ts_type ty;
+            if (!ftype_parse(ft, &ty)) {
+                st = ts_err_set(err, TS_ERR_UNSUPPORTED, "measurement %s: field \"%s\" has type \"%s\"",
+                                t->name, fk, ft);
+                break;
+            }
+            t->fields[t->nfields] = cells[2 * i];
+            t->ftypes[t->nfields++] = cells[2 * i + 1];
+            cells[2 * i] = cells[2 * i + 1] = NULL;
+        }
+        influx_strings_free(cells, 2 * n);
+        if (st == TS_OK && t->nfields == 0)
+            st = ts_err_set(err, TS_ERR_NOT_FOUND, "measurement %s has no field keys", t->name);
+    }
+    /* the SELECT: every field and tag by name, cast so a tag and a field are never confused */
+    ts_buf_clear(&ql);
+    if (st == TS_OK && ts_buf_append_str(&ql, "SELECT ") != TS_OK) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; st == TS_OK && i < t->nfields; i++) {
+        if (i) ts_buf_append_str(&ql, ", ");
+        st = ql_printf_ident(&ql, t->fields[i], "::field", err);
+    }
+    for (size_t i = 0; st == TS_OK && i < t->ntags; i++) {
+        ts_buf_append_str(&ql, ", ");
+        st = ql_printf_ident(&ql, t->tags[i], "::tag", err);
+    }
+    if (st == TS_OK && t->has_mname) {
+        ts_buf_append_str(&ql, ", ");
+        st = ql_printf_ident(&ql, "measure_name", "::tag", err);
+    }
+    if (st == TS_OK && ts_buf_append_str(&ql, " FROM ") != TS_OK) st = ts_err_set(err, TS_ERR_LIMIT, "query too long");
+    if (st == TS_OK) st = ql_printf_ident(&ql, t->name, NULL, err);
+    if (st == TS_OK) {
+        if (ts_buf_nul(&ql) != TS_OK || !(t->select_sql = ts_strdup((const char *)ql.data)))
+            st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    }
+    ts_buf_free(&ql);
+    return st;
+}
+
+static bool same_columns(const ix_table *t, const arc_table *p, const char *unit)
+{
+    if (p->ncols != t->ncols || !p->time_unit || strcmp(p->time_unit, unit) != 0 ||
+        p->time_ns != (t->time_ns_col > 0))
+        return false;
+    for (size_t i = 0; i < t->ncols; i++)
+        if (strcmp(p->cols[i].name, t->cols[i].name) != 0 || p->cols[i].role != t->cols[i].role ||
+            p->cols[i].type != t->cols[i].type ||
+            strcmp(p->cols[i].source_type, t->cols[i].source_type) != 0)
+            return false;
+    return true;
+}
+
+static const char *unit_name(const arc_export_opts *o)
+{
+    return o->time_unit == ARC_TIME_NS ? "ns" : o->time_unit == ARC_TIME_MS ? "ms" : "us";
+}
+
+/* ---- workers ---- */
+
+static ts_status worker_open(ix_run *run, ix_worker *w, ts_error *err)
+{
+    memset(w, 0, sizeof *w);
+    w->run = run;
+    if (run->io->aws) TS_TRY(aws_client_new(run->io->aws, &w->client, err));
+    TS_TRY(arc_storage_open(run->o->root, w->client, &w->storage, err));
+    if (run->o->lock_mode)
+        TS_TRY(arc_storage_set_object_lock(w->storage, run->o->lock_mode, run->o->lock_until, err));
+    TS_TRY(influx_reader_new(run->io->target, run->io->chunk_size, &w->reader, err));
+    return influx_querier_new(run->io->target, &w->q, err);
+}
+
+static void worker_close(ix_worker *w)
+{
+    influx_querier_free(w->q);
+    influx_reader_free(w->reader);
+    arc_storage_free(w->storage);
+    aws_client_free(w->client);
+    memset(w, 0, sizeof *w);
+}
+
+static ts_status write_state(ix_run *run, arc_storage *s, ts_error *err)
+{
+    char key[ARC_PATH_MAX];
+    TS_TRY(arc_join(key, sizeof key, err, run->dbdir, ARC_STATE_NAME, NULL));
+    return arc_manifest_store(s, key, &run->done, NULL, NULL, err);
+}
+
+/* The stored file's footer: rows and, per measure, non-NULL values equal the
+ * live counts of InfluxDB (what a resume trusts besides size + SHA-256). */
+static bool footer_matches(ix_worker *w, const char *key, const ix_part *p)
+{
+    ts_error e;
+    ts_err_clear(&e);
+    ts_input *in = NULL;
+    pq_reader *r = NULL;
+    bool ok = false;
+    pq_reader_opts ro;
+    pq_reader_opts_default(&ro);
+    ro.metadata_only = true;
+    if (arc_storage_open_input(w->storage, key, &in, &e) != TS_OK) return false;
+    if (pq_reader_open(in, &ro, &r, &e) == TS_OK) {
+        const pq_file_meta *fm = pq_reader_meta(r);
+        const ix_table *t = p->t;
+        ok = fm->num_rows >= 0 && (uint64_t)fm->num_rows == p->prev->records;
+        for (size_t c = 0; ok && c < t->ncols; c++) {
+            if (t->cols[c].role != ARC_ROLE_MEASURE) continue;
+            uint64_t nonnull = 0;
+            for (size_t g = 0; ok && g < fm->nrow_groups; g++) {
+                const pq_row_group *rg = &fm->row_groups[g];
+                if (c >= rg->ncolumns || !rg->columns[c].has_meta ||
+                    !rg->columns[c].meta.has_statistics ||
+                    !rg->columns[c].meta.statistics.has_null_count) {
+                    ok = false;
+                    break;
+                }
+                nonnull += (uint64_t)(rg->num_rows - rg->columns[c].meta.statistics.null_count);
+            }
+            if (ok && nonnull != influx_count_field(&p->live, t->cols[c].name)) ok = false;
+        }
+    }
+    pq_reader_free(r);
+    ts_input_close(in);
+    return ok;
+}
+
+typedef struct part_ctx {
+    ix_worker *w;
+    ix_part *p;
+    pq_writer *pw;
+    uint64_t rows;
+    uint64_t *nonnull;  /* per schema column */
+    int64_t mn, mx;
+    bool flip;          /* a sub-microsecond time while the table has no time_ns */
+    bool sub_ms;
+} part_ctx;
+
+static ts_status on_batch(void *user, const ts_batch *b, ts_error *err)
+{
+    part_ctx *c = user;
+    ix_run *run = c->w->run;
+    if (run->o->cancel && *run->o->cancel) return ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
+    const ix_table *t = c->p->t;
+    for (size_t r = 0; r < b->nrows; r++) {
+        int64_t v = b->cols[0].v.i64[r];
+        if (c->rows + r == 0 || v < c->mn) c->mn = v;
+        if (c->rows + r == 0 || v > c->mx) c->mx = v;
+        if (run->o->time_unit == ARC_TIME_US && !t->time_ns && v % 1000 != 0) c->flip = true;
+        if (run->o->time_unit == ARC_TIME_MS && v % 1000000 != 0) c->sub_ms = true;
+    }
+    if (c->flip)
+        return ts_err_set(err, TS_ERR_REFUSED, "table %s: sub-microsecond times (needs time_ns)",
+                          t->name);
+    if (c->sub_ms)
+        return ts_err_set(err, TS_ERR_REFUSED,
+                          "measurement %s has times finer than milliseconds; --time-unit ms would "
+                          "lose digits (use us or ns)",
+                          t->name);
+    for (size_t col = 0; col < b->schema->ncols; col++)
+        for (size_t r = 0; r < b->nrows; r++) c->nonnull[col] += ts_batch_valid(b, col, r);
+    TS_TRY(pq_writer_write(c->pw, b, err));
+    c->rows += b->nrows;
+    pthread_mutex_lock(&run->mu);
+    run->prog.rows += b->nrows;
+    if (run->o->progress) run->o->progress(run->o->user, &run->prog);
+    pthread_mutex_unlock(&run->mu);
+    return TS_OK;
+}
+
+static ts_status export_partition_once(ix_worker *w, ix_part *p, arc_file *rec, bool *flip,
+                                       ts_error *err)
+{
+    ix_run *run = w->run;
+    ix_table *t = p->t;
+    char key[ARC_PATH_MAX];
+    TS_TRY(arc_join(key, sizeof key, err, run->dbdir, p->path, NULL));
+    ts_output *inner = NULL, *h = NULL;
+    part_ctx c = {.w = w, .p = p};
+    c.nonnull = ts_calloc(t->ncols + 1, sizeof *c.nonnull);
+    bool *floor = ts_calloc(t->ncols + 1, sizeof *floor);
+    ts_status st = (!c.nonnull || !floor) ? ts_err_set(err, TS_ERR_NOMEM, "out of memory") : TS_OK;
+    if (st == TS_OK) st = arc_storage_create(w->storage, key, &inner, err);
+    if (st == TS_OK) {
+        st = arc_hash_output_new(inner, &h, err);
+        inner = NULL;
+    }
+    if (st == TS_OK) {
+        pq_writer_opts po;
+        pq_writer_opts_default(&po);
+        po.codec = run->codec;
+        po.row_group_bytes = run->o->row_group_bytes ? run->o->row_group_bytes : DEFAULT_ROW_GROUP_BYTES;
+        po.time_unit = run->o->time_unit == ARC_TIME_NS   ? PQ_UNIT_NANOS
+                       : run->o->time_unit == ARC_TIME_MS ? PQ_UNIT_MILLIS
+                                                          : PQ_UNIT_MICROS;
+        floor[0] = t->time_ns_col > 0; /* time = floor(time_ns / 1000) by design */
+        po.time_floor = floor;
+        pq_kv kv[1] = {{.key = "tsarchive.columns", .value = t->columns_kv}};
+        po.kv = kv;
+        po.nkv = 1;
+        po.created_by = TS_CREATED_BY;
+        st = pq_writer_new(h, &t->schema, &po, &c.pw, err);
+    }
+    if (st == TS_OK) {
+        char ql[8192 + 128];
+        ts_buf q;
+        ts_buf_init(&q, (size_t)1 << 20);
+        if (ts_buf_printf(&q, "%s WHERE time >= %lld AND time <= %lld", t->select_sql,
+                          (long long)p->lo, (long long)p->hi) != TS_OK ||
+            ts_buf_nul(&q) != TS_OK)
+            st = ts_err_set(err, TS_ERR_LIMIT, "query too long");
+        (void)ql;
+        if (st == TS_OK)
+            st = influx_reader_select(w->reader, (const char *)q.data, &t->schema, t->time_ns_col,
+                                      run->o->batch_rows ? run->o->batch_rows : DEFAULT_BATCH_ROWS,
+                                      t->name, on_batch, &c, NULL, err);
+        ts_buf_free(&q);
+    }
+    *flip = c.flip;
+    /* the check: every field's values, and the first/last time, as InfluxDB counted them */
+    for (size_t col = 0; st == TS_OK && col < t->ncols; col++) {
+        if (t->cols[col].role != ARC_ROLE_MEASURE) continue;
+        uint64_t live = influx_count_field(&p->live, t->cols[col].name);
+        if (c.nonnull[col] != live)
+            st = ts_err_set(err, TS_ERR_MISMATCH,
+                            "table %s month %04lld-%02u: InfluxDB counted %llu values of field "
+                            "\"%s\" but the export read %llu (the measurement changed during the "
+                            "export?); the month's file was not written",
+                            t->name, (long long)p->m.year, p->m.month, (unsigned long long)live,
+                            t->cols[col].name, (unsigned long long)c.nonnull[col]);
+    }
+    if (st == TS_OK && (c.rows < p->live.points || (c.rows && (c.mn != p->live.min_time ||
+                                                               c.mx != p->live.max_time))))
+        st = ts_err_set(err, TS_ERR_MISMATCH,
+                        "table %s month %04lld-%02u: the %llu rows read span other times than "
+                        "InfluxDB's first/last point of the month",
+                        t->name, (long long)p->m.year, p->m.month, (unsigned long long)c.rows);
+    if (st == TS_OK) st = pq_writer_close(c.pw, err);
+    if (st == TS_OK) st = ts_output_commit(h, err);
+    if (st == TS_OK) {
+        memset(rec, 0, sizeof *rec);
+        rec->path = p->path;
+        rec->records = c.rows;
+        rec->min_time = c.mn;
+        rec->max_time = c.mx;
+        rec->size = h->written;
+        arc_hash_output_hex(h, rec->sha256);
+        pthread_mutex_lock(&run->mu);
+        run->prog.bytes += rec->size;
+        pthread_mutex_unlock(&run->mu);
+    } else if (h) {
+        ts_output_abort(h);
+    }
+    pq_writer_free(c.pw);
+    ts_output_close(h);
+    ts_output_close(inner);
+    ts_free(c.nonnull);
+    ts_free(floor);
+    if (st != TS_OK && !*flip) ts_err_context(err, "%s", key);
+    return st;
+}
+
+static ts_status record_file(ix_worker *w, ix_part *p, const arc_file *rec, bool skipped,
+                             ts_error *err)
+{
+    ix_run *run = w->run;
+    ts_status st = TS_OK;
+    pthread_mutex_lock(&run->mu);
+    arc_table *mt = arc_manifest_find_table(&run->done, p->t->name);
+    if (!mt || arc_table_put_file(mt, rec) != TS_OK) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    if (skipped) {
+        p->t->skipped++;
+    } else {
+        p->t->files++;
+        p->t->rows += rec->records;
+        p->t->bytes += rec->size;
+    }
+    run->prog.partitions_done++;
+    if (skipped) run->prog.partitions_skipped++;
+    if (run->o->progress) run->o->progress(run->o->user, &run->prog);
+    if (!skipped) run->state_dirty = true;
+    if (st == TS_OK && run->state_dirty && ts_mono_ns() - run->state_written >= STATE_INTERVAL_NS) {
+        st = write_state(run, w->storage, err);
+        run->state_written = ts_mono_ns();
+        run->state_dirty = false;
+    }
+    if (run->audit) {
+        json_t *f = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "database", run->db, "table", p->t->name,
+                              "path", rec->path, "records", (json_int_t)rec->records, "size",
+                              (json_int_t)rec->size, "sha256", rec->sha256);
+        ts_error ae;
+        ts_err_clear(&ae);
+        arc_audit_add(run->audit, skipped ? "verified-existing" : "write", f, &ae);
+    }
+    pthread_mutex_unlock(&run->mu);
+    return st;
+}
+
+static ts_status do_partition(ix_worker *w, ix_part *p, ts_error *err)
+{
+    ix_run *run = w->run;
+    char key[ARC_PATH_MAX];
+    TS_TRY(arc_join(key, sizeof key, err, run->dbdir, p->path, NULL));
+    if (p->prev && p->prev->min_time == p->live.min_time && p->prev->max_time == p->live.max_time &&
+        p->prev->records >= p->live.points && arc_object_matches(w->storage, key, p->prev) &&
+        footer_matches(w, key, p))
+        return record_file(w, p, p->prev, true, err);
+    ts_status st = TS_OK;
+    arc_file rec;
+    for (int attempt = 1; attempt <= PARTITION_ATTEMPTS; attempt++) {
+        ts_error e;
+        ts_err_clear(&e);
+        bool flip = false;
+        st = export_partition_once(w, p, &rec, &flip, &e);
+        if (flip) {
+            pthread_mutex_lock(&run->mu);
+            p->t->flip = true;
+            pthread_mutex_unlock(&run->mu);
+            return TS_OK; /* round 2 redoes the table with time_ns */
+        }
+        if (st == TS_OK) break;
+        bool transient = st == TS_ERR_NETWORK || st == TS_ERR_REMOTE;
+        if (!transient || attempt == PARTITION_ATTEMPTS) {
+            *err = e;
+            return st;
+        }
+    }
+    return record_file(w, p, &rec, false, err);
+}
+
+static void *worker_main(void *arg)
+{
+    ix_worker *w = arg;
+    ix_run *run = w->run;
+    for (;;) {
+        pthread_mutex_lock(&run->mu);
+        ix_part *p = NULL;
+        while (run->next_part < run->nparts) {
+            ix_part *c = &run->parts[run->next_part++];
+            if (c->t->failed || c->t->flip) continue;
+            if (run->round == 2 && !c->redo) continue;
+            p = c;
+            break;
+        }
+        bool stop = run->first_st == TS_ERR_CANCELLED || (run->o->cancel && *run->o->cancel);
+        pthread_mutex_unlock(&run->mu);
+        if (!p || stop) break;
+        ts_error e;
+        ts_err_clear(&e);
+        ts_status st = do_partition(w, p, &e);
+        if (st != TS_OK) {
+            pthread_mutex_lock(&run->mu);
+            table_fail(p->t, &e);
+            if (run->first_st == TS_OK) {
+                run->first_st = st;
+                run->first_err = e;
+            }
+            pthread_mutex_unlock(&run->mu);
+        }
+    }
+    return NULL;
+}
+
+/* Runs the partitions with `jobs` workers; worker 0 is mw (the planner's). */
+static void run_pool(ix_run *run, ix_worker *mw)
+{
+    int jobs = run->o->jobs < 1 ? 1 : run->o->jobs;
+    if ((size_t)jobs > run->nparts) jobs = run->nparts ? (int)run->nparts : 1;
+    run->next_part = 0;
+    ix_worker *ws = ts_calloc((size_t)jobs, sizeof *ws);
+    pthread_t *th = ts_calloc((size_t)jobs, sizeof *th);
+    bool *live = ts_calloc((size_t)jobs, sizeof *live);
+    if (!ws || !th || !live) {
+        jobs = 1;
+    } else {
+        for (int i = 1; i < jobs; i++) {
+            ts_error e;
+            ts_err_clear(&e);
+            if (worker_open(run, &ws[i], &e) != TS_OK) {
+                worker_close(&ws[i]);
+                continue;
+            }
+            live[i] = pthread_create(&th[i], NULL, worker_main, &ws[i]) == 0;
+            if (!live[i]) worker_close(&ws[i]);
+        }
+    }
+    worker_main(mw);
+    for (int i = 1; ws && th && live && i < jobs; i++)
+        if (live[i]) {
+            pthread_join(th[i], NULL);
+            worker_close(&ws[i]);
+        }
+    ts_free(ws);
+    ts_free(th);
+    ts_free(live);
+}
+
+/* ---- planning ---- */
+
+static bool table_wanted(const arc_export_influx_opts *io, const char *name)
+{
+    if (!io->ntables) return true;
+    for (size_t i = 0; i < io->ntables; i++)
+        if (fnmatch(io->tables[i], name, 0) == 0) return true;
+    return false;
+}
+
+static ts_status add_month_parts(ix_worker *w, ix_run *run, ix_table *t, ts_error *err)
+{
+    const arc_export_influx_opts *io = run->io;
+    int64_t lo = io->has_since ? io->since : INFLUX_MIN_NS;
+    int64_t hi_excl = io->has_until ? io->until : INFLUX_MAX_NS;
+    if (lo >= hi_excl) return TS_OK;
+    influx_count all;
+    TS_TRY(influx_count_range(w->q, t->name, lo, hi_excl, &all, err));
+    t->points = 0;
+    if (all.points == 0) {
+        influx_count_free(&all);
+        return TS_OK;
+    }
+    arc_month m = arc_month_of(all.min_time), last = arc_month_of(all.max_time);
+    influx_count_free(&all);
+    arc_table *prev_t = run->prev_ok ? arc_manifest_find_table(&run->prev, t->name) : NULL;
+    if (prev_t && !same_columns(t, prev_t, unit_name(run->o))) prev_t = NULL;
+    ts_status st = TS_OK;
+    for (;; m = arc_month_next(m)) {
+        arc_window win = arc_month_window(m);
+        if (win.lo < lo) win.lo = lo;
+        if (win.hi >= hi_excl) win.hi = hi_excl - 1;
+        influx_count c;
+        st = influx_count_range(w->q, t->name, win.lo, win.hi + 1, &c, err);
+        if (st != TS_OK) break;
+        if (c.points == 0) {
+            influx_count_free(&c);
+        } else {
+            ix_part *np = ts_realloc(run->parts, (run->nparts + 1) * sizeof *np);
+            if (!np) {
+                influx_count_free(&c);
+                st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+                break;
+            }
+            run->parts = np;
+            ix_part *p = &np[run->nparts];
+            memset(p, 0, sizeof *p);
+            p->t = t;
+            p->m = m;
+            p->lo = win.lo;
+            p->hi = win.hi;
+            p->live = c;
+            run->nparts++;
+            st = arc_partition_path(t->name, m, p->path, sizeof p->path, err);
+            if (st != TS_OK) break;
+            if (prev_t) p->prev = arc_table_find_file(prev_t, p->path);
+            t->points += c.points;
+            t->months++;
+        }
+        if (arc_month_cmp(m, last) >= 0) break;
+    }
+    return st;
+}
+
+static ts_status manifest_table(ix_run *run, ix_table *t, ts_error *err)
+{
+    arc_manifest_remove_table(&run->done, t->name);
+    arc_table *mt;
+    if (arc_manifest_add_table(&run->done, t->name, &mt) != TS_OK)
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    for (size_t c = 0; c < t->ncols; c++)
+        if (arc_table_add_column(mt, t->cols[c].name, t->cols[c].role, t->cols[c].source_type,
+                                 t->cols[c].type) != TS_OK)
+            return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    if (arc_set_str(&mt->time_unit, unit_name(run->o)) != TS_OK)
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    mt->time_ns = t->time_ns_col > 0;
+    return TS_OK;
+}
+
+/* Earlier files of a month not planned this run (outside --since/--until, or
+ * gone from InfluxDB by retention) stay in the manifest when intact. */
+static void keep_unplanned(ix_worker *w, ix_run *run, ix_table *t)
+{
+    if (!run->prev_ok) return;
+    arc_table *pt = arc_manifest_find_table(&run->prev, t->name);
+    arc_table *mt = arc_manifest_find_table(&run->done, t->name);
+    if (!pt || !mt || !same_columns(t, pt, unit_name(run->o))) return;
+    for (size_t i = 0; i < pt->nfiles; i++) {
+        bool planned = false;
+        for (size_t j = 0; j < run->nparts && !planned; j++)
+            planned = run->parts[j].t == t && strcmp(run->parts[j].path, pt->files[i].path) == 0;
+        if (planned) continue;
+        char key[ARC_PATH_MAX];
+        ts_error e;
+        ts_err_clear(&e);
+        if (arc_join(key, sizeof key, &e, run->dbdir, pt->files[i].path, NULL) == TS_OK &&
+            arc_object_matches(w->storage, key, &pt->files[i]))
+            arc_table_put_file(mt, &pt->files[i]);
+    }
+}
+
+static int cmp_part(const void *a, const void *b)
+{
+    const ix_part *x = a, *y = b;
+    int c = strcmp(x->t->name, y->t->name);
+    return c ? c : arc_month_cmp(x->m, y->m);
+}
+
+static ts_status read_prev(ix_run *run, arc_storage *s, ts_error *err)
+{
+    return arc_export_prev_read(s, run->dbdir, run->o->codec, &run->prev, &run->prev_ok, err);
+}
+
+void arc_export_influx_db_default(const influx_target *t, const char **name)
+{
+    *name = t->api == INFLUX_API_V2 ? t->bucket : t->db;
+}
+
+ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_opts *opts,
+                            arc_audit *audit, arc_export_result *res, ts_error *err)
+{
+    memset(res, 0, sizeof *res);
+    arc_export_opts o = *opts;
+    if (!o.prefix) o.prefix = ARC_DEFAULT_PREFIX;
+    if (!o.codec) o.codec = "zstd";
+    ix_run run;
+    memset(&run, 0, sizeof run);
+    run.io = io;
+    run.o = &o;
+    run.audit = audit;
+    if (strcmp(o.codec, "zstd") == 0) run.codec = PQ_CODEC_ZSTD;
+    else if (strcmp(o.codec, "snappy") == 0) run.codec = PQ_CODEC_SNAPPY;
+    else if (strcmp(o.codec, "gzip") == 0) run.codec = PQ_CODEC_GZIP;
+    else if (strcmp(o.codec, "none") == 0) run.codec = PQ_CODEC_UNCOMPRESSED;
+    else return ts_err_set(err, TS_ERR_USAGE, "codec \"%s\": use zstd, snappy, gzip or none", o.codec);
+    const char *db = io->database;
+    if (!db) arc_export_influx_db_default(io->target, &db);
+    if (!db || !arc_name_ok(db))
+        return ts_err_set(err, TS_ERR_USAGE,
+                          "archive database \"%s\" cannot be an archive directory ([A-Za-z0-9_.-], "
+                          "not starting with '.' or '_'); name it with --database",
+                          db ? db : "");
+    run.db = db;
+    TS_TRY(arc_join(run.dbdir, sizeof run.dbdir, err, o.prefix, db, NULL));
+    pthread_mutex_init(&run.mu, NULL);
+    arc_manifest_init(&run.done);
+    arc_manifest_init(&run.prev);
+    ix_worker mw;
+    int64_t started = o.started_at ? o.started_at : ts_now_ns();
+    ts_status st = worker_open(&run, &mw, err);
+    if (st == TS_OK) st = read_prev(&run, mw.storage, err);
+    char id[33];
+    if (st == TS_OK) st = arc_random_id(id, err);
+    if (st == TS_OK) {
+        ts_buf d;
+        ts_buf_init(&d, 4096);
+        influx_target_describe(io->target, &d);
+        const char *src_db = io->target->api == INFLUX_API_V2 ? io->target->bucket : io->target->db;
+        if (arc_set_str(&run.done.database, db) != TS_OK ||
+            arc_set_str(&run.done.compression, o.codec) != TS_OK ||
+            arc_set_str(&run.done.source_kind, io->target->api == INFLUX_API_V2 ? "influx" : "influx1") != TS_OK ||
+            arc_set_str(&run.done.source_endpoint, d.len ? (const char *)d.data : NULL) != TS_OK ||
+            arc_set_str(&run.done.source_database, src_db) != TS_OK ||
+            arc_set_str(&run.done.tool_version, TS_VERSION) != TS_OK ||
+            arc_set_str(&run.done.tool_build, TS_BUILD) != TS_OK ||
+            arc_set_str(&run.done.export_id, id) != TS_OK)
+            st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        ts_buf_free(&d);
+        run.done.started_at = started;
+        if (st == TS_OK && o.lock_mode &&
+            (arc_set_str(&run.done.lock_mode, o.lock_mode) != TS_OK ||
+             arc_set_str(&run.done.lock_until, o.lock_until) != TS_OK))
+            st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    }
+    /* the measurements and their columns */
+    char **names = NULL;
+    size_t nnames = 0;
+    if (st == TS_OK) st = influx_reader_strings(mw.reader, "SHOW MEASUREMENTS", 1, &names, &nnames, err);
+    if (st == TS_OK) qsort(names, nnames, sizeof *names, cmp_str);
+    if (st == TS_OK) {
+        run.tables = ts_calloc(nnames + 1, sizeof *run.tables);
+        if (!run.tables) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    }
+    res->databases = 1;
+    ts_status first = st;
+    for (size_t i = 0; st == TS_OK && i < nnames; i++) {
+        if (!table_wanted(io, names[i])) continue;
+        ix_table *t = &run.tables[run.ntables++];
+        t->time_ns_col = -1;
+        t->name = names[i];
+        names[i] = NULL;
+        ts_error e;
+        ts_err_clear(&e);
+        ts_status ts_ = TS_OK;
+        if (!arc_name_ok(t->name))
+            ts_ = ts_err_set(&e, TS_ERR_UNSUPPORTED,
+                             "measurement name \"%s\" cannot be an archive directory "
+                             "([A-Za-z0-9_.-], not starting with '.' or '_')",
+                             t->name);
+        if (ts_ == TS_OK) ts_ = describe_table(&mw, t, &e);
+        if (ts_ == TS_OK && o.time_unit == ARC_TIME_US && run.prev_ok) {
+            /* the earlier run's time_ns choice is the first guess */
+            arc_table *pt = arc_manifest_find_table(&run.prev, t->name);
+            t->time_ns = pt && pt->time_ns;
+        }
+        if (ts_ == TS_OK) ts_ = build_schema(&run, t, &e);
+        if (ts_ == TS_OK) ts_ = add_month_parts(&mw, &run, t, &e);
+        if (ts_ == TS_OK && !io->dry_run) ts_ = manifest_table(&run, t, &e);
+        if (audit) {
+            json_t *f = json_pack("{s:s,s:s,s:I,s:I,s:s}", "database", db, "table", t->name,
+                                  "records", (json_int_t)t->points, "months", (json_int_t)t->months,
+                                  "outcome", ts_ == TS_OK ? "planned" : "failed");
+            if (ts_ != TS_OK && f) json_object_set_new(f, "error", json_string(e.msg));
+            ts_error ae;
+            ts_err_clear(&ae);
+            arc_audit_add(audit, "read", f, &ae);
+        }
+        if (ts_ != TS_OK) {
+            if (!strstr(e.msg, t->name) && !strstr(e.ctx, t->name))
+                ts_err_context(&e, "measurement %s", t->name);
+            table_fail(t, &e);
+            if (first == TS_OK) {
+                first = ts_;
+                *err = e;
+            }
+            if (ts_ == TS_ERR_AUTH || ts_ == TS_ERR_NETWORK || ts_ == TS_ERR_NOT_FOUND) st = ts_;
+        }
+    }
+    names_free(names, nnames);
+    if (st == TS_OK && first == TS_OK && run.ntables == 0)
+        st = first = ts_err_set(err, TS_ERR_NOT_FOUND, "%s %s has no measurements%s; nothing to export",
+                                io->target->api == INFLUX_API_V2 ? "bucket" : "database",
+                                io->target->api == INFLUX_API_V2 ? io->target->bucket : io->target->db,
+                                io->ntables ? " matching --table" : "");
+    if (st == TS_OK && run.nparts) qsort(run.parts, run.nparts, sizeof *run.parts, cmp_part);
+    run.prog.partitions_total = run.nparts;
+    if (st == TS_OK && o.after_plan) o.after_plan(o.user, db);
+
+    if (st == TS_OK && !io->dry_run) {
+        run.round = 1;
+        run.first_st = TS_OK;
+        run_pool(&run, &mw);
+        /* tables that turned out to need time_ns: again, with it */
+        bool again = false;
+        for (size_t i = 0; i < run.ntables; i++) {
+            ix_table *t = &run.tables[i];
+            if (!t->flip || t->failed) continue;
+            ts_error e;
+            ts_err_clear(&e);
+            t->time_ns = true;
+            t->flip = false;
+            t->files = t->skipped = t->rows = t->bytes = 0;
+            ts_status ts_ = build_schema(&run, t, &e);
+            if (ts_ == TS_OK) ts_ = manifest_table(&run, t, &e);
+            arc_table *pt = run.prev_ok ? arc_manifest_find_table(&run.prev, t->name) : NULL;
+            if (pt && !same_columns(t, pt, unit_name(&o))) pt = NULL;
+            for (size_t j = 0; j < run.nparts; j++)
+                if (run.parts[j].t == t) {
+                    run.parts[j].redo = true;
+                    run.parts[j].prev = pt ? arc_table_find_file(pt, run.parts[j].path) : NULL;
+                    run.prog.partitions_total++;
+                }
+            if (ts_ != TS_OK) {
+                table_fail(t, &e);
+                if (first == TS_OK) {
+                    first = ts_;
+                    *err = e;
+                }
+            }
+            again = true;
+        }
+        if (again && !(o.cancel && *o.cancel) && run.first_st != TS_ERR_CANCELLED) {
+            run.round = 2;
+            run_pool(&run, &mw);
+        }
+        if (run.first_st != TS_OK && first == TS_OK) {
+            first = run.first_st;
+            *err = run.first_err;
+        }
+    }
+    /* results */
+    bool all_ok = st == TS_OK;
+    for (size_t i = 0; i < run.ntables; i++) {
+        ix_table *t = &run.tables[i];
+        if (!t->failed && !io->dry_run && st == TS_OK) keep_unplanned(&mw, &run, t);
+        if (t->failed || t->flip) all_ok = false;
+        arc_export_table_result *tr = ts_realloc(res->tables_v, (res->ntables_v + 1) * sizeof *tr);
+        if (tr) {
+            res->tables_v = tr;
+            tr = &tr[res->ntables_v++];
+            memset(tr, 0, sizeof *tr);
+            snprintf(tr->database, sizeof tr->database, "%s", db);
+            snprintf(tr->table, sizeof tr->table, "%s", t->name);
+            tr->records = t->points;
+            tr->files = io->dry_run ? t->months : t->files;
+            tr->files_skipped = t->skipped;
+            tr->ok = !t->failed;
+            snprintf(tr->error, sizeof tr->error, "%s", t->error);
+        }
+        res->tables++;
+        if (t->failed) res->tables_failed++;
+        res->files += io->dry_run ? t->months : t->files;
+        res->files_skipped += t->skipped;
+        res->rows += t->rows;
+        res->bytes += t->bytes;
+    }
+    if (first != TS_OK) all_ok = false;
+    bool cancelled = o.cancel && *o.cancel;
+    if (cancelled && first == TS_OK) first = ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
+    if (!io->dry_run && mw.storage) {
+        if (!(all_ok && !cancelled) && run.state_dirty) {
+            ts_error se;
+            ts_err_clear(&se);
+            write_state(&run, mw.storage, &se);
+        } else if (all_ok && !cancelled) {
+            char key[ARC_PATH_MAX], sha[TS_SHA256_HEX_LEN];
+            uint64_t size = 0;
+            ts_status ms = arc_join(key, sizeof key, err, run.dbdir, ARC_MANIFEST_NAME, NULL);
+            run.done.finished_at = ts_now_ns();
+            if (ms == TS_OK) ms = arc_manifest_store(mw.storage, key, &run.done, sha, &size, err);
+            if (ms == TS_OK) {
+                char skey[ARC_PATH_MAX];
+                if (arc_join(skey, sizeof skey, err, run.dbdir, ARC_STATE_NAME, NULL) == TS_OK)
+                    ms = arc_storage_delete(mw.storage, skey, err);
+            }
+            if (audit) {
+                arc_totals tot;
+                arc_manifest_totals(&run.done, &tot);
+                json_t *f = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "database", db, "path", key,
+                                      "sha256", ms == TS_OK ? sha : "", "size", (json_int_t)size,
+                                      "tables", (json_int_t)tot.tables, "files",
+                                      (json_int_t)tot.files, "records", (json_int_t)tot.records);
+                ts_error ae;
+                ts_err_clear(&ae);
+                arc_audit_add(audit, "write-manifest", f, &ae);
+            }
+            if (first == TS_OK) first = ms;
+        }
+    }
+    if (first == TS_OK && res->tables_failed)
+        first = ts_err_set(err, TS_ERR_MISMATCH, "%llu table(s) were not exported completely",
+                           (unsigned long long)res->tables_failed);
+    for (size_t i = 0; i < run.nparts; i++) influx_count_free(&run.parts[i].live);
+    ts_free(run.parts);
+    for (size_t i = 0; i < run.ntables; i++) table_free(&run.tables[i]);
+    ts_free(run.tables);
+    arc_manifest_free(&run.done);
+    arc_manifest_free(&run.prev);
+    worker_close(&mw);
+    pthread_mutex_destroy(&run.mu);
+    return first;
+}
