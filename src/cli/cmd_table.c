@@ -5,6 +5,7 @@
 extern const cli_cmd cmd_export;
 extern const cli_cmd cmd_verify;
 extern const cli_cmd cmd_restore;
+extern const cli_cmd cmd_cleanup;
 extern const cli_cmd cmd_convert;
 extern const cli_cmd cmd_inspect;
 extern const cli_cmd cmd_cat;
@@ -17,6 +18,7 @@ const cli_cmd *const cli_commands[] = {
     &cmd_export,
     &cmd_verify,
     &cmd_restore,
+    &cmd_cleanup,
     &cmd_convert,
     &cmd_inspect,
     &cmd_cat,
