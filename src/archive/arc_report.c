@@ -568,6 +568,38 @@ static ts_status audit_json(arc_storage *s, const listing *l, const char *prefix
     return st;
 }
 
+ts_status arc_report_audit(arc_storage *s, const char *prefix, json_t **out, ts_error *err)
+{
+    *out = NULL;
+    char dir[ARC_PATH_MAX];
+    TS_TRY(arc_join(dir, sizeof dir - 1, err, prefix, ARC_AUDIT_DIR, NULL));
+    size_t dl = strlen(dir);
+    dir[dl] = '/';
+    dir[dl + 1] = '\0';
+    listing l;
+    memset(&l, 0, sizeof l);
+    ts_status st = arc_storage_list(s, dir, list_cb, &l, err);
+    if (st == TS_ERR_NOT_FOUND) {
+        ts_err_clear(err);
+        st = TS_OK;
+    }
+    json_t *model = json_object();
+    if (!model && st == TS_OK) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    if (st == TS_OK) {
+        qsort(l.v, l.n, sizeof *l.v, obj_cmp);
+        st = audit_json(s, &l, prefix, model, err);
+    }
+    listing_free(&l);
+    if (st == TS_OK) {
+        json_t *a = json_object_get(model, "audit");
+        json_t *h = json_object_get(model, "history");
+        json_object_set(a, "runs", h ? h : json_array());
+        *out = json_incref(a);
+    }
+    json_decref(model);
+    return st;
+}
+
 /* ---- latest verify ---- */
 
 static void latest_verify(json_t *model)

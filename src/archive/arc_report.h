@@ -45,6 +45,12 @@ typedef struct arc_report_opts {
 ts_status arc_report_collect(arc_storage *s, const arc_report_opts *o, json_t **out,
                              ts_error *err);
 
+/* The audit log alone, for `tsarchive audit show`: {"chain": {ok, runs,
+ * entries, head | error, broken_object, broken_line}, "runs": [one summary
+ * per run in chain order: object, command, run_id, started, ended, outcome,
+ * identity, arguments, counts, events, resources, ...]} (new reference in
+ * *out). An archive without an audit log gives an empty "runs". */
+ts_status arc_report_audit(arc_storage *s, const char *prefix, json_t **out, ts_error *err);
 /* True when the model records a problem: a manifest that is missing or
  * invalid, a manifest whose SHA-256 differs from the one its export logged,
  * a broken audit chain, or a latest verify run that did not pass. */

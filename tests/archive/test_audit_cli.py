@@ -1,5 +1,6 @@
 """tsarchive audit verify: three export runs give one intact chain (exit 0); an edited entry,
-a deleted run, a reordered line or a renamed object breaks it (exit 3, naming the object)."""
+a deleted run, a reordered line or a renamed object breaks it (exit 3, naming the object).
+tsarchive audit show: the same runs in chain order with their counts; broken chain -> exit 3."""
 import hashlib
 import json
 import os
@@ -64,6 +65,34 @@ class AuditVerify(unittest.TestCase):
         self.assertGreaterEqual(j["entries"], 6)
         rc, out, err = run_tsarchive(["audit", "verify", self.root])
         self.assertIn("audit log intact: 3 runs", out)
+
+    def test_show_lists_runs_in_chain_order(self):
+        rc, out, err = run_tsarchive(["audit", "show", self.root, "--json"])
+        self.assertEqual(rc, 0, err)
+        j = json.loads(out)
+        self.assertTrue(j["chain"]["ok"])
+        order = self.chain_order(self.audit)
+        self.assertEqual([r["object"] for r in j["runs"]], order)
+        self.assertEqual([r["command"] for r in j["runs"]], ["export"] * 3)
+        # every run's counts are the ones its "end" entry logged
+        for r in j["runs"]:
+            with open(os.path.join(self.audit, r["object"])) as f:
+                end = [json.loads(l) for l in f if '"event":"end"' in l][-1]
+            self.assertEqual(r["counts"]["rows"], end["rows"], r)
+            self.assertEqual(r["outcome"], end["outcome"])
+        rc, text, err = run_tsarchive(["audit", "show", self.root])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(text.count(" export "), 3, text)
+        self.assertIn("rows=%d" % j["runs"][0]["counts"]["rows"], text)
+        self.assertIn("audit log intact: 3 runs", text)
+
+    def test_show_reports_broken_chain(self):
+        root, audit = self.copy()
+        os.unlink(os.path.join(audit, self.chain_order(audit)[1]))
+        rc, out, err = run_tsarchive(["audit", "show", root])
+        self.assertEqual(rc, 3, out + err)
+        self.assertIn("audit log BROKEN", out)
+        self.assertEqual(out.count(" export "), 2, out)
 
     def test_edit_detected(self):
         root, audit = self.copy()

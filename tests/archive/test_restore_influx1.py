@@ -201,7 +201,7 @@ class RestoreInflux1(unittest.TestCase):
         self.assertGreaterEqual(done_at_kill, 1)
         self.assertLess(done_at_kill, 12)
         rc, out, err = run_tsarchive(cmd[1:], timeout=300)
-        self.assertEqual(rc, 0, err)
+        self.assertEqual(rc, 0, "stderr:\n%s\nstdout:\n%s" % (err, out))
         rep = json.loads(out)
         self.assertEqual(rep["files_skipped"], done_at_kill)
         self.assertEqual(rep["points"], 200000)
