@@ -64,13 +64,7 @@ static ts_status add_dims(aws_cw_alarm *a, size_t *cap, const aws_xml_node *dims
 {
     for (const aws_xml_node *m = dims ? dims->first : NULL; m; m = m->next) {
         if (strcmp(m->name, "member") != 0) continue;
-        if (a->ndims == *cap) {
-            size_t nc = *cap ? *cap * 2 : 4;
-            aws_cw_dimension *x = ts_realloc(a->dims, nc * sizeof *x);
-            if (!x) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-            a->dims = x;
-            *cap = nc;
-        }
+        TS_TRY(ts_grow((void **)&a->dims, sizeof *a->dims, a->ndims, cap, 4, err));
         aws_cw_dimension *d = &a->dims[a->ndims++];
         d->name = dup_text(m, "Name");
         d->value = dup_text(m, "Value");
@@ -119,13 +113,7 @@ ts_status aws_cw_parse_alarms(const aws_xml_node *result, aws_cw_alarm **arr, si
         const aws_xml_node *l = aws_xml_child(result, lists[k]);
         for (const aws_xml_node *m = l ? l->first : NULL; m; m = m->next) {
             if (strcmp(m->name, "member") != 0) continue;
-            if (*n == *cap) {
-                size_t nc = *cap ? *cap * 2 : 16;
-                aws_cw_alarm *x = ts_realloc(*arr, nc * sizeof *x);
-                if (!x) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-                *arr = x;
-                *cap = nc;
-            }
+            TS_TRY(ts_grow((void **)arr, sizeof **arr, *n, cap, 16, err));
             aws_cw_alarm *a = &(*arr)[*n];
             memset(a, 0, sizeof *a);
             ts_status st = parse_alarm(m, k == 0 ? AWS_CW_METRIC_ALARM : AWS_CW_COMPOSITE_ALARM, a,

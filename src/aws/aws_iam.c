@@ -59,18 +59,6 @@ static ts_status iam_delete(aws_client *c, const char *action, const aws_param *
     return st;
 }
 
-static ts_status grow(void **arr, size_t elem, size_t n, size_t *cap, ts_error *err)
-{
-    if (n < *cap) return TS_OK;
-    size_t nc = *cap ? *cap * 2 : 16;
-    void *x = ts_realloc(*arr, nc * elem);
-    if (!x) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    memset((char *)x + *cap * elem, 0, (nc - *cap) * elem);
-    *arr = x;
-    *cap = nc;
-    return TS_OK;
-}
-
 static char *dup_text(const aws_xml_node *n, const char *name)
 {
     const char *t = aws_xml_child_text(n, name);
@@ -167,7 +155,7 @@ typedef struct role_ctx {
 static ts_status role_member(void *vctx, const aws_xml_node *m, ts_error *err)
 {
     role_ctx *x = vctx;
-    TS_TRY(grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, err));
+    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
     aws_iam_role *r = &x->arr[x->n++];
     r->name = dup_text(m, "RoleName");
     r->arn = dup_text(m, "Arn");
@@ -224,7 +212,7 @@ typedef struct names_ctx {
 
 static ts_status names_push(names_ctx *x, const char *s, ts_error *err)
 {
-    TS_TRY(grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, err));
+    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
     if (!(x->arr[x->n] = ts_strdup(s))) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     x->n++;
     return TS_OK;
@@ -274,7 +262,7 @@ typedef struct att_ctx {
 static ts_status att_member(void *vctx, const aws_xml_node *m, ts_error *err)
 {
     att_ctx *x = vctx;
-    TS_TRY(grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, err));
+    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
     aws_iam_attached_policy *p = &x->arr[x->n++];
     p->name = dup_text(m, "PolicyName");
     p->arn = dup_text(m, "PolicyArn");
@@ -393,7 +381,7 @@ typedef struct pv_ctx {
 static ts_status pv_member(void *vctx, const aws_xml_node *m, ts_error *err)
 {
     pv_ctx *x = vctx;
-    TS_TRY(grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, err));
+    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
     aws_iam_policy_version *v = &x->arr[x->n++];
     v->version_id = dup_text(m, "VersionId");
     if (!v->version_id) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
@@ -460,7 +448,7 @@ typedef struct ip_ctx {
 static ts_status ip_member(void *vctx, const aws_xml_node *m, ts_error *err)
 {
     ip_ctx *x = vctx;
-    TS_TRY(grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, err));
+    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
     aws_iam_instance_profile *p = &x->arr[x->n++];
     p->name = dup_text(m, "InstanceProfileName");
     p->arn = dup_text(m, "Arn");

@@ -21,18 +21,6 @@ static char *dup_member(const json_t *o, const char *key)
     return ts_strdup(v ? v : "");
 }
 
-static ts_status grow(void **arr, size_t elem, size_t n, size_t *cap, ts_error *err)
-{
-    if (n < *cap) return TS_OK;
-    size_t nc = *cap ? *cap * 2 : 16;
-    void *x = ts_realloc(*arr, nc * elem);
-    if (!x) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    memset((char *)x + *cap * elem, 0, (nc - *cap) * elem);
-    *arr = x;
-    *cap = nc;
-    return TS_OK;
-}
-
 typedef ts_status (*item_fn)(void *ctx, const json_t *item, ts_error *err);
 
 /* GET path?extra&Marker=&MaxItems= page after page; item() for each element
@@ -129,7 +117,7 @@ typedef struct fn_ctx {
 static ts_status fn_item(void *vctx, const json_t *e, ts_error *err)
 {
     fn_ctx *x = vctx;
-    TS_TRY(grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, err));
+    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
     aws_lambda_function *f = &x->arr[x->n++];
     const char *name = json_string_value(json_object_get(e, "FunctionName"));
     if (!name || !*name)
@@ -207,7 +195,7 @@ typedef struct esm_ctx {
 static ts_status esm_item(void *vctx, const json_t *e, ts_error *err)
 {
     esm_ctx *x = vctx;
-    TS_TRY(grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, err));
+    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
     aws_lambda_mapping *m = &x->arr[x->n++];
     const char *uuid = json_string_value(json_object_get(e, "UUID"));
     if (!uuid || !*uuid)
@@ -287,7 +275,7 @@ typedef struct alias_ctx {
 static ts_status alias_item(void *vctx, const json_t *e, ts_error *err)
 {
     alias_ctx *x = vctx;
-    TS_TRY(grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, err));
+    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
     aws_lambda_alias *a = &x->arr[x->n++];
     a->name = dup_member(e, "Name");
     a->arn = dup_member(e, "AliasArn");
@@ -340,7 +328,7 @@ typedef struct ver_ctx {
 static ts_status ver_item(void *vctx, const json_t *e, ts_error *err)
 {
     ver_ctx *x = vctx;
-    TS_TRY(grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, err));
+    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
     aws_lambda_version *v = &x->arr[x->n++];
     v->version = dup_member(e, "Version");
     v->arn = dup_member(e, "FunctionArn");
@@ -454,7 +442,7 @@ typedef struct layer_ctx {
 static ts_status layer_item(void *vctx, const json_t *e, ts_error *err)
 {
     layer_ctx *x = vctx;
-    TS_TRY(grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, err));
+    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
     aws_lambda_layer *l = &x->arr[x->n++];
     json_t *lmv = json_object_get(e, "LatestMatchingVersion");
     l->name = dup_member(e, "LayerName");
@@ -504,7 +492,7 @@ typedef struct lv_ctx {
 static ts_status lv_item(void *vctx, const json_t *e, ts_error *err)
 {
     lv_ctx *x = vctx;
-    TS_TRY(grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, err));
+    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
     aws_lambda_layer_version *v = &x->arr[x->n++];
     v->arn = dup_member(e, "LayerVersionArn");
     if (!v->arn) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");

@@ -98,16 +98,7 @@ ts_status aws_logs_describe_log_groups(aws_client *c, const char *prefix, unsign
                                 "logs DescribeLogGroups: logGroups[%zu] has no logGroupName", i);
                 break;
             }
-            if (cnt == cap) {
-                size_t nc = cap ? cap * 2 : 16;
-                aws_logs_group *x = ts_realloc(arr, nc * sizeof *x);
-                if (!x) {
-                    st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-                    break;
-                }
-                arr = x;
-                cap = nc;
-            }
+            if ((st = ts_grow((void **)&arr, sizeof *arr, cnt, &cap, 16, err)) != TS_OK) break;
             aws_logs_group *g = &arr[cnt++];
             const char *arn = json_string_value(json_object_get(e, "arn"));
             g->name = ts_strdup(name);

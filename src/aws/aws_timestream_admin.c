@@ -158,16 +158,7 @@ ts_status aws_tsa_list_scheduled_queries(aws_tsa *t, unsigned page_size,
                                 "timestream ListScheduledQueries: entry %zu has no Arn", i);
                 break;
             }
-            if (cnt == cap) {
-                size_t nc = cap ? cap * 2 : 16;
-                aws_tsa_scheduled_query *x = ts_realloc(arr, nc * sizeof *x);
-                if (!x) {
-                    st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-                    break;
-                }
-                arr = x;
-                cap = nc;
-            }
+            if ((st = ts_grow((void **)&arr, sizeof *arr, cnt, &cap, 16, err)) != TS_OK) break;
             aws_tsa_scheduled_query *q = &arr[cnt++];
             json_t *dest = json_object_get(json_object_get(e, "TargetDestination"),
                                            "TimestreamDestination");

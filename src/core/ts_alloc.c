@@ -87,3 +87,17 @@ size_t ts_alloc_current(void) { return atomic_load(&g_current); }
 size_t ts_alloc_peak(void) { return atomic_load(&g_peak); }
 void ts_alloc_reset_peak(void) { atomic_store(&g_peak, atomic_load(&g_current)); }
 void ts_alloc_fail_after(long n) { atomic_store(&g_fail_countdown, n); }
+
+ts_status ts_grow(void **arr, size_t elem, size_t n, size_t *cap, size_t first, ts_error *err)
+{
+    if (n < *cap) return TS_OK;
+    size_t nc = *cap ? *cap * 2 : (first ? first : 1);
+    if (nc < *cap || (elem && nc > SIZE_MAX / elem))
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory (array of %zu elements)", *cap);
+    char *x = ts_realloc(*arr, nc * elem);
+    if (!x) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    memset(x + *cap * elem, 0, (nc - *cap) * elem);
+    *arr = x;
+    *cap = nc;
+    return TS_OK;
+}
