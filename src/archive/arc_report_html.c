@@ -11,11 +11,6 @@
 
 /* ---- writer ---- */
 
-static void raw(rw *w, const char *s)
-{
-    if (w->st == TS_OK && s) w->st = ts_buf_append_str(w->b, s);
-}
-
 static void rawf(rw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void rawf(rw *w, const char *fmt, ...)
 {
@@ -24,69 +19,14 @@ static void rawf(rw *w, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(m, sizeof m, fmt, ap);
     va_end(ap);
-    raw(w, m);
-}
-
-static void esc(rw *w, const char *s)
-{
-    if (w->st == TS_OK && s) w->st = arc_report_html_escape(w->b, s);
-}
-
-static void escf(rw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void escf(rw *w, const char *fmt, ...)
-{
-    char m[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m, sizeof m, fmt, ap);
-    va_end(ap);
-    esc(w, m);
+    rw_raw(w, m);
 }
 
 /* A string field, or the given text (in italics) when it is absent. */
-static void field(rw *w, const json_t *o, const char *k, const char *absent)
-{
-    const char *s = rs(o, k);
-    if (s) {
-        esc(w, s);
-    } else if (strcmp(absent, "-") == 0) {
-        raw(w, "-");
-    } else {
-        raw(w, "<i>");
-        esc(w, absent);
-        raw(w, "</i>");
-    }
-}
-
-static void num(rw *w, const json_t *o, const char *k)
-{
-    char b[40];
-    arc_report_group(ru(o, k), b, sizeof b);
-    raw(w, b);
-}
-
 /* "N word" with the word's plural when N is not 1. */
-static void numw(rw *w, const json_t *o, const char *k, const char *one, const char *many)
-{
-    num(w, o, k);
-    raw(w, " ");
-    raw(w, ru(o, k) == 1 ? one : many);
-}
-
-static void bytes(rw *w, uint64_t v)
-{
-    char b[40], g[40];
-    arc_report_bytes(v, b, sizeof b);
-    arc_report_group(v, g, sizeof g);
-    if (v < 1000)
-        esc(w, b);
-    else
-        escf(w, "%s (%s bytes)", b, g);
-}
-
 static void mark(rw *w, int state) /* 1 ok, 0 problem, -1 warning/absent */
 {
-    raw(w, state > 0 ? "<span class=\"ok\">&#10003;</span> "
+    rw_raw(w, state > 0 ? "<span class=\"ok\">&#10003;</span> "
                      : state == 0 ? "<span class=\"bad\">&#10007;</span> "
                                   : "<span class=\"warn\">!</span> ");
 }
@@ -151,7 +91,7 @@ static void chart(rw *w, const json_t *t)
     const json_t *months = json_object_get(t, "months");
     size_t n = json_array_size(months);
     if (n == 0) {
-        raw(w, "<p><i>No records: no monthly chart.</i></p>\n");
+        rw_raw(w, "<p><i>No records: no monthly chart.</i></p>\n");
         return;
     }
     uint64_t max = 0;
@@ -168,8 +108,8 @@ static void chart(rw *w, const json_t *t)
     rawf(w, "<svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
             "aria-label=\"",
          W, H, W, H);
-    escf(w, "Records per month (UTC) of table %s", rs(t, "name") ? rs(t, "name") : "");
-    raw(w, "\">\n");
+    rw_escf(w, "Records per month (UTC) of table %s", rs(t, "name") ? rs(t, "name") : "");
+    rw_raw(w, "\">\n");
     /* grid and y axis labels */
     for (uint64_t v = 0; v <= top; v += step) {
         double y = T + ph - ph * (double)v / (double)top;
@@ -192,18 +132,18 @@ static void chart(rw *w, const json_t *t)
         rawf(w, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"#3b6ea5\">"
                 "<title>",
              x, T + ph - h, bw, h);
-        escf(w, "%s: %s records", rs(m, "month") ? rs(m, "month") : "", g);
-        raw(w, "</title></rect>");
+        rw_escf(w, "%s: %s records", rs(m, "month") ? rs(m, "month") : "", g);
+        rw_raw(w, "</title></rect>");
         if (n <= 24)
             rawf(w, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"11\" text-anchor=\"middle\">%s</text>",
                  x + bw / 2, T + ph - h - 4, g);
         if (i % every == 0) {
             rawf(w, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"12\" text-anchor=\"middle\">",
                  L + slot * (double)i + slot / 2, T + ph + 17);
-            esc(w, rs(m, "month"));
-            raw(w, "</text>");
+            rw_esc(w, rs(m, "month"));
+            rw_raw(w, "</text>");
         }
-        raw(w, "\n");
+        rw_raw(w, "\n");
     }
     /* axes and their titles */
     rawf(w, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>"
@@ -214,7 +154,7 @@ static void chart(rw *w, const json_t *t)
     rawf(w, "<text x=\"16\" y=\"%.1f\" font-size=\"13\" text-anchor=\"middle\" "
             "transform=\"rotate(-90 16 %.1f)\">records</text>\n",
          T + ph / 2, T + ph / 2);
-    raw(w, "</svg>\n");
+    rw_raw(w, "</svg>\n");
 }
 
 static void kv_inline(rw *w, const json_t *o)
@@ -223,15 +163,15 @@ static void kv_inline(rw *w, const json_t *o)
     const json_t *v;
     bool first = true;
     json_object_foreach((json_t *)o, k, v) {
-        if (!first) raw(w, ", ");
+        if (!first) rw_raw(w, ", ");
         first = false;
-        esc(w, k);
-        raw(w, "=");
+        rw_esc(w, k);
+        rw_raw(w, "=");
         if (json_is_string(v)) {
-            esc(w, json_string_value(v));
+            rw_esc(w, json_string_value(v));
         } else {
             char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-            esc(w, t ? t : "?");
+            rw_esc(w, t ? t : "?");
             free(t);
         }
     }
@@ -248,165 +188,150 @@ static const char *verdict_text(const char *v)
     return v;
 }
 
-static void yesno(rw *w, const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-    raw(w, json_is_true(v) ? "yes" : json_is_false(v) ? "no" : "<i>unknown</i>");
-}
-
 /* An integer field or "-" when absent/null. */
-static void optnum(rw *w, const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-    if (json_is_integer(v))
-        escf(w, "%lld", (long long)json_integer_value(v));
-    else
-        raw(w, "-");
-}
-
 static void assessment_html(rw *w, const json_t *r, const json_t *a)
 {
     bool s3 = rs(r, "kind") && strcmp(rs(r, "kind"), "s3") == 0;
     const char *v = rs(a, "verdict");
-    raw(w, "<table class=\"kv\"><tr><th>policy</th><td>");
-    escf(w, "keep every archive object %lld years from its export",
+    rw_raw(w, "<table class=\"kv\"><tr><th>policy</th><td>");
+    rw_escf(w, "keep every archive object %lld years from its export",
          (long long)json_integer_value(json_object_get(a, "years")));
-    raw(w, "</td></tr>\n<tr><th>verdict</th><td>");
+    rw_raw(w, "</td></tr>\n<tr><th>verdict</th><td>");
     mark(w, v && strcmp(v, "holds") == 0 ? 1 : 0);
-    raw(w, "<b>");
-    esc(w, verdict_text(v));
-    raw(w, "</b></td></tr>\n<tr><th>assessed at</th><td>");
-    field(w, a, "assessed_at", "?");
-    raw(w, "</td></tr>\n");
+    rw_raw(w, "<b>");
+    rw_esc(w, verdict_text(v));
+    rw_raw(w, "</b></td></tr>\n<tr><th>assessed at</th><td>");
+    rw_field(w, a, "assessed_at", "?");
+    rw_raw(w, "</td></tr>\n");
     const json_t *b = json_object_get(a, "bucket_settings");
     if (s3 && json_is_object(b)) {
         const json_t *ol = json_object_get(b, "object_lock");
-        raw(w, "<tr><th>bucket versioning</th><td>");
-        field(w, b, "versioning", "never enabled");
-        raw(w, " (MFA delete: ");
-        yesno(w, b, "mfa_delete");
-        raw(w, ")</td></tr>\n<tr><th>Object Lock</th><td>");
+        rw_raw(w, "<tr><th>bucket versioning</th><td>");
+        rw_field(w, b, "versioning", "never enabled");
+        rw_raw(w, " (MFA delete: ");
+        rw_yesno(w, b, "mfa_delete");
+        rw_raw(w, ")</td></tr>\n<tr><th>Object Lock</th><td>");
         if (rb(ol, "enabled")) {
-            raw(w, "enabled; default retention ");
+            rw_raw(w, "enabled; default retention ");
             if (rs(ol, "default_mode")) {
-                esc(w, rs(ol, "default_mode"));
-                raw(w, ", days ");
-                optnum(w, ol, "default_days");
-                raw(w, ", years ");
-                optnum(w, ol, "default_years");
+                rw_esc(w, rs(ol, "default_mode"));
+                rw_raw(w, ", days ");
+                rw_optnum(w, ol, "default_days");
+                rw_raw(w, ", years ");
+                rw_optnum(w, ol, "default_years");
             } else {
-                raw(w, "none");
+                rw_raw(w, "none");
             }
         } else {
-            raw(w, "<b>not enabled</b> on the bucket");
+            rw_raw(w, "<b>not enabled</b> on the bucket");
         }
-        raw(w, "</td></tr>\n<tr><th>lifecycle</th><td>");
-        raw(w, rb(b, "lifecycle_configuration") ? "configured: " : "<b>no configuration</b>: ");
-        escf(w, "%zu rule(s) touch the archive prefix, %lld other rule(s)",
+        rw_raw(w, "</td></tr>\n<tr><th>lifecycle</th><td>");
+        rw_raw(w, rb(b, "lifecycle_configuration") ? "configured: " : "<b>no configuration</b>: ");
+        rw_escf(w, "%zu rule(s) touch the archive prefix, %lld other rule(s)",
              json_array_size(json_object_get(b, "lifecycle_rules")),
              (long long)json_integer_value(json_object_get(b, "other_lifecycle_rules")));
-        raw(w, "</td></tr>\n");
+        rw_raw(w, "</td></tr>\n");
     }
-    raw(w, "<tr><th>archive objects</th><td>");
-    num(w, a, "objects_held");
-    raw(w, " held of ");
-    num(w, a, "objects_total");
-    raw(w, "; ");
-    num(w, a, "objects_exposed");
-    raw(w, " could be deleted or overwritten before their date</td></tr>\n"
+    rw_raw(w, "<tr><th>archive objects</th><td>");
+    rw_num(w, a, "objects_held");
+    rw_raw(w, " held of ");
+    rw_num(w, a, "objects_total");
+    rw_raw(w, "; ");
+    rw_num(w, a, "objects_exposed");
+    rw_raw(w, " could be deleted or overwritten before their date</td></tr>\n"
            "<tr><th>latest lock until</th><td>");
-    field(w, a, "latest_lock_until", "no object is locked");
-    raw(w, "</td></tr>\n");
+    rw_field(w, a, "latest_lock_until", "no object is locked");
+    rw_raw(w, "</td></tr>\n");
     if (rs(a, "unreadable") && *rs(a, "unreadable")) {
-        raw(w, "<tr><th>could not read</th><td>");
-        esc(w, rs(a, "unreadable"));
-        raw(w, "</td></tr>\n");
+        rw_raw(w, "<tr><th>could not read</th><td>");
+        rw_esc(w, rs(a, "unreadable"));
+        rw_raw(w, "</td></tr>\n");
     }
-    raw(w, "</table>\n<h3>Rules of the policy</h3>\n<table><tr><th>rule</th><th>verdict</th>"
+    rw_raw(w, "</table>\n<h3>Rules of the policy</h3>\n<table><tr><th>rule</th><th>verdict</th>"
            "<th>required</th><th>why</th></tr>\n");
     size_t i;
     const json_t *ru;
     json_array_foreach(json_object_get(a, "rules"), i, ru) {
         const char *rv = rs(ru, "verdict");
-        raw(w, "<tr><td>");
-        esc(w, rs(ru, "rule"));
-        raw(w, "</td><td class=\"t\">");
+        rw_raw(w, "<tr><td>");
+        rw_esc(w, rs(ru, "rule"));
+        rw_raw(w, "</td><td class=\"t\">");
         mark(w, rv && strcmp(rv, "holds") == 0 ? 1 : rb(ru, "required") ? 0 : -1);
-        esc(w, verdict_text(rv));
-        raw(w, "</td><td>");
-        yesno(w, ru, "required");
-        raw(w, "</td><td>");
-        esc(w, rs(ru, "why"));
-        raw(w, "</td></tr>\n");
+        rw_esc(w, verdict_text(rv));
+        rw_raw(w, "</td><td>");
+        rw_yesno(w, ru, "required");
+        rw_raw(w, "</td><td>");
+        rw_esc(w, rs(ru, "why"));
+        rw_raw(w, "</td></tr>\n");
     }
-    raw(w, "</table>\n");
+    rw_raw(w, "</table>\n");
     const json_t *lcs = b ? json_object_get(b, "lifecycle_rules") : NULL;
     if (json_array_size(lcs)) {
-        raw(w, "<h3>Lifecycle rules for the archive prefix</h3>\n<table><tr><th>id</th>"
+        rw_raw(w, "<h3>Lifecycle rules for the archive prefix</h3>\n<table><tr><th>id</th>"
                "<th>enabled</th><th>prefix</th><th>transitions</th><th>expiration (days)</th>"
                "<th>noncurrent expiration (days)</th></tr>\n");
         const json_t *lc;
         json_array_foreach(lcs, i, lc) {
-            raw(w, "<tr><td><code>");
-            esc(w, rs(lc, "id"));
-            raw(w, "</code></td><td>");
-            yesno(w, lc, "enabled");
-            raw(w, "</td><td><code>");
-            esc(w, rs(lc, "prefix"));
-            raw(w, "</code></td><td>");
+            rw_raw(w, "<tr><td><code>");
+            rw_esc(w, rs(lc, "id"));
+            rw_raw(w, "</code></td><td>");
+            rw_yesno(w, lc, "enabled");
+            rw_raw(w, "</td><td><code>");
+            rw_esc(w, rs(lc, "prefix"));
+            rw_raw(w, "</code></td><td>");
             size_t k;
             const json_t *t;
             json_array_foreach(json_object_get(lc, "transitions"), k, t) {
-                if (k) raw(w, "<br>");
-                esc(w, rs(t, "storage_class"));
+                if (k) rw_raw(w, "<br>");
+                rw_esc(w, rs(t, "storage_class"));
                 if (json_is_integer(json_object_get(t, "days"))) {
-                    raw(w, " after ");
-                    optnum(w, t, "days");
-                    raw(w, " days");
+                    rw_raw(w, " after ");
+                    rw_optnum(w, t, "days");
+                    rw_raw(w, " days");
                 } else if (rs(t, "date")) {
-                    raw(w, " on ");
-                    esc(w, rs(t, "date"));
+                    rw_raw(w, " on ");
+                    rw_esc(w, rs(t, "date"));
                 }
-                if (rb(t, "noncurrent")) raw(w, " (noncurrent versions)");
+                if (rb(t, "noncurrent")) rw_raw(w, " (noncurrent versions)");
             }
-            raw(w, "</td><td>");
+            rw_raw(w, "</td><td>");
             if (rs(lc, "expiration_date"))
-                esc(w, rs(lc, "expiration_date"));
+                rw_esc(w, rs(lc, "expiration_date"));
             else
-                optnum(w, lc, "expiration_days");
-            raw(w, "</td><td>");
-            optnum(w, lc, "noncurrent_expiration_days");
-            raw(w, "</td></tr>\n");
+                rw_optnum(w, lc, "expiration_days");
+            rw_raw(w, "</td><td>");
+            rw_optnum(w, lc, "noncurrent_expiration_days");
+            rw_raw(w, "</td></tr>\n");
         }
-        raw(w, "</table>\n");
+        rw_raw(w, "</table>\n");
     }
     const json_t *objs = json_object_get(a, "objects");
     if (json_array_size(objs)) {
-        raw(w, "<details><summary>");
-        escf(w, "Retention of every archive object (%zu)", json_array_size(objs));
-        raw(w, "</summary>\n<table><tr><th>object</th><th>storage class</th><th>lock</th>"
+        rw_raw(w, "<details><summary>");
+        rw_escf(w, "Retention of every archive object (%zu)", json_array_size(objs));
+        rw_raw(w, "</summary>\n<table><tr><th>object</th><th>storage class</th><th>lock</th>"
                "<th>locked until</th><th>required until</th><th>held</th></tr>\n");
         const json_t *o;
         json_array_foreach(objs, i, o) {
-            raw(w, "<tr><td><code>");
-            esc(w, rs(o, "key"));
-            raw(w, "</code>");
-            if (json_is_false(json_object_get(o, "present"))) raw(w, " <b>(absent)</b>");
-            raw(w, "</td><td>");
-            field(w, o, "storage_class", "-");
-            raw(w, "</td><td>");
-            field(w, o, "lock_mode", "none");
-            if (rb(o, "legal_hold")) raw(w, ", legal hold");
-            raw(w, "</td><td class=\"t\">");
-            field(w, o, "lock_until", "-");
-            raw(w, "</td><td class=\"t\">");
-            field(w, o, "required_until", "-");
-            raw(w, "</td><td>");
+            rw_raw(w, "<tr><td><code>");
+            rw_esc(w, rs(o, "key"));
+            rw_raw(w, "</code>");
+            if (json_is_false(json_object_get(o, "present"))) rw_raw(w, " <b>(absent)</b>");
+            rw_raw(w, "</td><td>");
+            rw_field(w, o, "storage_class", "-");
+            rw_raw(w, "</td><td>");
+            rw_field(w, o, "lock_mode", "none");
+            if (rb(o, "legal_hold")) rw_raw(w, ", legal hold");
+            rw_raw(w, "</td><td class=\"t\">");
+            rw_field(w, o, "lock_until", "-");
+            rw_raw(w, "</td><td class=\"t\">");
+            rw_field(w, o, "required_until", "-");
+            rw_raw(w, "</td><td>");
             mark(w, rb(o, "held") ? 1 : 0);
-            yesno(w, o, "held");
-            raw(w, "</td></tr>\n");
+            rw_yesno(w, o, "held");
+            rw_raw(w, "</td></tr>\n");
         }
-        raw(w, "</table></details>\n");
+        rw_raw(w, "</table></details>\n");
     }
 }
 
@@ -415,7 +340,7 @@ static void retention_summary_html(rw *w, const json_t *r)
     const char *kind = rs(r, "kind");
     if (kind && strcmp(kind, "local") == 0) {
         mark(w, -1);
-        raw(w, "<b>not enforceable</b> on a local directory");
+        rw_raw(w, "<b>not enforceable</b> on a local directory");
         return;
     }
     if (rs(r, "source") && strcmp(rs(r, "source"), "assessment") == 0) {
@@ -423,91 +348,91 @@ static void retention_summary_html(rw *w, const json_t *r)
         const char *v = rs(a, "verdict");
         bool holds = v && strcmp(v, "holds") == 0;
         mark(w, holds ? 1 : 0);
-        raw(w, "<b>");
-        esc(w, verdict_text(v));
-        raw(w, "</b>");
-        escf(w, " (%lld-year policy): ", (long long)json_integer_value(json_object_get(a, "years")));
-        num(w, a, "objects_held");
-        raw(w, " of ");
-        num(w, a, "objects_total");
-        raw(w, " archive objects held until their date");
+        rw_raw(w, "<b>");
+        rw_esc(w, verdict_text(v));
+        rw_raw(w, "</b>");
+        rw_escf(w, " (%lld-year policy): ", (long long)json_integer_value(json_object_get(a, "years")));
+        rw_num(w, a, "objects_held");
+        rw_raw(w, " of ");
+        rw_num(w, a, "objects_total");
+        rw_raw(w, " archive objects held until their date");
         return;
     }
     bool all = rb(r, "enforceable");
     mark(w, all ? 1 : -1);
-    num(w, r, "locked");
-    raw(w, " of ");
-    num(w, r, "objects_checked");
-    raw(w, " archive objects under an Object Lock");
+    rw_num(w, r, "locked");
+    rw_raw(w, " of ");
+    rw_num(w, r, "objects_checked");
+    rw_raw(w, " archive objects under an Object Lock");
     if (rs(r, "earliest_until")) {
-        raw(w, " (earliest until ");
-        esc(w, rs(r, "earliest_until"));
-        raw(w, ")");
+        rw_raw(w, " (earliest until ");
+        rw_esc(w, rs(r, "earliest_until"));
+        rw_raw(w, ")");
     }
-    raw(w, "; bucket settings not assessed");
+    rw_raw(w, "; bucket settings not assessed");
 }
 
 static void retention_detail_html(rw *w, const json_t *r)
 {
     const char *kind = rs(r, "kind");
     if (kind && strcmp(kind, "local") == 0) {
-        raw(w, "<p>");
+        rw_raw(w, "<p>");
         mark(w, -1);
-        esc(w, rs(r, "statement"));
-        raw(w, "</p>\n");
+        rw_esc(w, rs(r, "statement"));
+        rw_raw(w, "</p>\n");
     }
     if (rs(r, "assessment_error")) {
-        raw(w, "<p>");
+        rw_raw(w, "<p>");
         mark(w, -1);
-        raw(w, "<b>The retention settings could not be assessed:</b> ");
-        esc(w, rs(r, "assessment_error"));
-        raw(w, "</p>\n");
+        rw_raw(w, "<b>The retention settings could not be assessed:</b> ");
+        rw_esc(w, rs(r, "assessment_error"));
+        rw_raw(w, "</p>\n");
     }
     if (kind && strcmp(kind, "local") == 0 && !json_object_get(r, "assessment")) return;
     if (rs(r, "source") && strcmp(rs(r, "source"), "assessment") == 0) {
         assessment_html(w, r, json_object_get(r, "assessment"));
         return;
     }
-    raw(w, "<p>");
-    esc(w, rs(r, "statement"));
-    raw(w, "</p>\n<table class=\"kv\"><tr><th>objects checked</th><td>");
-    num(w, r, "objects_checked");
+    rw_raw(w, "<p>");
+    rw_esc(w, rs(r, "statement"));
+    rw_raw(w, "</p>\n<table class=\"kv\"><tr><th>objects checked</th><td>");
+    rw_num(w, r, "objects_checked");
     if (ru(r, "objects_not_checked")) {
-        raw(w, " (");
-        num(w, r, "objects_not_checked");
-        raw(w, " not checked)");
+        rw_raw(w, " (");
+        rw_num(w, r, "objects_not_checked");
+        rw_raw(w, " not checked)");
     }
-    raw(w, "</td></tr>\n<tr><th>locked now</th><td>");
-    num(w, r, "locked");
+    rw_raw(w, "</td></tr>\n<tr><th>locked now</th><td>");
+    rw_num(w, r, "locked");
     const json_t *modes = json_object_get(r, "modes");
     if (json_object_size(modes)) {
-        raw(w, " (");
+        rw_raw(w, " (");
         kv_inline(w, modes);
-        raw(w, ")");
+        rw_raw(w, ")");
     }
-    raw(w, "</td></tr>\n<tr><th>lock expired</th><td>");
-    num(w, r, "lock_expired");
-    raw(w, "</td></tr>\n<tr><th>never locked</th><td>");
-    num(w, r, "unlocked");
-    raw(w, "</td></tr>\n<tr><th>locked until</th><td>");
-    field(w, r, "earliest_until", "-");
-    raw(w, " (earliest) to ");
-    field(w, r, "latest_until", "-");
-    raw(w, " (latest)</td></tr>\n");
+    rw_raw(w, "</td></tr>\n<tr><th>lock expired</th><td>");
+    rw_num(w, r, "lock_expired");
+    rw_raw(w, "</td></tr>\n<tr><th>never locked</th><td>");
+    rw_num(w, r, "unlocked");
+    rw_raw(w, "</td></tr>\n<tr><th>locked until</th><td>");
+    rw_field(w, r, "earliest_until", "-");
+    rw_raw(w, " (earliest) to ");
+    rw_field(w, r, "latest_until", "-");
+    rw_raw(w, " (latest)</td></tr>\n");
     const json_t *ex = json_object_get(r, "unlocked_examples");
     if (json_array_size(ex)) {
-        raw(w, "<tr><th>unlocked objects (first)</th><td>");
+        rw_raw(w, "<tr><th>unlocked objects (first)</th><td>");
         size_t i;
         const json_t *e;
         json_array_foreach(ex, i, e) {
-            if (i) raw(w, "<br>");
-            raw(w, "<code>");
-            esc(w, json_string_value(e));
-            raw(w, "</code>");
+            if (i) rw_raw(w, "<br>");
+            rw_raw(w, "<code>");
+            rw_esc(w, json_string_value(e));
+            rw_raw(w, "</code>");
         }
-        raw(w, "</td></tr>\n");
+        rw_raw(w, "</td></tr>\n");
     }
-    raw(w, "</table>\n");
+    rw_raw(w, "</table>\n");
 }
 
 /* ---- sections ---- */
@@ -520,7 +445,7 @@ static void summary(rw *w, const json_t *m)
     const json_t *ch = json_object_get(json_object_get(m, "audit"), "chain");
     const json_t *ret = json_object_get(m, "retention");
     bool problems = arc_report_has_problems(m);
-    raw(w, "<section id=\"summary\">\n<h2>Summary</h2>\n");
+    rw_raw(w, "<section id=\"summary\">\n<h2>Summary</h2>\n");
     rawf(w, "<div class=\"verdict %s\">", problems ? "badv" : "good");
     mark(w, problems ? 0 : 1);
     size_t nwarn = 0, i;
@@ -528,248 +453,248 @@ static void summary(rw *w, const json_t *m)
     json_array_foreach(json_object_get(m, "notes"), i, n)
         if (rs(n, "level") && strcmp(rs(n, "level"), "warning") == 0) nwarn++;
     if (problems)
-        raw(w, "<b>This record shows problems</b> (listed below): the archive cannot be vouched "
+        rw_raw(w, "<b>This record shows problems</b> (listed below): the archive cannot be vouched "
                "for as it stands.");
     else if (nwarn)
-        escf(w, "No problem is recorded; %zu warning%s below.", nwarn, nwarn == 1 ? "" : "s");
+        rw_escf(w, "No problem is recorded; %zu warning%s below.", nwarn, nwarn == 1 ? "" : "s");
     else
-        raw(w, "<b>No problem is recorded</b>: manifests readable and matching their exports' "
+        rw_raw(w, "<b>No problem is recorded</b>: manifests readable and matching their exports' "
                "log entries, audit chain intact, latest verify run passed.");
-    raw(w, "</div>\n<table class=\"kv\">\n");
-    raw(w, "<tr><th>Archived</th><td>");
-    numw(w, tot, "records", "record", "records");
-    raw(w, " in ");
-    numw(w, tot, "tables", "table", "tables");
-    raw(w, " of ");
-    numw(w, tot, "databases", "database", "databases");
-    raw(w, "; ");
-    num(w, tot, "files");
-    raw(w, " Parquet files, ");
-    bytes(w, ru(tot, "bytes"));
-    raw(w, "</td></tr>\n<tr><th>Stored in</th><td>");
+    rw_raw(w, "</div>\n<table class=\"kv\">\n");
+    rw_raw(w, "<tr><th>Archived</th><td>");
+    rw_numw(w, tot, "records", "record", "records");
+    rw_raw(w, " in ");
+    rw_numw(w, tot, "tables", "table", "tables");
+    rw_raw(w, " of ");
+    rw_numw(w, tot, "databases", "database", "databases");
+    rw_raw(w, "; ");
+    rw_num(w, tot, "files");
+    rw_raw(w, " Parquet files, ");
+    rw_bytes(w, ru(tot, "bytes"));
+    rw_raw(w, "</td></tr>\n<tr><th>Stored in</th><td>");
     if (rs(st, "bucket")) {
-        raw(w, "S3 bucket <code>");
-        esc(w, rs(st, "bucket"));
-        raw(w, "</code>, prefix <code>");
-        esc(w, rs(st, "key_prefix"));
-        raw(w, "</code>");
+        rw_raw(w, "S3 bucket <code>");
+        rw_esc(w, rs(st, "bucket"));
+        rw_raw(w, "</code>, prefix <code>");
+        rw_esc(w, rs(st, "key_prefix"));
+        rw_raw(w, "</code>");
     } else {
-        raw(w, "local directory <code>");
-        esc(w, rs(st, "path"));
-        raw(w, "</code>");
+        rw_raw(w, "local directory <code>");
+        rw_esc(w, rs(st, "path"));
+        rw_raw(w, "</code>");
     }
-    raw(w, "</td></tr>\n<tr><th>Latest verify</th><td>");
+    rw_raw(w, "</td></tr>\n<tr><th>Latest verify</th><td>");
     if (!rb(lv, "present")) {
         mark(w, -1);
-        raw(w, "<b>No verify run yet</b> (none is recorded in the audit log)");
+        rw_raw(w, "<b>No verify run yet</b> (none is recorded in the audit log)");
     } else {
         mark(w, rb(lv, "passed") ? 1 : 0);
-        raw(w, rb(lv, "passed") ? "passed" : "<b>did not pass</b>");
-        raw(w, " — ");
-        field(w, lv, "started", "time unknown");
-        raw(w, ", outcome ");
-        field(w, lv, "outcome", "none (the run did not finish)");
-        raw(w, ", ");
-        num(w, json_object_get(lv, "counts"), "files_checked");
-        raw(w, " files, ");
-        num(w, json_object_get(lv, "counts"), "rows_decoded");
-        raw(w, " rows decoded, ");
-        num(w, json_object_get(lv, "counts"), "errors");
-        raw(w, " errors");
+        rw_raw(w, rb(lv, "passed") ? "passed" : "<b>did not pass</b>");
+        rw_raw(w, " — ");
+        rw_field(w, lv, "started", "time unknown");
+        rw_raw(w, ", outcome ");
+        rw_field(w, lv, "outcome", "none (the run did not finish)");
+        rw_raw(w, ", ");
+        rw_num(w, json_object_get(lv, "counts"), "files_checked");
+        rw_raw(w, " files, ");
+        rw_num(w, json_object_get(lv, "counts"), "rows_decoded");
+        rw_raw(w, " rows decoded, ");
+        rw_num(w, json_object_get(lv, "counts"), "errors");
+        rw_raw(w, " errors");
     }
-    raw(w, "</td></tr>\n<tr><th>Audit chain</th><td>");
+    rw_raw(w, "</td></tr>\n<tr><th>Audit chain</th><td>");
     if (rb(ch, "ok")) {
         mark(w, ru(ch, "objects") ? 1 : -1);
         if (ru(ch, "objects")) {
-            raw(w, "intact: ");
-            numw(w, ch, "runs", "run", "runs");
-            raw(w, ", ");
-            num(w, ch, "entries");
-            raw(w, " entries; head <span class=\"hash\">");
-            esc(w, rs(ch, "head"));
-            raw(w, "</span>");
+            rw_raw(w, "intact: ");
+            rw_numw(w, ch, "runs", "run", "runs");
+            rw_raw(w, ", ");
+            rw_num(w, ch, "entries");
+            rw_raw(w, " entries; head <span class=\"hash\">");
+            rw_esc(w, rs(ch, "head"));
+            rw_raw(w, "</span>");
         } else {
-            raw(w, "<b>no audit log</b>");
+            rw_raw(w, "<b>no audit log</b>");
         }
     } else {
         mark(w, 0);
-        raw(w, "<b>BROKEN</b>");
+        rw_raw(w, "<b>BROKEN</b>");
         if (rs(ch, "broken_object")) {
-            raw(w, " at <code>");
-            esc(w, rs(ch, "broken_object"));
-            raw(w, "</code>");
+            rw_raw(w, " at <code>");
+            rw_esc(w, rs(ch, "broken_object"));
+            rw_raw(w, "</code>");
             if (json_object_get(ch, "broken_line")) {
-                raw(w, " line ");
-                num(w, ch, "broken_line");
+                rw_raw(w, " line ");
+                rw_num(w, ch, "broken_line");
             }
         }
-        raw(w, ": ");
-        esc(w, rs(ch, "error"));
+        rw_raw(w, ": ");
+        rw_esc(w, rs(ch, "error"));
     }
-    raw(w, "</td></tr>\n<tr><th>Retention</th><td>");
+    rw_raw(w, "</td></tr>\n<tr><th>Retention</th><td>");
     retention_summary_html(w, ret);
-    raw(w, "</td></tr>\n</table>\n");
+    rw_raw(w, "</td></tr>\n</table>\n");
     const json_t *notes = json_object_get(m, "notes");
     if (json_array_size(notes)) {
-        raw(w, "<h3>Findings of this report</h3>\n<ul class=\"notes\">\n");
+        rw_raw(w, "<h3>Findings of this report</h3>\n<ul class=\"notes\">\n");
         json_array_foreach(notes, i, n) {
-            raw(w, "<li class=\"");
-            esc(w, rs(n, "level"));
-            raw(w, "\">");
-            esc(w, rs(n, "level"));
-            raw(w, ": ");
-            esc(w, rs(n, "text"));
-            raw(w, "</li>\n");
+            rw_raw(w, "<li class=\"");
+            rw_esc(w, rs(n, "level"));
+            rw_raw(w, "\">");
+            rw_esc(w, rs(n, "level"));
+            rw_raw(w, ": ");
+            rw_esc(w, rs(n, "text"));
+            rw_raw(w, "</li>\n");
         }
-        raw(w, "</ul>\n");
+        rw_raw(w, "</ul>\n");
     }
-    raw(w, "</section>\n");
+    rw_raw(w, "</section>\n");
 }
 
 static void columns_table(rw *w, const json_t *t)
 {
-    raw(w, "<table><tr><th>column</th><th>role</th><th>archive type</th><th>source type</th></tr>\n");
+    rw_raw(w, "<table><tr><th>column</th><th>role</th><th>archive type</th><th>source type</th></tr>\n");
     size_t i;
     const json_t *c;
     json_array_foreach(json_object_get(t, "columns"), i, c) {
-        raw(w, "<tr><td><code>");
-        esc(w, rs(c, "name"));
-        raw(w, "</code></td><td>");
-        esc(w, rs(c, "role"));
-        raw(w, "</td><td>");
-        esc(w, rs(c, "type"));
-        raw(w, "</td><td>");
-        esc(w, rs(c, "source_type"));
-        raw(w, "</td></tr>\n");
+        rw_raw(w, "<tr><td><code>");
+        rw_esc(w, rs(c, "name"));
+        rw_raw(w, "</code></td><td>");
+        rw_esc(w, rs(c, "role"));
+        rw_raw(w, "</td><td>");
+        rw_esc(w, rs(c, "type"));
+        rw_raw(w, "</td><td>");
+        rw_esc(w, rs(c, "source_type"));
+        rw_raw(w, "</td></tr>\n");
     }
-    raw(w, "</table>\n");
+    rw_raw(w, "</table>\n");
 }
 
 static void archived(rw *w, const json_t *m)
 {
-    raw(w, "<section id=\"archived\">\n<h2>What was archived</h2>\n");
+    rw_raw(w, "<section id=\"archived\">\n<h2>What was archived</h2>\n");
     size_t i, j;
     const json_t *db, *t;
     json_array_foreach(json_object_get(m, "databases"), i, db) {
-        raw(w, "<h3>Database <code>");
-        esc(w, rs(db, "name"));
-        raw(w, "</code></h3>\n");
+        rw_raw(w, "<h3>Database <code>");
+        rw_esc(w, rs(db, "name"));
+        rw_raw(w, "</code></h3>\n");
         const json_t *mj = json_object_get(db, "manifest");
         if (!rb(mj, "present") || !rb(mj, "valid")) {
-            raw(w, "<p>");
+            rw_raw(w, "<p>");
             mark(w, 0);
-            raw(w, "<b>Its manifest is ");
-            raw(w, rb(mj, "present") ? "unreadable" : "missing");
-            raw(w, "</b>");
+            rw_raw(w, "<b>Its manifest is ");
+            rw_raw(w, rb(mj, "present") ? "unreadable" : "missing");
+            rw_raw(w, "</b>");
             if (rs(mj, "error")) {
-                raw(w, ": ");
-                esc(w, rs(mj, "error"));
+                rw_raw(w, ": ");
+                rw_esc(w, rs(mj, "error"));
             }
-            raw(w, ". Nothing in this database can be vouched for.</p>\n");
+            rw_raw(w, ". Nothing in this database can be vouched for.</p>\n");
             continue;
         }
         const json_t *src = json_object_get(db, "source");
-        raw(w, "<table class=\"kv\"><tr><th>source</th><td>");
-        field(w, src, "kind", "unknown");
-        raw(w, " <code>");
-        esc(w, rs(src, "database"));
-        raw(w, "</code>");
+        rw_raw(w, "<table class=\"kv\"><tr><th>source</th><td>");
+        rw_field(w, src, "kind", "unknown");
+        rw_raw(w, " <code>");
+        rw_esc(w, rs(src, "database"));
+        rw_raw(w, "</code>");
         if (rs(src, "region")) {
-            raw(w, ", region ");
-            esc(w, rs(src, "region"));
+            rw_raw(w, ", region ");
+            rw_esc(w, rs(src, "region"));
         }
         if (rs(src, "endpoint")) {
-            raw(w, ", endpoint <code>");
-            esc(w, rs(src, "endpoint"));
-            raw(w, "</code>");
+            rw_raw(w, ", endpoint <code>");
+            rw_esc(w, rs(src, "endpoint"));
+            rw_raw(w, "</code>");
         }
-        raw(w, "</td></tr>\n<tr><th>export</th><td>id <code>");
-        esc(w, rs(mj, "export_id"));
-        raw(w, "</code>, ");
-        field(w, mj, "started_at", "?");
-        raw(w, " to ");
-        field(w, mj, "finished_at", "?");
-        raw(w, "</td></tr>\n<tr><th>compression</th><td>");
-        esc(w, rs(mj, "compression"));
-        raw(w, "</td></tr>\n<tr><th>totals</th><td>");
+        rw_raw(w, "</td></tr>\n<tr><th>export</th><td>id <code>");
+        rw_esc(w, rs(mj, "export_id"));
+        rw_raw(w, "</code>, ");
+        rw_field(w, mj, "started_at", "?");
+        rw_raw(w, " to ");
+        rw_field(w, mj, "finished_at", "?");
+        rw_raw(w, "</td></tr>\n<tr><th>compression</th><td>");
+        rw_esc(w, rs(mj, "compression"));
+        rw_raw(w, "</td></tr>\n<tr><th>totals</th><td>");
         const json_t *tt = json_object_get(db, "totals");
-        numw(w, tt, "records", "record", "records");
-        raw(w, ", ");
-        numw(w, tt, "tables", "table", "tables");
-        raw(w, ", ");
-        numw(w, tt, "files", "file", "files");
-        raw(w, ", ");
-        bytes(w, ru(tt, "bytes"));
-        raw(w, "</td></tr></table>\n");
+        rw_numw(w, tt, "records", "record", "records");
+        rw_raw(w, ", ");
+        rw_numw(w, tt, "tables", "table", "tables");
+        rw_raw(w, ", ");
+        rw_numw(w, tt, "files", "file", "files");
+        rw_raw(w, ", ");
+        rw_bytes(w, ru(tt, "bytes"));
+        rw_raw(w, "</td></tr></table>\n");
         json_array_foreach(json_object_get(db, "tables"), j, t) {
-            raw(w, "<div class=\"tbl\">\n<h3>Table <code>");
-            esc(w, rs(db, "name"));
-            raw(w, ".");
-            esc(w, rs(t, "name"));
-            raw(w, "</code></h3>\n<table class=\"kv\"><tr><th>records</th><td class=\"n\">");
-            num(w, t, "records");
-            raw(w, "</td></tr>\n<tr><th>first record</th><td>");
-            field(w, t, "min_time", "none (empty table)");
-            raw(w, "</td></tr>\n<tr><th>last record</th><td>");
-            field(w, t, "max_time", "none (empty table)");
-            raw(w, "</td></tr>\n<tr><th>files</th><td>");
-            escf(w, "%zu, ", json_array_size(json_object_get(t, "files")));
-            bytes(w, ru(t, "bytes"));
-            raw(w, "</td></tr>\n<tr><th>time</th><td>");
-            escf(w, "%s%s", rs(t, "time_unit") && strcmp(rs(t, "time_unit"), "ns") == 0
+            rw_raw(w, "<div class=\"tbl\">\n<h3>Table <code>");
+            rw_esc(w, rs(db, "name"));
+            rw_raw(w, ".");
+            rw_esc(w, rs(t, "name"));
+            rw_raw(w, "</code></h3>\n<table class=\"kv\"><tr><th>records</th><td class=\"n\">");
+            rw_num(w, t, "records");
+            rw_raw(w, "</td></tr>\n<tr><th>first record</th><td>");
+            rw_field(w, t, "min_time", "none (empty table)");
+            rw_raw(w, "</td></tr>\n<tr><th>last record</th><td>");
+            rw_field(w, t, "max_time", "none (empty table)");
+            rw_raw(w, "</td></tr>\n<tr><th>files</th><td>");
+            rw_escf(w, "%zu, ", json_array_size(json_object_get(t, "files")));
+            rw_bytes(w, ru(t, "bytes"));
+            rw_raw(w, "</td></tr>\n<tr><th>time</th><td>");
+            rw_escf(w, "%s%s", rs(t, "time_unit") && strcmp(rs(t, "time_unit"), "ns") == 0
                                  ? "TIMESTAMP(NANOS)" : "TIMESTAMP(MICROS)",
                  rb(t, "time_ns") ? " plus exact nanoseconds in time_ns" : "");
-            raw(w, "</td></tr></table>\n<h3>Columns</h3>\n");
+            rw_raw(w, "</td></tr></table>\n<h3>Columns</h3>\n");
             columns_table(w, t);
-            raw(w, "<h3>Records per month</h3>\n");
+            rw_raw(w, "<h3>Records per month</h3>\n");
             chart(w, t);
-            raw(w, "<table><tr><th>month (UTC)</th><th class=\"n\">records</th><th>first</th>"
+            rw_raw(w, "<table><tr><th>month (UTC)</th><th class=\"n\">records</th><th>first</th>"
                    "<th>last</th><th class=\"n\">bytes</th></tr>\n");
             size_t k;
             const json_t *f;
             json_array_foreach(json_object_get(t, "files"), k, f) {
-                raw(w, "<tr><td>");
-                field(w, f, "month", "-");
-                raw(w, "</td><td class=\"n\">");
-                num(w, f, "records");
-                raw(w, "</td><td class=\"t\">");
-                field(w, f, "min_time", "-");
-                raw(w, "</td><td class=\"t\">");
-                field(w, f, "max_time", "-");
-                raw(w, "</td><td class=\"n\">");
-                num(w, f, "size");
-                raw(w, "</td></tr>\n");
+                rw_raw(w, "<tr><td>");
+                rw_field(w, f, "month", "-");
+                rw_raw(w, "</td><td class=\"n\">");
+                rw_num(w, f, "records");
+                rw_raw(w, "</td><td class=\"t\">");
+                rw_field(w, f, "min_time", "-");
+                rw_raw(w, "</td><td class=\"t\">");
+                rw_field(w, f, "max_time", "-");
+                rw_raw(w, "</td><td class=\"n\">");
+                rw_num(w, f, "size");
+                rw_raw(w, "</td></tr>\n");
             }
-            raw(w, "</table>\n</div>\n");
+            rw_raw(w, "</table>\n</div>\n");
         }
     }
     if (!json_array_size(json_object_get(m, "databases")))
-        raw(w, "<p><i>No database is stored in this archive.</i></p>\n");
-    raw(w, "</section>\n");
+        rw_raw(w, "<p><i>No database is stored in this archive.</i></p>\n");
+    rw_raw(w, "</section>\n");
 }
 
 static void where(rw *w, const json_t *m)
 {
     const json_t *st = json_object_get(m, "storage");
-    raw(w, "<section id=\"where\">\n<h2>Where it is stored</h2>\n<table class=\"kv\">\n");
+    rw_raw(w, "<section id=\"where\">\n<h2>Where it is stored</h2>\n<table class=\"kv\">\n");
     if (rs(st, "bucket")) {
-        raw(w, "<tr><th>storage</th><td>Amazon S3</td></tr>\n<tr><th>bucket</th><td><code>");
-        esc(w, rs(st, "bucket"));
-        raw(w, "</code></td></tr>\n<tr><th>prefix</th><td><code>");
-        esc(w, rs(st, "key_prefix"));
-        raw(w, "</code></td></tr>\n<tr><th>region</th><td>");
-        field(w, st, "region", "not configured");
-        raw(w, "</td></tr>\n");
+        rw_raw(w, "<tr><th>storage</th><td>Amazon S3</td></tr>\n<tr><th>bucket</th><td><code>");
+        rw_esc(w, rs(st, "bucket"));
+        rw_raw(w, "</code></td></tr>\n<tr><th>prefix</th><td><code>");
+        rw_esc(w, rs(st, "key_prefix"));
+        rw_raw(w, "</code></td></tr>\n<tr><th>region</th><td>");
+        rw_field(w, st, "region", "not configured");
+        rw_raw(w, "</td></tr>\n");
     } else {
-        raw(w, "<tr><th>storage</th><td>local directory</td></tr>\n<tr><th>path</th><td><code>");
-        escf(w, "%s/%s", rs(st, "path") ? rs(st, "path") : "", rs(st, "archive_prefix") ? rs(st, "archive_prefix") : "");
-        raw(w, "</code></td></tr>\n");
+        rw_raw(w, "<tr><th>storage</th><td>local directory</td></tr>\n<tr><th>path</th><td><code>");
+        rw_escf(w, "%s/%s", rs(st, "path") ? rs(st, "path") : "", rs(st, "archive_prefix") ? rs(st, "archive_prefix") : "");
+        rw_raw(w, "</code></td></tr>\n");
     }
-    raw(w, "<tr><th>objects</th><td>");
-    num(w, st, "objects");
-    raw(w, ", ");
-    bytes(w, ru(st, "bytes"));
-    raw(w, "</td></tr>\n</table>\n<table><tr><th>kind</th><th class=\"n\">objects</th>"
+    rw_raw(w, "<tr><th>objects</th><td>");
+    rw_num(w, st, "objects");
+    rw_raw(w, ", ");
+    rw_bytes(w, ru(st, "bytes"));
+    rw_raw(w, "</td></tr>\n</table>\n<table><tr><th>kind</th><th class=\"n\">objects</th>"
            "<th class=\"n\">bytes</th></tr>\n");
     static const char *const kinds[][2] = {{"data_files", "Parquet data files"},
                                            {"manifests", "manifests (export_metadata.json)"},
@@ -777,348 +702,348 @@ static void where(rw *w, const json_t *m)
                                            {"other", "other objects"}};
     for (size_t i = 0; i < 4; i++) {
         const json_t *k = json_object_get(st, kinds[i][0]);
-        raw(w, "<tr><td>");
-        esc(w, kinds[i][1]);
-        raw(w, "</td><td class=\"n\">");
-        num(w, k, "objects");
-        raw(w, "</td><td class=\"n\">");
-        num(w, k, "bytes");
-        raw(w, "</td></tr>\n");
+        rw_raw(w, "<tr><td>");
+        rw_esc(w, kinds[i][1]);
+        rw_raw(w, "</td><td class=\"n\">");
+        rw_num(w, k, "objects");
+        rw_raw(w, "</td><td class=\"n\">");
+        rw_num(w, k, "bytes");
+        rw_raw(w, "</td></tr>\n");
     }
-    raw(w, "</table>\n</section>\n");
+    rw_raw(w, "</table>\n</section>\n");
 }
 
 static void verify_html(rw *w, const json_t *lv)
 {
-    raw(w, "<h3>Latest verify run</h3>\n");
+    rw_raw(w, "<h3>Latest verify run</h3>\n");
     if (!rb(lv, "present")) {
-        raw(w, "<p>");
+        rw_raw(w, "<p>");
         mark(w, -1);
-        raw(w, "<b>No verify run yet.</b> The audit log records no <code>tsarchive verify</code> "
+        rw_raw(w, "<b>No verify run yet.</b> The audit log records no <code>tsarchive verify</code> "
                "of this archive.</p>\n");
         return;
     }
     const json_t *c = json_object_get(lv, "counts");
-    raw(w, "<table class=\"kv\"><tr><th>result</th><td>");
+    rw_raw(w, "<table class=\"kv\"><tr><th>result</th><td>");
     mark(w, rb(lv, "passed") ? 1 : 0);
-    raw(w, rb(lv, "passed") ? "passed" : "<b>did not pass</b>");
-    raw(w, " (outcome ");
-    field(w, lv, "outcome", "none: the run did not finish");
+    rw_raw(w, rb(lv, "passed") ? "passed" : "<b>did not pass</b>");
+    rw_raw(w, " (outcome ");
+    rw_field(w, lv, "outcome", "none: the run did not finish");
     if (json_object_get(c, "exit_code")) {
-        raw(w, ", exit code ");
-        num(w, c, "exit_code");
+        rw_raw(w, ", exit code ");
+        rw_num(w, c, "exit_code");
     }
-    raw(w, ")</td></tr>\n<tr><th>when</th><td>");
-    field(w, lv, "started", "?");
-    raw(w, " to ");
-    field(w, lv, "ended", "no end entry");
-    raw(w, "</td></tr>\n<tr><th>scope</th><td>");
-    esc(w, rs(lv, "scope"));
+    rw_raw(w, ")</td></tr>\n<tr><th>when</th><td>");
+    rw_field(w, lv, "started", "?");
+    rw_raw(w, " to ");
+    rw_field(w, lv, "ended", "no end entry");
+    rw_raw(w, "</td></tr>\n<tr><th>scope</th><td>");
+    rw_esc(w, rs(lv, "scope"));
     const json_t *dbs = json_object_get(lv, "databases");
     if (json_array_size(dbs)) {
-        raw(w, "; databases ");
+        rw_raw(w, "; databases ");
         size_t i;
         const json_t *d;
         json_array_foreach(dbs, i, d) {
-            if (i) raw(w, ", ");
-            esc(w, json_string_value(d));
+            if (i) rw_raw(w, ", ");
+            rw_esc(w, json_string_value(d));
         }
     } else {
-        raw(w, "; every database");
+        rw_raw(w, "; every database");
     }
     if (rs(lv, "against")) {
-        raw(w, "; compared with ");
-        esc(w, rs(lv, "against"));
+        rw_raw(w, "; compared with ");
+        rw_esc(w, rs(lv, "against"));
     }
-    raw(w, "</td></tr>\n<tr><th>checked</th><td>");
-    numw(w, c, "files_checked", "file", "files");
-    raw(w, ", ");
-    bytes(w, ru(c, "bytes_checked"));
-    raw(w, ", ");
-    num(w, c, "rows_decoded");
-    raw(w, " rows decoded</td></tr>\n<tr><th>findings</th><td>");
-    numw(w, c, "errors", "error", "errors");
-    raw(w, ", ");
-    numw(w, c, "warnings", "warning", "warnings");
+    rw_raw(w, "</td></tr>\n<tr><th>checked</th><td>");
+    rw_numw(w, c, "files_checked", "file", "files");
+    rw_raw(w, ", ");
+    rw_bytes(w, ru(c, "bytes_checked"));
+    rw_raw(w, ", ");
+    rw_num(w, c, "rows_decoded");
+    rw_raw(w, " rows decoded</td></tr>\n<tr><th>findings</th><td>");
+    rw_numw(w, c, "errors", "error", "errors");
+    rw_raw(w, ", ");
+    rw_numw(w, c, "warnings", "warning", "warnings");
     const json_t *f = json_object_get(lv, "findings");
     if (json_object_size(f)) {
-        raw(w, " (");
+        rw_raw(w, " (");
         const char *k;
         const json_t *v;
         bool first = true;
         json_object_foreach((json_t *)f, k, v) {
-            if (!first) raw(w, ", ");
+            if (!first) rw_raw(w, ", ");
             first = false;
-            escf(w, "%s: %lld", k, (long long)json_integer_value(v));
+            rw_escf(w, "%s: %lld", k, (long long)json_integer_value(v));
         }
-        raw(w, ")");
+        rw_raw(w, ")");
     }
     if (rs(lv, "error")) {
-        raw(w, "; error: ");
-        esc(w, rs(lv, "error"));
+        rw_raw(w, "; error: ");
+        rw_esc(w, rs(lv, "error"));
     }
-    raw(w, "</td></tr>\n<tr><th>audit object</th><td><code>");
-    esc(w, rs(lv, "object"));
-    raw(w, "</code></td></tr>\n</table>\n");
+    rw_raw(w, "</td></tr>\n<tr><th>audit object</th><td><code>");
+    rw_esc(w, rs(lv, "object"));
+    rw_raw(w, "</code></td></tr>\n</table>\n");
     if (rb(lv, "export_after"))
-        raw(w, "<p><span class=\"warn\">!</span> An export ran after this verify run; it is not "
+        rw_raw(w, "<p><span class=\"warn\">!</span> An export ran after this verify run; it is not "
                "covered by it.</p>\n");
 }
 
 static void integrity(rw *w, const json_t *m)
 {
-    raw(w, "<section id=\"integrity\">\n<h2>Integrity proof</h2>\n<h3>Manifests</h3>\n"
+    rw_raw(w, "<section id=\"integrity\">\n<h2>Integrity proof</h2>\n<h3>Manifests</h3>\n"
            "<table class=\"kv\">\n");
     size_t i;
     const json_t *db;
     json_array_foreach(json_object_get(m, "databases"), i, db) {
         const json_t *mj = json_object_get(db, "manifest");
-        raw(w, "<tr><th>database</th><td><b><code>");
-        esc(w, rs(db, "name"));
-        raw(w, "</code></b></td></tr>\n<tr><th>manifest</th><td><code>");
-        esc(w, rs(mj, "key"));
-        raw(w, "</code></td></tr>\n<tr><th>SHA-256 of the manifest</th><td class=\"hash\">");
-        field(w, mj, "sha256", "absent");
-        raw(w, "</td></tr>\n<tr><th>as logged by its export</th><td>");
+        rw_raw(w, "<tr><th>database</th><td><b><code>");
+        rw_esc(w, rs(db, "name"));
+        rw_raw(w, "</code></b></td></tr>\n<tr><th>manifest</th><td><code>");
+        rw_esc(w, rs(mj, "key"));
+        rw_raw(w, "</code></td></tr>\n<tr><th>SHA-256 of the manifest</th><td class=\"hash\">");
+        rw_field(w, mj, "sha256", "absent");
+        rw_raw(w, "</td></tr>\n<tr><th>as logged by its export</th><td>");
         const json_t *match = json_object_get(mj, "matches_log");
         if (json_is_true(match)) {
             mark(w, 1);
-            raw(w, "matches (<code>");
-            esc(w, rs(mj, "logged_by"));
-            raw(w, "</code>)");
+            rw_raw(w, "matches (<code>");
+            rw_esc(w, rs(mj, "logged_by"));
+            rw_raw(w, "</code>)");
         } else if (json_is_false(match)) {
             mark(w, 0);
-            raw(w, "<b>differs</b>: logged <span class=\"hash\">");
-            esc(w, rs(mj, "logged_sha256"));
-            raw(w, "</span>");
+            rw_raw(w, "<b>differs</b>: logged <span class=\"hash\">");
+            rw_esc(w, rs(mj, "logged_sha256"));
+            rw_raw(w, "</span>");
         } else {
             mark(w, -1);
-            raw(w, "<i>no write-manifest entry in the audit log</i>");
+            rw_raw(w, "<i>no write-manifest entry in the audit log</i>");
         }
-        raw(w, "</td></tr>\n");
+        rw_raw(w, "</td></tr>\n");
     }
-    raw(w, "</table>\n<h3>SHA-256 of every data file</h3>\n");
+    rw_raw(w, "</table>\n<h3>SHA-256 of every data file</h3>\n");
     json_array_foreach(json_object_get(m, "databases"), i, db) {
         size_t j, nfiles = 0;
         const json_t *t;
         json_array_foreach(json_object_get(db, "tables"), j, t)
             nfiles += json_array_size(json_object_get(t, "files"));
-        raw(w, "<details><summary>Database <code>");
-        esc(w, rs(db, "name"));
-        raw(w, "</code>: ");
-        escf(w, "%zu file%s", nfiles, nfiles == 1 ? "" : "s");
-        raw(w, " (as listed in its manifest)</summary>\n<table><tr><th>file</th>"
+        rw_raw(w, "<details><summary>Database <code>");
+        rw_esc(w, rs(db, "name"));
+        rw_raw(w, "</code>: ");
+        rw_escf(w, "%zu file%s", nfiles, nfiles == 1 ? "" : "s");
+        rw_raw(w, " (as listed in its manifest)</summary>\n<table><tr><th>file</th>"
                "<th class=\"n\">bytes</th><th>SHA-256</th></tr>\n");
         json_array_foreach(json_object_get(db, "tables"), j, t) {
             size_t k;
             const json_t *f;
             json_array_foreach(json_object_get(t, "files"), k, f) {
-                raw(w, "<tr><td><code>");
-                esc(w, rs(f, "path"));
-                raw(w, "</code></td><td class=\"n\">");
-                num(w, f, "size");
-                raw(w, "</td><td class=\"hash\">");
-                esc(w, rs(f, "sha256"));
-                raw(w, "</td></tr>\n");
+                rw_raw(w, "<tr><td><code>");
+                rw_esc(w, rs(f, "path"));
+                rw_raw(w, "</code></td><td class=\"n\">");
+                rw_num(w, f, "size");
+                rw_raw(w, "</td><td class=\"hash\">");
+                rw_esc(w, rs(f, "sha256"));
+                rw_raw(w, "</td></tr>\n");
             }
         }
-        raw(w, "</table></details>\n");
+        rw_raw(w, "</table></details>\n");
     }
     verify_html(w, json_object_get(m, "latest_verify"));
     const json_t *ch = json_object_get(json_object_get(m, "audit"), "chain");
-    raw(w, "<h3>Audit chain</h3>\n<table class=\"kv\"><tr><th>state</th><td>");
+    rw_raw(w, "<h3>Audit chain</h3>\n<table class=\"kv\"><tr><th>state</th><td>");
     if (rb(ch, "ok") && ru(ch, "objects")) {
         mark(w, 1);
-        raw(w, "intact (the check of <code>tsarchive audit verify</code> passes)");
+        rw_raw(w, "intact (the check of <code>tsarchive audit verify</code> passes)");
     } else if (rb(ch, "ok")) {
         mark(w, -1);
-        raw(w, "<b>no audit log</b>");
+        rw_raw(w, "<b>no audit log</b>");
     } else {
         mark(w, 0);
-        raw(w, "<b>BROKEN</b>: ");
-        esc(w, rs(ch, "error"));
+        rw_raw(w, "<b>BROKEN</b>: ");
+        rw_esc(w, rs(ch, "error"));
     }
-    raw(w, "</td></tr>\n");
+    rw_raw(w, "</td></tr>\n");
     if (rb(ch, "ok")) {
-        raw(w, "<tr><th>runs</th><td>");
-        num(w, ch, "runs");
-        raw(w, "</td></tr>\n<tr><th>entries</th><td>");
-        num(w, ch, "entries");
-        raw(w, "</td></tr>\n<tr><th>head hash</th><td class=\"hash\">");
-        esc(w, rs(ch, "head"));
-        raw(w, "</td></tr>\n");
+        rw_raw(w, "<tr><th>runs</th><td>");
+        rw_num(w, ch, "runs");
+        rw_raw(w, "</td></tr>\n<tr><th>entries</th><td>");
+        rw_num(w, ch, "entries");
+        rw_raw(w, "</td></tr>\n<tr><th>head hash</th><td class=\"hash\">");
+        rw_esc(w, rs(ch, "head"));
+        rw_raw(w, "</td></tr>\n");
     } else {
         if (rs(ch, "broken_object")) {
-            raw(w, "<tr><th>where</th><td><code>");
-            esc(w, rs(ch, "broken_object"));
-            raw(w, "</code>");
+            rw_raw(w, "<tr><th>where</th><td><code>");
+            rw_esc(w, rs(ch, "broken_object"));
+            rw_raw(w, "</code>");
             if (json_object_get(ch, "broken_line")) {
-                raw(w, ", line ");
-                num(w, ch, "broken_line");
+                rw_raw(w, ", line ");
+                rw_num(w, ch, "broken_line");
             }
-            raw(w, "</td></tr>\n");
+            rw_raw(w, "</td></tr>\n");
         }
-        raw(w, "<tr><th>head hash</th><td><i>none: a broken chain has no trustworthy head</i></td></tr>\n");
+        rw_raw(w, "<tr><th>head hash</th><td><i>none: a broken chain has no trustworthy head</i></td></tr>\n");
     }
-    raw(w, "<tr><th>log objects</th><td>");
-    num(w, ch, "objects");
-    raw(w, "</td></tr>\n</table>\n</section>\n");
+    rw_raw(w, "<tr><th>log objects</th><td>");
+    rw_num(w, ch, "objects");
+    rw_raw(w, "</td></tr>\n</table>\n</section>\n");
 }
 
 static void retention(rw *w, const json_t *m)
 {
-    raw(w, "<section id=\"retention\">\n<h2>Retention</h2>\n");
+    rw_raw(w, "<section id=\"retention\">\n<h2>Retention</h2>\n");
     retention_detail_html(w, json_object_get(m, "retention"));
-    raw(w, "</section>\n");
+    rw_raw(w, "</section>\n");
 }
 
 static void who(rw *w, const json_t *r)
 {
     const json_t *id = json_object_get(r, "identity");
     if (!json_is_object(id)) {
-        raw(w, "<i>no identity recorded</i>");
+        rw_raw(w, "<i>no identity recorded</i>");
         return;
     }
     if (rs(id, "arn") && *rs(id, "arn")) {
-        raw(w, "<code>");
-        esc(w, rs(id, "arn"));
-        raw(w, "</code>");
+        rw_raw(w, "<code>");
+        rw_esc(w, rs(id, "arn"));
+        rw_raw(w, "</code>");
         return;
     }
     const char *cs = rs(id, "credentials"), *pr = rs(id, "profile"), *rg = rs(id, "region");
-    escf(w, "credentials %s", cs && *cs ? cs : "unknown");
-    if (pr && *pr) escf(w, ", profile %s", pr);
-    if (rg && *rg) escf(w, ", region %s", rg);
-    raw(w, " <i>(no caller ARN)</i>");
+    rw_escf(w, "credentials %s", cs && *cs ? cs : "unknown");
+    if (pr && *pr) rw_escf(w, ", profile %s", pr);
+    if (rg && *rg) rw_escf(w, ", region %s", rg);
+    rw_raw(w, " <i>(no caller ARN)</i>");
 }
 
 static void history(rw *w, const json_t *m)
 {
-    raw(w, "<section id=\"history\">\n<h2>History (from the audit log)</h2>\n");
+    rw_raw(w, "<section id=\"history\">\n<h2>History (from the audit log)</h2>\n");
     const json_t *hist = json_object_get(m, "history");
     if (!json_array_size(hist)) {
-        raw(w, "<p><i>The audit log records no run.</i></p>\n</section>\n");
+        rw_raw(w, "<p><i>The audit log records no run.</i></p>\n</section>\n");
         return;
     }
-    raw(w, "<table class=\"hist\"><tr><th>started (UTC)</th><th>command</th><th>who</th><th>what</th>"
+    rw_raw(w, "<table class=\"hist\"><tr><th>started (UTC)</th><th>command</th><th>who</th><th>what</th>"
            "<th>outcome</th><th>counts</th></tr>\n");
     size_t i;
     const json_t *r;
     size_t nres = 0;
     json_array_foreach(hist, i, r) {
         nres += json_array_size(json_object_get(r, "resources"));
-        raw(w, "<tr><td class=\"t\">");
-        field(w, r, "started", "?");
-        raw(w, "</td><td><b>");
-        field(w, r, "command", "?");
-        raw(w, "</b></td><td>");
+        rw_raw(w, "<tr><td class=\"t\">");
+        rw_field(w, r, "started", "?");
+        rw_raw(w, "</td><td><b>");
+        rw_field(w, r, "command", "?");
+        rw_raw(w, "</b></td><td>");
         who(w, r);
-        raw(w, "</td><td>");
+        rw_raw(w, "</td><td>");
         bool any = false;
         static const char *const wh[] = {"source", "target", "root"};
         for (size_t k = 0; k < 3; k++)
             if (rs(r, wh[k])) {
-                if (any) raw(w, "<br>");
-                escf(w, "%s: ", wh[k]);
-                raw(w, "<code>");
-                esc(w, rs(r, wh[k]));
-                raw(w, "</code>");
+                if (any) rw_raw(w, "<br>");
+                rw_escf(w, "%s: ", wh[k]);
+                rw_raw(w, "<code>");
+                rw_esc(w, rs(r, wh[k]));
+                rw_raw(w, "</code>");
                 any = true;
             }
         const json_t *args = json_object_get(r, "arguments");
         if (json_object_size(args)) {
-            if (any) raw(w, "<br>");
-            raw(w, "arguments: <code>");
+            if (any) rw_raw(w, "<br>");
+            rw_raw(w, "arguments: <code>");
             kv_inline(w, args);
-            raw(w, "</code>");
+            rw_raw(w, "</code>");
         }
-        raw(w, "</td><td>");
+        rw_raw(w, "</td><td>");
         const char *oc = rs(r, "outcome");
         if (!oc) {
             mark(w, -1);
-            raw(w, "<i>no end entry (unfinished)</i>");
+            rw_raw(w, "<i>no end entry (unfinished)</i>");
         } else {
             mark(w, strcmp(oc, "ok") == 0 ? 1 : 0);
-            esc(w, oc);
+            rw_esc(w, oc);
         }
         if (rs(r, "error")) {
-            raw(w, "<br>");
-            esc(w, rs(r, "error"));
+            rw_raw(w, "<br>");
+            rw_esc(w, rs(r, "error"));
         }
-        raw(w, "</td><td>");
+        rw_raw(w, "</td><td>");
         kv_inline(w, json_object_get(r, "counts"));
         if (ru(r, "unreadable_lines")) {
-            raw(w, "<br><span class=\"bad\">");
-            escf(w, "%llu unreadable lines", (unsigned long long)ru(r, "unreadable_lines"));
-            raw(w, "</span>");
+            rw_raw(w, "<br><span class=\"bad\">");
+            rw_escf(w, "%llu unreadable lines", (unsigned long long)ru(r, "unreadable_lines"));
+            rw_raw(w, "</span>");
         }
-        raw(w, "</td></tr>\n");
+        rw_raw(w, "</td></tr>\n");
     }
-    raw(w, "</table>\n<h3>Deleted cloud resources</h3>\n");
+    rw_raw(w, "</table>\n<h3>Deleted cloud resources</h3>\n");
     if (!nres) {
-        raw(w, "<p><i>The audit log records no deleted resource (no cleanup run with "
+        rw_raw(w, "<p><i>The audit log records no deleted resource (no cleanup run with "
                "deletions).</i></p>\n");
     } else {
-        raw(w, "<table><tr><th>when</th><th>run</th><th>kind</th><th>name</th><th>ARN</th>"
+        rw_raw(w, "<table><tr><th>when</th><th>run</th><th>kind</th><th>name</th><th>ARN</th>"
                "<th>outcome</th></tr>\n");
         json_array_foreach(hist, i, r) {
             size_t k;
             const json_t *d;
             json_array_foreach(json_object_get(r, "resources"), k, d) {
-                raw(w, "<tr><td>");
-                field(w, d, "when", "?");
-                raw(w, "</td><td>");
-                field(w, r, "command", "?");
-                raw(w, "</td><td>");
-                field(w, d, "kind", "-");
-                raw(w, "</td><td><code>");
-                esc(w, rs(d, "name"));
-                raw(w, "</code></td><td><code>");
-                field(w, d, "arn", "none recorded");
-                raw(w, "</code></td><td>");
-                field(w, d, "outcome", rs(d, "event") ? rs(d, "event") : "-");
+                rw_raw(w, "<tr><td>");
+                rw_field(w, d, "when", "?");
+                rw_raw(w, "</td><td>");
+                rw_field(w, r, "command", "?");
+                rw_raw(w, "</td><td>");
+                rw_field(w, d, "kind", "-");
+                rw_raw(w, "</td><td><code>");
+                rw_esc(w, rs(d, "name"));
+                rw_raw(w, "</code></td><td><code>");
+                rw_field(w, d, "arn", "none recorded");
+                rw_raw(w, "</code></td><td>");
+                rw_field(w, d, "outcome", rs(d, "event") ? rs(d, "event") : "-");
                 if (rs(d, "error")) {
-                    raw(w, ": ");
-                    esc(w, rs(d, "error"));
+                    rw_raw(w, ": ");
+                    rw_esc(w, rs(d, "error"));
                 }
-                raw(w, "</td></tr>\n");
+                rw_raw(w, "</td></tr>\n");
             }
         }
-        raw(w, "</table>\n");
+        rw_raw(w, "</table>\n");
     }
-    raw(w, "</section>\n");
+    rw_raw(w, "</section>\n");
 }
 
 ts_status arc_report_html(const json_t *m, ts_buf *out, ts_error *err)
 {
-    rw w = {.b = out, .st = TS_OK};
-    raw(&w, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    rw w = {.b = out, .st = TS_OK, .esc = arc_report_html_escape, .em_open = "<i>", .em_close = "</i>"};
+    rw_raw(&w, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             "<title>Decommissioning record: ");
-    esc(&w, rs(m, "root"));
-    raw(&w, "</title>\n<style>\n");
-    raw(&w, css);
-    raw(&w, "</style>\n</head>\n<body>\n<header>\n<h1>Decommissioning record</h1>\n"
+    rw_esc(&w, rs(m, "root"));
+    rw_raw(&w, "</title>\n<style>\n");
+    rw_raw(&w, css);
+    rw_raw(&w, "</style>\n</head>\n<body>\n<header>\n<h1>Decommissioning record</h1>\n"
             "<p class=\"sub\">Archive <code>");
-    esc(&w, rs(m, "root"));
-    raw(&w, "</code> (prefix <code>");
-    esc(&w, rs(m, "prefix"));
-    raw(&w, "</code>) — generated ");
-    esc(&w, rs(m, "generated_at"));
-    raw(&w, " by ");
+    rw_esc(&w, rs(m, "root"));
+    rw_raw(&w, "</code> (prefix <code>");
+    rw_esc(&w, rs(m, "prefix"));
+    rw_raw(&w, "</code>) — generated ");
+    rw_esc(&w, rs(m, "generated_at"));
+    rw_raw(&w, " by ");
     const json_t *tool = json_object_get(m, "tool");
-    escf(&w, "tsarchive %s (build %s)", rs(tool, "version") ? rs(tool, "version") : "?",
+    rw_escf(&w, "tsarchive %s (build %s)", rs(tool, "version") ? rs(tool, "version") : "?",
          rs(tool, "build") ? rs(tool, "build") : "?");
-    raw(&w, ". Every figure below is read from the archive and its audit log.</p>\n</header>\n");
+    rw_raw(&w, ". Every figure below is read from the archive and its audit log.</p>\n</header>\n");
     summary(&w, m);
     archived(&w, m);
     where(&w, m);
     integrity(&w, m);
     retention(&w, m);
     history(&w, m);
-    raw(&w, "<footer>Report format ");
-    num(&w, m, "report_version");
-    raw(&w, ". The same facts: <code>tsarchive report ROOT --format json</code> or "
+    rw_raw(&w, "<footer>Report format ");
+    rw_num(&w, m, "report_version");
+    rw_raw(&w, ". The same facts: <code>tsarchive report ROOT --format json</code> or "
             "<code>--format md</code>.</footer>\n</body>\n</html>\n");
     if (w.st != TS_OK) return ts_err_set(err, w.st, "the HTML report does not fit in memory");
     return TS_OK;

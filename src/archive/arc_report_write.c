@@ -1,0 +1,88 @@
+/* The writing primitives both report renderers share: a sticky status, the
+ * format's own escaping and emphasis, and the model's figures as text. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arc_report.h"
+#include "arc_report_int.h"
+
+void rw_raw(rw *w, const char *s)
+{
+    if (w->st == TS_OK && s) w->st = ts_buf_append_str(w->b, s);
+}
+
+void rw_esc(rw *w, const char *s)
+{
+    if (w->st == TS_OK && s) w->st = w->esc(w->b, s);
+}
+
+void rw_escf(rw *w, const char *fmt, ...)
+{
+    char m[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m, sizeof m, fmt, ap);
+    va_end(ap);
+    rw_esc(w, m);
+}
+
+void rw_field(rw *w, const json_t *o, const char *k, const char *absent)
+{
+    const char *s = rs(o, k);
+    if (s) {
+        rw_esc(w, s);
+    } else if (strcmp(absent, "-") == 0) {
+        rw_raw(w, "-");
+    } else {
+        rw_raw(w, w->em_open);
+        rw_esc(w, absent);
+        rw_raw(w, w->em_close);
+    }
+}
+
+void rw_num(rw *w, const json_t *o, const char *k)
+{
+    char b[40];
+    arc_report_group(ru(o, k), b, sizeof b);
+    rw_raw(w, b);
+}
+
+void rw_numw(rw *w, const json_t *o, const char *k, const char *one, const char *many)
+{
+    rw_num(w, o, k);
+    rw_raw(w, " ");
+    rw_raw(w, ru(o, k) == 1 ? one : many);
+}
+
+void rw_bytes(rw *w, uint64_t v)
+{
+    char b[40], g[40];
+    arc_report_bytes(v, b, sizeof b);
+    arc_report_group(v, g, sizeof g);
+    if (v < 1000)
+        rw_esc(w, b);
+    else
+        rw_escf(w, "%s (%s bytes)", b, g);
+}
+
+void rw_yesno(rw *w, const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+    if (json_is_true(v) || json_is_false(v)) {
+        rw_raw(w, json_is_true(v) ? "yes" : "no");
+    } else {
+        rw_raw(w, w->em_open);
+        rw_raw(w, "unknown");
+        rw_raw(w, w->em_close);
+    }
+}
+
+void rw_optnum(rw *w, const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+    if (json_is_integer(v))
+        rw_escf(w, "%lld", (long long)json_integer_value(v));
+    else
+        rw_raw(w, "-");
+}
