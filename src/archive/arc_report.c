@@ -830,9 +830,11 @@ ts_status arc_report_collect(arc_storage *s, const arc_report_opts *o, json_t **
     listing l;
     memset(&l, 0, sizeof l);
     ts_status st = arc_storage_list(s, o->prefix, list_cb, &l, err);
-    if (st == TS_OK && l.n == 0)
-        st = ts_err_set(err, TS_ERR_NOT_FOUND, "no archive under %s%s", arc_storage_describe(s),
-                        o->prefix);
+    if (st == TS_OK && l.n == 0) {
+        char where[ARC_PATH_MAX + 64];
+        arc_storage_key_url(s, o->prefix, where, sizeof where);
+        st = ts_err_set(err, TS_ERR_NOT_FOUND, "no archive under %s", where);
+    }
     if (st != TS_OK) {
         listing_free(&l);
         return st;

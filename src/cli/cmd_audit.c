@@ -3,6 +3,7 @@
  * the history they record. */
 #include <jansson.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "archive/arc_audit.h"
 #include "archive/arc_layout.h"
@@ -103,7 +104,13 @@ static int run(const cli_args *a, cli_ctx *ctx)
     aws_client *client = NULL;
     ts_status st = TS_OK;
     bool s3 = strncmp(root, "s3://", 5) == 0;
-    if (s3) {
+    if (!s3) {
+        /* a mistyped directory is not an archive with an empty log */
+        struct stat sb;
+        if (stat(root, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            st = ts_err_set(&err, TS_ERR_NOT_FOUND, "%s: no such directory", root);
+    }
+    if (st == TS_OK && s3) {
         st = aws_config_load(&cfg, NULL, &err);
         if (st == TS_OK) st = aws_client_new(&cfg, &client, &err);
     }

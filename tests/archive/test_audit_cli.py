@@ -86,6 +86,12 @@ class AuditVerify(unittest.TestCase):
         self.assertIn("rows=%d" % j["runs"][0]["counts"]["rows"], text)
         self.assertIn("audit log intact: 3 runs", text)
 
+    def test_missing_directory_is_not_an_empty_log(self):
+        for action in ("verify", "show"):
+            rc, out, err = run_tsarchive(["audit", action, os.path.join(self.tmp, "no-such-dir")])
+            self.assertEqual(rc, 4, out + err)
+            self.assertIn("no-such-dir: no such directory", err)
+
     def test_show_reports_broken_chain(self):
         root, audit = self.copy()
         os.unlink(os.path.join(audit, self.chain_order(audit)[1]))
