@@ -4,14 +4,19 @@
 #   CSV -> Parquet   (DuckDB: COPY (SELECT * FROM read_csv(...)) TO ... (FORMAT parquet))
 #   Parquet -> LP    (DuckDB: Parquet -> CSV, the nearest text output it has)
 # at ROWS rows (default 5,000,000) and at 1,000,000 rows for peak RSS, which should be flat.
-# Wall time and peak RSS from /usr/bin/time; DuckDB runs inside node (about 60 MB of it is node).
-# usage: bench/convert.sh [ROWS]    env: TSARCHIVE_BIN (default build/tsarchive), BENCH_DIR, DUCKDB_THREADS
+# Wall time and peak RSS from /usr/bin/time, the median of REPS runs (default 3; this machine's
+# timings vary by 20% from run to run); DuckDB runs inside node (about 60 MB of it is node).
+# tsarchive's outputs are on disk (fsync before the rename) when it exits, DuckDB's are not: the
+# "+fsync" line adds `sync FILE` of DuckDB's output, for the comparison at equal durability.
+# usage: bench/convert.sh [ROWS]    env: TSARCHIVE_BIN (default build/tsarchive), BENCH_DIR,
+#                                        DUCKDB_THREADS, REPS
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${1:-5000000}
 BIN=${TSARCHIVE_BIN:-build/tsarchive}
 DIR=${BENCH_DIR:-$(mktemp -d /tmp/tsa-bench-convert.XXXXXX)}
 THREADS=${DUCKDB_THREADS:-}
+REPS=${REPS:-3}
 DUCK="node bench/convert_duckdb.mjs"
 [ -x "$BIN" ] || { echo "build first: $BIN missing" >&2; exit 1; }
 [ -d node_modules/@duckdb/node-api ] || { echo "npm ci first (node_modules/@duckdb/node-api missing)" >&2; exit 1; }
@@ -28,26 +33,38 @@ gen() { # $1 rows, $2 file: deterministic data, nanosecond times
    FROM range($1) t(i)) TO '$2' (HEADER)"
 }
 
-measure() { # label, command...: prints "label wall_s cpu_s peak_rss_mb"
-  local label=$1; shift
-  /usr/bin/time -f "%e %M %U %S" -o "$DIR/time.txt" "$@" > /dev/null
-  read -r wall rss user sys < "$DIR/time.txt"
-  printf '%-32s wall %7.2f s  cpu %7.2f s  peak RSS %7.1f MB\n' "$label" "$wall" "$(echo "$user + $sys" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
-  echo "$label $wall $rss $(echo "$user + $sys" | bc -l)" >> "$DIR/results.txt"
+measure() { # label, output, command...: runs it REPS times (its output removed and disks
+  # synced before each), prints every run, keeps the median wall (with that run's CPU) and the
+  # largest RSS
+  local label=$1 out=$2; shift 2
+  local runs=()
+  for ((r = 1; r <= REPS; r++)); do
+    [ -z "$out" ] || rm -f "$out"
+    sync
+    /usr/bin/time -f "%e %M %U %S" -o "$DIR/time.txt" "$@" > /dev/null
+    read -r wall rss user sys < "$DIR/time.txt"
+    runs+=("$wall $rss $(echo "$user + $sys" | bc -l)")
+  done
+  read -r wall rss cpu <<< "$(printf '%s\n' "${runs[@]}" | sort -n | awk -v n=${#runs[@]} '
+    { w[NR]=$1; c[NR]=$3; if ($2 > m) m=$2 } END { k=int((n+1)/2); print w[k], m, c[k] }')"
+  printf '%-32s wall %7.2f s  cpu %7.2f s  peak RSS %7.1f MB   (walls: %s)\n' "$label" "$wall" "$cpu" \
+    "$(echo "$rss / 1024" | bc -l)" "$(printf '%s\n' "${runs[@]}" | awk '{printf "%s ", $1}')"
+  echo "$label $wall $rss $cpu" >> "$DIR/results.txt"
 }
 
 : > "$DIR/results.txt"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-measure "duckdb startup select-1" $DUCK "SELECT 1" $THREADS
+measure "duckdb startup select-1" "" $DUCK "SELECT 1" $THREADS
 for n in 1000000 "$ROWS"; do
   csv="$DIR/energy_$n.csv"
   [ -s "$csv" ] || gen "$n" "$csv"
   echo "== $n rows ($(du -h "$csv" | cut -f1) CSV) in $DIR"
-  measure "tsarchive csv->parquet $n" "$BIN" convert "$csv" "$DIR/ours_$n.parquet" \
+  measure "tsarchive csv->parquet $n" "$DIR/ours_$n.parquet" "$BIN" convert "$csv" "$DIR/ours_$n.parquet" \
     --schema time:timestamp,region:string:dimension,plant_id:int64:dimension,source:string:dimension,generation_mw:double,capacity_factor:double,online:bool
-  measure "duckdb csv->parquet $n" $DUCK "COPY (SELECT * FROM read_csv('$csv')) TO '$DIR/duck_$n.parquet' (FORMAT parquet)" $THREADS
-  measure "tsarchive parquet->lp $n" "$BIN" convert "$DIR/ours_$n.parquet" "$DIR/ours_$n.lp"
-  measure "duckdb parquet->csv $n" $DUCK "COPY (SELECT * FROM '$DIR/duck_$n.parquet') TO '$DIR/duck_$n.csv' (HEADER)" $THREADS
+  measure "duckdb csv->parquet $n" "$DIR/duck_$n.parquet" $DUCK "COPY (SELECT * FROM read_csv('$csv')) TO '$DIR/duck_$n.parquet' (FORMAT parquet)" $THREADS
+  measure "tsarchive parquet->lp $n" "$DIR/ours_$n.lp" "$BIN" convert "$DIR/ours_$n.parquet" "$DIR/ours_$n.lp"
+  measure "duckdb parquet->csv $n" "$DIR/duck_$n.csv" $DUCK "COPY (SELECT * FROM '$DIR/duck_$n.parquet') TO '$DIR/duck_$n.csv' (HEADER)" $THREADS
+  measure "duckdb parquet->csv+fsync $n" "$DIR/duck_$n.csv" sh -c "$DUCK \"COPY (SELECT * FROM '$DIR/duck_$n.parquet') TO '$DIR/duck_$n.csv' (HEADER)\" $THREADS && sync '$DIR/duck_$n.csv'"
   ls -l "$DIR"/ours_$n.parquet "$DIR"/duck_$n.parquet "$DIR"/ours_$n.lp "$DIR"/duck_$n.csv | awk '{printf "  %-50s %12d bytes\n", $9, $5}'
   for f in ours_$n.parquet duck_$n.parquet ours_$n.lp duck_$n.csv; do
     echo "size ${f%_*} ${f##*.} $n $(stat -c %s "$DIR/$f")" >> "$DIR/results.txt"
@@ -65,6 +82,7 @@ awk -v R="$ROWS" '
     printf "  parquet->text  wall %.2f  cpu %.2f  peak RSS %.2f\n", wall["tsarchive parquet->lp " R]/wall["duckdb parquet->csv " R], cpu["tsarchive parquet->lp " R]/cpu["duckdb parquet->csv " R], rss["tsarchive parquet->lp " R]/rss["duckdb parquet->csv " R]
     printf "  output size    parquet %.2f  text (LP vs CSV) %.2f\n", size["ours parquet " R]/size["duck parquet " R], size["ours lp " R]/size["duck csv " R]
     printf "throughput (duckdb wall / tsarchive wall): csv->parquet %.2fx  parquet->text %.2fx\n", wall["duckdb csv->parquet " R]/wall["tsarchive csv->parquet " R], wall["duckdb parquet->csv " R]/wall["tsarchive parquet->lp " R]
+    printf "  parquet->text with both outputs on disk at the end (duckdb + sync FILE): %.2fx\n", wall["duckdb parquet->csv+fsync " R]/wall["tsarchive parquet->lp " R]
     printf "tsarchive peak RSS 1M -> %d rows: csv->parquet %.1f -> %.1f MB, parquet->lp %.1f -> %.1f MB\n", R,
       rss["tsarchive csv->parquet 1000000"]/1024, rss["tsarchive csv->parquet " R]/1024,
       rss["tsarchive parquet->lp 1000000"]/1024, rss["tsarchive parquet->lp " R]/1024

@@ -63,6 +63,10 @@ typedef struct fmt_text_out fmt_text_out;
 
 /* Takes ownership of o. Compresses with gzip or zstd when asked. */
 ts_status fmt_text_out_new(ts_output *o, fmt_compress comp, fmt_text_out **out, ts_error *err);
+/* Before the first write: compress and write on a worker thread from now on
+ * (bounded blocks; an output error is returned by a later write or finish).
+ * Without a thread to be had it quietly stays synchronous. */
+ts_status fmt_text_out_start_thread(fmt_text_out *t, ts_error *err);
 ts_status fmt_text_out_write(fmt_text_out *t, const void *p, size_t n, ts_error *err);
 /* Flushes the compressor and commits the output. */
 ts_status fmt_text_out_finish(fmt_text_out *t, ts_error *err);

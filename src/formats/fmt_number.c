@@ -58,20 +58,41 @@ static inline void put2(char *p, uint32_t d)
     p[1] = two_digits[2 * d + 1];
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The eight digits of v < 10^8 (leading zeros kept) in one 64-bit store: v
+ * splits into two 4-digit lanes, each into two 2-digit lanes, each into two
+ * digits, all lanes at once. Each lane division is a multiply-shift that is
+ * exact for the lane's range (x*10486>>20 = x/100 for x < 10^4, x*103>>10 =
+ * x/10 for x < 100) and whose products stay inside the lane. */
+static inline void put8(char *p, uint32_t v)
+{
+    uint64_t x = (uint64_t)(v / 10000) | ((uint64_t)(v % 10000) << 32);
+    uint64_t h = ((x * 10486) >> 20) & 0x0000007f0000007full;
+    uint64_t y = h | ((x - h * 100) << 16);
+    uint64_t t = ((y * 103) >> 10) & 0x000f000f000f000full;
+    uint64_t z = (t | ((y - t * 10) << 8)) | 0x3030303030303030ull;
+    memcpy(p, &z, 8);
+}
+#else
+static inline void put8(char *p, uint32_t v)
+{
+    uint32_t hi4 = v / 10000, lo4 = v % 10000;
+    put2(p, hi4 / 100);
+    put2(p + 2, hi4 % 100);
+    put2(p + 4, lo4 / 100);
+    put2(p + 6, lo4 % 100);
+}
+#endif
+
 size_t fmt_u64_digits(uint64_t u, char *out)
 {
     size_t len = u64_len(u);
     char *p = out + len;
-    /* eight digits at a time in 32-bit arithmetic (times: 19 digits) */
+    /* eight digits at a time (times have 19, double digits 15 to 17) */
     while (u >= 100000000) {
-        uint32_t lo = (uint32_t)(u % 100000000);
-        u /= 100000000;
-        uint32_t hi4 = lo / 10000, lo4 = lo % 10000;
         p -= 8;
-        put2(p, hi4 / 100);
-        put2(p + 2, hi4 % 100);
-        put2(p + 4, lo4 / 100);
-        put2(p + 6, lo4 % 100);
+        put8(p, (uint32_t)(u % 100000000));
+        u /= 100000000;
     }
     uint32_t v = (uint32_t)u;
     while (v >= 100) {

@@ -59,6 +59,11 @@ ts_status fmt_sink_open(const char *path, fmt_kind kind, fmt_compress comp, cons
     TS_TRY(fmt_output_open(path, &raw, err));
     fmt_text_out *t;
     TS_TRY(fmt_text_out_new(raw, comp, &t, err));
+    ts_status st = fmt_text_out_start_thread(t, err);
+    if (st != TS_OK) {
+        fmt_text_out_free(t);
+        return st;
+    }
     switch (kind) {
     case FMT_LP: return lp_sink_new(t, o, out, err);
     case FMT_CSV: return csv_sink_new(t, o, out, err);

@@ -3,6 +3,8 @@
  * writer that compresses on the way to a ts_output. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,7 +408,21 @@ ts_status fmt_text_in_line(fmt_text_in *in, const char **line, size_t *len, ts_e
 
 /* ---- writer ---- */
 
-#define OUT_CHUNK ((size_t)64 << 10)
+/* Plain bytes are gathered into blocks of OUT_CHUNK. Synchronous writers
+ * have one block; a threaded one has OUT_BLOCKS in a ring: the caller fills
+ * one while a worker compresses and writes the ones before it, so neither
+ * the compressor nor write(2) (nor the page cache copy behind it) stalls
+ * the formatting. Memory stays OUT_BLOCKS * OUT_CHUNK. */
+#define OUT_CHUNK ((size_t)1 << 20)
+#define OUT_BLOCKS 4
+#define COUT_CHUNK ((size_t)64 << 10)
+
+typedef struct out_block {
+    void *raw;     /* the allocation; data is it aligned for direct writes */
+    uint8_t *data;
+    size_t len;
+    bool end; /* the last block: close the compressed stream after it */
+} out_block;
 
 struct fmt_text_out {
     ts_output *o;
@@ -414,11 +430,41 @@ struct fmt_text_out {
     z_stream z;
     bool z_init;
     ZSTD_CCtx *zc;
-    uint8_t *buf;  /* pending plain bytes */
-    size_t len;
     uint8_t *cbuf; /* compressed output */
+    out_block blocks[OUT_BLOCKS];
+    size_t nblocks;
+    size_t cur; /* the block the caller fills */
     bool finished, failed;
+
+    /* threaded: blocks queued for the worker are cur - queued .. cur - 1 (mod nblocks) */
+    bool threaded;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t queued;
+    bool quit;         /* the caller gives up: the worker leaves at once */
+    bool worker_done;  /* the worker left (after the end block, an error or quit) */
+    ts_status w_st;    /* the worker's first failure */
+    ts_error w_err;
 };
+
+/* Page-aligned, so a file output can write the block with O_DIRECT. */
+#define BLOCK_ALIGN ((uintptr_t)4096)
+
+static bool block_alloc(out_block *b)
+{
+    b->raw = ts_malloc(OUT_CHUNK + BLOCK_ALIGN);
+    if (!b->raw) return false;
+    b->data = (uint8_t *)(((uintptr_t)b->raw + BLOCK_ALIGN - 1) & ~(BLOCK_ALIGN - 1));
+    return true;
+}
+
+static void block_free(out_block *b)
+{
+    ts_free(b->raw);
+    b->raw = NULL;
+    b->data = NULL;
+}
 
 ts_status fmt_output_open(const char *path, ts_output **out, ts_error *err)
 {
@@ -436,9 +482,9 @@ ts_status fmt_text_out_new(ts_output *o, fmt_compress comp, fmt_text_out **out, 
     }
     t->o = o;
     t->comp = comp;
-    t->buf = ts_malloc(OUT_CHUNK);
-    t->cbuf = comp != FMT_COMP_NONE ? ts_malloc(OUT_CHUNK) : NULL;
-    if (!t->buf || (comp != FMT_COMP_NONE && !t->cbuf)) {
+    t->nblocks = 1;
+    t->cbuf = comp != FMT_COMP_NONE ? ts_malloc(COUT_CHUNK) : NULL;
+    if (!block_alloc(&t->blocks[0]) || (comp != FMT_COMP_NONE && !t->cbuf)) {
         fmt_text_out_free(t);
         return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
@@ -461,65 +507,168 @@ ts_status fmt_text_out_new(ts_output *o, fmt_compress comp, fmt_text_out **out, 
     return TS_OK;
 }
 
-/* Compresses (or passes) buf[0..len) to the output; `end` closes the stream. */
-static ts_status out_flush(fmt_text_out *t, bool end, ts_error *err)
+/* Compresses (or passes) p[0..n) to the output; `end` closes the stream. */
+static ts_status out_flush(fmt_text_out *t, const uint8_t *p, size_t n, bool end, ts_error *err)
 {
-    if (t->comp == FMT_COMP_NONE) {
-        if (t->len) TS_TRY(ts_output_write(t->o, t->buf, t->len, err));
-        t->len = 0;
-        return TS_OK;
-    }
+    if (t->comp == FMT_COMP_NONE) return n ? ts_output_write(t->o, p, n, err) : TS_OK;
     if (t->comp == FMT_COMP_GZIP) {
-        t->z.next_in = t->buf;
-        t->z.avail_in = (uInt)t->len;
+        t->z.next_in = (Bytef *)p;
+        t->z.avail_in = (uInt)n;
         for (;;) {
             t->z.next_out = t->cbuf;
-            t->z.avail_out = (uInt)OUT_CHUNK;
+            t->z.avail_out = (uInt)COUT_CHUNK;
             int zr = deflate(&t->z, end ? Z_FINISH : Z_NO_FLUSH);
             if (zr == Z_STREAM_ERROR) return ts_err_set(err, TS_ERR_INTERNAL, "gzip encoder failed");
-            size_t n = OUT_CHUNK - t->z.avail_out;
-            if (n) TS_TRY(ts_output_write(t->o, t->cbuf, n, err));
+            size_t k = COUT_CHUNK - t->z.avail_out;
+            if (k) TS_TRY(ts_output_write(t->o, t->cbuf, k, err));
             if (end ? zr == Z_STREAM_END : (t->z.avail_in == 0 && t->z.avail_out != 0)) break;
         }
-        t->len = 0;
         return TS_OK;
     }
-    ZSTD_inBuffer ib = {t->buf, t->len, 0};
+    ZSTD_inBuffer ib = {p, n, 0};
     for (;;) {
-        ZSTD_outBuffer ob = {t->cbuf, OUT_CHUNK, 0};
+        ZSTD_outBuffer ob = {t->cbuf, COUT_CHUNK, 0};
         size_t left = ZSTD_compressStream2(t->zc, &ob, &ib, end ? ZSTD_e_end : ZSTD_e_continue);
         if (ZSTD_isError(left))
             return ts_err_set(err, TS_ERR_INTERNAL, "zstd encoder failed: %s", ZSTD_getErrorName(left));
         if (ob.pos) TS_TRY(ts_output_write(t->o, t->cbuf, ob.pos, err));
         if (end ? left == 0 : ib.pos == ib.size) break;
     }
-    t->len = 0;
     return TS_OK;
+}
+
+static void *worker_main(void *arg)
+{
+    fmt_text_out *t = arg;
+    pthread_mutex_lock(&t->mu);
+    for (;;) {
+        while (!t->queued && !t->quit) pthread_cond_wait(&t->cv, &t->mu);
+        if (t->quit) break;
+        out_block *b = &t->blocks[(t->cur + t->nblocks - t->queued) % t->nblocks];
+        pthread_mutex_unlock(&t->mu);
+        /* the caller touches neither the block nor the compressor meanwhile */
+        ts_error e;
+        ts_err_clear(&e);
+        ts_status st = out_flush(t, b->data, b->len, b->end, &e);
+        bool end = b->end;
+        b->len = 0;
+        b->end = false;
+        pthread_mutex_lock(&t->mu);
+        t->queued--;
+        if (st != TS_OK) {
+            t->w_st = st;
+            t->w_err = e;
+        }
+        pthread_cond_broadcast(&t->cv);
+        if (st != TS_OK || end) break;
+    }
+    t->worker_done = true;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
+}
+
+static void free_extra_blocks(fmt_text_out *t)
+{
+    for (size_t i = 1; i < OUT_BLOCKS; i++) {
+        block_free(&t->blocks[i]);
+    }
+}
+
+ts_status fmt_text_out_start_thread(fmt_text_out *t, ts_error *err)
+{
+    if (t->threaded || t->blocks[0].len) return TS_OK; /* only before the first byte */
+    for (size_t i = 1; i < OUT_BLOCKS; i++) {
+        if (!block_alloc(&t->blocks[i])) {
+            free_extra_blocks(t);
+            return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        }
+    }
+    if (pthread_mutex_init(&t->mu, NULL) != 0) goto single;
+    if (pthread_cond_init(&t->cv, NULL) != 0) {
+        pthread_mutex_destroy(&t->mu);
+        goto single;
+    }
+    /* signals stay with the caller's thread, whose handler asks for cancel */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int cr = pthread_create(&t->th, NULL, worker_main, t);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (cr != 0) {
+        pthread_cond_destroy(&t->cv);
+        pthread_mutex_destroy(&t->mu);
+        goto single;
+    }
+    t->nblocks = OUT_BLOCKS;
+    t->threaded = true;
+    return TS_OK;
+single: /* no thread to be had: writing on the caller's thread is the same output */
+    free_extra_blocks(t);
+    return TS_OK;
+}
+
+/* Hands the filled block to the worker (or writes it) and moves to the next. */
+static ts_status push_block(fmt_text_out *t, bool end, ts_error *err)
+{
+    out_block *b = &t->blocks[t->cur];
+    b->end = end;
+    if (!t->threaded) {
+        ts_status st = out_flush(t, b->data, b->len, end, err);
+        b->len = 0;
+        b->end = false;
+        return st;
+    }
+    pthread_mutex_lock(&t->mu);
+    t->queued++;
+    t->cur = (t->cur + 1) % t->nblocks;
+    pthread_cond_broadcast(&t->cv);
+    /* the next block must be free: wait while all the others are queued */
+    while (t->queued == t->nblocks && !t->worker_done) pthread_cond_wait(&t->cv, &t->mu);
+    ts_status st = t->w_st;
+    if (st != TS_OK) *err = t->w_err;
+    pthread_mutex_unlock(&t->mu);
+    return st;
+}
+
+static void stop_worker(fmt_text_out *t, bool quit)
+{
+    if (!t->threaded) return;
+    pthread_mutex_lock(&t->mu);
+    if (quit) t->quit = true;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    pthread_join(t->th, NULL);
+    pthread_cond_destroy(&t->cv);
+    pthread_mutex_destroy(&t->mu);
+    t->threaded = false;
 }
 
 ts_status fmt_text_out_write(fmt_text_out *t, const void *p, size_t n, ts_error *err)
 {
     if (t->failed) return ts_err_set(err, TS_ERR_IO, "output %s failed earlier", t->o->name);
     const uint8_t *s = p;
-    if (t->comp == FMT_COMP_NONE && t->len == 0 && n >= OUT_CHUNK) {
+    out_block *b = &t->blocks[t->cur];
+    if (!t->threaded && t->comp == FMT_COMP_NONE && b->len == 0 && n >= OUT_CHUNK) {
         /* a writer's own large chunk goes out as it is, without a copy */
         ts_status st = ts_output_write(t->o, s, n, err);
         if (st != TS_OK) t->failed = true;
         return st;
     }
     while (n) {
-        size_t room = OUT_CHUNK - t->len;
+        size_t room = OUT_CHUNK - b->len;
         size_t k = n < room ? n : room;
-        memcpy(t->buf + t->len, s, k);
-        t->len += k;
+        memcpy(b->data + b->len, s, k);
+        b->len += k;
         s += k;
         n -= k;
-        if (t->len == OUT_CHUNK) {
-            ts_status st = out_flush(t, false, err);
+        if (b->len == OUT_CHUNK) {
+            ts_status st = push_block(t, false, err);
             if (st != TS_OK) {
                 t->failed = true;
                 return st;
             }
+            b = &t->blocks[t->cur];
         }
     }
     return TS_OK;
@@ -528,7 +677,14 @@ ts_status fmt_text_out_write(fmt_text_out *t, const void *p, size_t n, ts_error 
 ts_status fmt_text_out_finish(fmt_text_out *t, ts_error *err)
 {
     if (t->failed) return ts_err_set(err, TS_ERR_IO, "output %s failed earlier", t->o->name);
-    ts_status st = out_flush(t, true, err);
+    ts_status st = push_block(t, true, err);
+    if (t->threaded) {
+        stop_worker(t, false); /* it leaves after the end block */
+        if (st == TS_OK && t->w_st != TS_OK) {
+            st = t->w_st;
+            *err = t->w_err;
+        }
+    }
     if (st == TS_OK) st = ts_output_commit(t->o, err);
     if (st != TS_OK) {
         t->failed = true;
@@ -541,13 +697,14 @@ ts_status fmt_text_out_finish(fmt_text_out *t, ts_error *err)
 void fmt_text_out_free(fmt_text_out *t)
 {
     if (!t) return;
+    stop_worker(t, true);
     if (t->o) {
         if (!t->finished) ts_output_abort(t->o);
         ts_output_close(t->o);
     }
     if (t->z_init) deflateEnd(&t->z);
     ZSTD_freeCCtx(t->zc);
-    ts_free(t->buf);
+    for (size_t i = 0; i < OUT_BLOCKS; i++) block_free(&t->blocks[i]);
     ts_free(t->cbuf);
     ts_free(t);
 }

@@ -308,6 +308,18 @@ static void test_i64(void **state)
         snprintf(p, sizeof p, "%" PRId64, sp[i]);
         assert_string_equal(a, p);
     }
+    /* every length and every digit-group boundary: 10^k - 1, 10^k, 10^k + 1 */
+    int64_t pw = 1;
+    for (int k = 0; k <= 18; k++, pw *= 10) {
+        for (int64_t d = -1; d <= 1; d++) {
+            for (int sg = 1; sg >= -1; sg -= 2) {
+                int64_t v = sg * (pw + d);
+                fmt_i64(v, a);
+                snprintf(p, sizeof p, "%" PRId64, v);
+                assert_string_equal(a, p);
+            }
+        }
+    }
     for (int i = 0; i < 1000000; i++) {
         int64_t v = (int64_t)(rnd() >> (rnd() % 64));
         if (i & 1) v = -v;

@@ -5,6 +5,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <cmocka.h>
 
@@ -156,6 +160,203 @@ static void test_gzip_members(void **state)
     free(both);
 }
 
+
+/* ---- the threaded writer ---- */
+
+static char *tmp_dir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char *d = malloc(4096);
+    snprintf(d, 4096, "%s/tsa-tio-XXXXXX", base && *base ? base : "/tmp");
+    assert_non_null(mkdtemp(d));
+    return d;
+}
+
+static size_t dir_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
+    closedir(d);
+    return n;
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc(*len + 1);
+    assert_int_equal(fread(b, 1, *len, f), *len);
+    fclose(f);
+    return b;
+}
+
+/* Lines of varied length, several MB: crosses many 1 MiB blocks at odd offsets. */
+static char *varied_text(size_t lines, size_t *len)
+{
+    char *s = malloc(lines * 96 + 1);
+    size_t off = 0;
+    for (size_t i = 0; i < lines; i++)
+        off += (size_t)snprintf(s + off, 96, "m,t=%zu f=%zu.%zui %.*s\n", i % 97, i * 7919, i,
+                                (int)(i % 41), "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+    *len = off;
+    return s;
+}
+
+/* Every compression and write pattern (tiny writes, a writer's 256 KiB
+ * chunks, one call larger than all the blocks together, an exact multiple of
+ * the block size) gives, through the worker thread and into an atomic file,
+ * exactly the bytes written, and nothing under the name before finish. */
+static void test_threaded_writer_files(void **state)
+{
+    (void)state;
+    char *dir = tmp_dir();
+    size_t n;
+    char *txt = varied_text(120000, &n);
+    const size_t patterns[] = {7, (size_t)256 << 10, n, (size_t)1 << 20};
+    const fmt_compress comps[] = {FMT_COMP_NONE, FMT_COMP_GZIP, FMT_COMP_ZSTD};
+    for (size_t ci = 0; ci < 3; ci++) {
+        for (size_t pi = 0; pi < 4; pi++) {
+            /* the last pattern writes exactly 5 MiB, a whole number of blocks */
+            size_t total = pi == 3 ? (size_t)5 << 20 : n;
+            assert_true(total <= n);
+            char path[4200];
+            snprintf(path, sizeof path, "%s/out-%zu-%zu.txt", dir, ci, pi);
+            ts_error e;
+            ts_err_clear(&e);
+            ts_output *o;
+            assert_int_equal(fmt_output_open(path, &o, &e), TS_OK);
+            fmt_text_out *t;
+            assert_int_equal(fmt_text_out_new(o, comps[ci], &t, &e), TS_OK);
+            assert_int_equal(fmt_text_out_start_thread(t, &e), TS_OK);
+            for (size_t off = 0; off < total; off += patterns[pi]) {
+                size_t k = total - off < patterns[pi] ? total - off : patterns[pi];
+                assert_int_equal(fmt_text_out_write(t, txt + off, k, &e), TS_OK);
+            }
+            assert_int_equal(access(path, F_OK), -1);
+            assert_int_equal(fmt_text_out_finish(t, &e), TS_OK);
+            fmt_text_out_free(t);
+            if (comps[ci] == FMT_COMP_NONE) {
+                size_t got;
+                uint8_t *b = slurp(path, &got);
+                assert_int_equal(got, total);
+                assert_memory_equal(b, txt, total);
+                free(b);
+            } else {
+                fmt_text_in *in;
+                assert_int_equal(fmt_text_in_open(path, false, &in, &e), TS_OK);
+                size_t off = 0;
+                const char *l;
+                size_t ln;
+                for (;;) {
+                    assert_int_equal(fmt_text_in_line(in, &l, &ln, &e), TS_OK);
+                    if (!l) break;
+                    assert_true(off + ln <= total);
+                    assert_memory_equal(l, txt + off, ln);
+                    off += ln + 1;
+                }
+                /* the 5 MiB cut may end inside a line: the last line has no "\n" */
+                assert_true(off == total || off == total + 1);
+                fmt_text_in_free(in);
+            }
+            unlink(path);
+        }
+    }
+    assert_int_equal(dir_entries(dir), 0);
+    rmdir(dir);
+    free(txt);
+    free(dir);
+}
+
+/* Given up before finish (an error upstream, an interrupt): the worker
+ * stops, nothing appears under the name and no temp file is left. */
+static void test_threaded_writer_abandoned(void **state)
+{
+    (void)state;
+    char *dir = tmp_dir();
+    size_t n;
+    char *txt = varied_text(60000, &n);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/abandoned.lp", dir);
+    ts_error e;
+    ts_err_clear(&e);
+    ts_output *o;
+    assert_int_equal(fmt_output_open(path, &o, &e), TS_OK);
+    fmt_text_out *t;
+    assert_int_equal(fmt_text_out_new(o, FMT_COMP_NONE, &t, &e), TS_OK);
+    assert_int_equal(fmt_text_out_start_thread(t, &e), TS_OK);
+    assert_int_equal(fmt_text_out_write(t, txt, n, &e), TS_OK);
+    fmt_text_out_free(t);
+    assert_int_equal(dir_entries(dir), 0);
+    rmdir(dir);
+    free(txt);
+    free(dir);
+}
+
+/* An output that fails after `budget` bytes, like a full disk. */
+typedef struct failing_out {
+    ts_output base;
+    size_t budget;
+    int aborts;
+} failing_out;
+
+static ts_status failing_write(ts_output *o, const void *p, size_t n, ts_error *err)
+{
+    (void)p;
+    failing_out *f = (failing_out *)o;
+    if (n > f->budget) return ts_err_set(err, TS_ERR_IO, "cannot write %s: No space left on device", o->name);
+    f->budget -= n;
+    return TS_OK;
+}
+static ts_status failing_commit(ts_output *o, ts_error *err)
+{
+    (void)o;
+    (void)err;
+    return TS_OK;
+}
+static void failing_abort(ts_output *o) { ((failing_out *)o)->aborts++; }
+static void failing_close(ts_output *o) { (void)o; }
+static const ts_output_ops failing_ops = {failing_write, failing_commit, failing_abort, failing_close};
+
+/* The worker's write error comes back to the caller, from a later write or
+ * from finish, with the output's own message; finish never reports success
+ * and the output is aborted. */
+static void test_threaded_writer_error(void **state)
+{
+    (void)state;
+    for (int at_finish = 0; at_finish < 2; at_finish++) {
+        static char name[] = "full.lp";
+        failing_out fo = {.base = {.ops = &failing_ops, .name = name},
+                          .budget = at_finish ? ((size_t)3 << 20) + 5 : (size_t)2 << 20};
+        ts_error e;
+        ts_err_clear(&e);
+        fmt_text_out *t;
+        assert_int_equal(fmt_text_out_new(&fo.base, FMT_COMP_NONE, &t, &e), TS_OK);
+        assert_int_equal(fmt_text_out_start_thread(t, &e), TS_OK);
+        static char chunk[64 << 10];
+        memset(chunk, 'x', sizeof chunk);
+        ts_status st = TS_OK;
+        /* 3 MiB + 10 bytes: with a budget of 3 MiB + 5 only the last (partial) block fails */
+        size_t total = at_finish ? ((size_t)3 << 20) + 10 : (size_t)16 << 20;
+        for (size_t off = 0; off < total && st == TS_OK; off += sizeof chunk)
+            st = fmt_text_out_write(t, chunk, total - off < sizeof chunk ? total - off : sizeof chunk, &e);
+        if (at_finish) assert_int_equal(st, TS_OK);
+        if (st == TS_OK) st = fmt_text_out_finish(t, &e);
+        assert_int_equal(st, TS_ERR_IO);
+        assert_non_null(strstr(e.msg, "No space left on device"));
+        ts_err_clear(&e);
+        assert_int_equal(fmt_text_out_finish(t, &e), TS_ERR_IO);
+        fmt_text_out_free(t);
+        assert_int_equal(fo.aborts, 1);
+    }
+}
+
 static void test_registry(void **state)
 {
     (void)state;
@@ -203,6 +404,9 @@ int main(void)
         cmocka_unit_test(test_gzip),
         cmocka_unit_test(test_zstd),
         cmocka_unit_test(test_gzip_members),
+        cmocka_unit_test(test_threaded_writer_files),
+        cmocka_unit_test(test_threaded_writer_abandoned),
+        cmocka_unit_test(test_threaded_writer_error),
         cmocka_unit_test(test_registry),
         cmocka_unit_test(test_double_text_matches_python_repr),
     };
