@@ -198,8 +198,11 @@ class RestoreInflux1(unittest.TestCase):
         self.assertEqual(p.returncode, -signal.SIGKILL, "the restore finished before it could be killed")
         ck = json.load(open(os.path.join(state, [f for f in os.listdir(state) if f.endswith(".json")][0])))
         done_at_kill = len(ck["files"])
+        with open(os.path.join(root, "timestream-archive", "demo", "export_metadata.json")) as f:
+            nfiles = sum(len(t["files"]) for t in json.load(f)["tables"])
+        # killed part-way: some files done, not all (how many depends on the machine's load)
         self.assertGreaterEqual(done_at_kill, 1)
-        self.assertLess(done_at_kill, 12)
+        self.assertLess(done_at_kill, nfiles, "every file was done before the kill")
         rc, out, err = run_tsarchive(cmd[1:], timeout=300)
         self.assertEqual(rc, 0, "stderr:\n%s\nstdout:\n%s" % (err, out))
         rep = json.loads(out)

@@ -310,7 +310,7 @@ static void test_i64(void **state)
     }
     /* every length and every digit-group boundary: 10^k - 1, 10^k, 10^k + 1 */
     int64_t pw = 1;
-    for (int k = 0; k <= 18; k++, pw *= 10) {
+    for (int k = 0; k <= 18; k++, pw = k <= 18 ? pw * 10 : pw) {
         for (int64_t d = -1; d <= 1; d++) {
             for (int sg = 1; sg >= -1; sg -= 2) {
                 int64_t v = sg * (pw + d);
