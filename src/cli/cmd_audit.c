@@ -3,7 +3,6 @@
  * the history they record. */
 #include <jansson.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "archive/arc_audit.h"
 #include "archive/arc_layout.h"
@@ -11,6 +10,7 @@
 #include "archive/arc_storage.h"
 #include "aws/aws.h"
 #include "cli.h"
+#include "cli_root.h"
 
 static const cli_opt opts[] = {
     {.name = "prefix", .metavar = "P", .help = "archive prefix inside ROOT (default timestream-archive/)"},
@@ -99,35 +99,18 @@ static int run(const cli_args *a, cli_ctx *ctx)
     snprintf(prefix, sizeof prefix, "%s%s", p, (*p && p[strlen(p) - 1] != '/') ? "/" : "");
     ts_error err;
     ts_err_clear(&err);
-    aws_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    aws_client *client = NULL;
-    ts_status st = TS_OK;
-    bool s3 = strncmp(root, "s3://", 5) == 0;
-    if (!s3) {
-        /* a mistyped directory is not an archive with an empty log */
-        struct stat sb;
-        if (stat(root, &sb) != 0 || !S_ISDIR(sb.st_mode))
-            st = ts_err_set(&err, TS_ERR_NOT_FOUND, "%s: no such directory", root);
-    }
-    if (st == TS_OK && s3) {
-        st = aws_config_load(&cfg, NULL, &err);
-        if (st == TS_OK) st = aws_client_new(&cfg, &client, &err);
-    }
-    arc_storage *storage = NULL;
-    if (st == TS_OK) st = arc_storage_open(root, client, &storage, &err);
+    cli_root r;
+    ts_status st = cli_root_open(&r, root, &(cli_root_opts){.check = CLI_ROOT_CHECK_DIR}, &err);
     if (is_show) {
         bool broken = false;
-        if (st == TS_OK) st = show(storage, prefix, cli_flag(a, "json"), ctx, &broken, &err);
+        if (st == TS_OK) st = show(r.storage, prefix, cli_flag(a, "json"), ctx, &broken, &err);
         int rc = st != TS_OK ? cli_fail(ctx, &err) : broken ? CLI_EXIT_DAMAGED : CLI_EXIT_OK;
-        arc_storage_free(storage);
-        aws_client_free(client);
-        if (s3) aws_config_free(&cfg);
+        cli_root_close(&r);
         return rc;
     }
     arc_audit_report rep;
     memset(&rep, 0, sizeof rep);
-    if (st == TS_OK) st = arc_audit_verify(storage, prefix, &rep, &err);
+    if (st == TS_OK) st = arc_audit_verify(r.storage, prefix, &rep, &err);
     if (cli_flag(a, "json")) {
         json_t *j = json_pack("{s:b,s:I,s:I,s:s}", "ok", st == TS_OK, "runs", (json_int_t)rep.runs,
                               "entries", (json_int_t)rep.entries, "head", rep.head);
@@ -144,9 +127,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
                 rep.entries, rep.head);
     }
     int rc = st == TS_OK ? CLI_EXIT_OK : cli_fail(ctx, &err);
-    arc_storage_free(storage);
-    aws_client_free(client);
-    if (s3) aws_config_free(&cfg);
+    cli_root_close(&r);
     return rc;
 }
 

@@ -12,6 +12,7 @@
 #include "archive/arc_storage.h"
 #include "aws/aws.h"
 #include "cli.h"
+#include "cli_root.h"
 #include "core/ts_time.h"
 
 #define DEFAULT_AUDIT_ROOT "./tsarchive-audit"
@@ -66,9 +67,7 @@ static json_t *args_json(const cli_args *a)
 }
 
 typedef struct audit_ctx {
-    arc_audit *audit;
-    arc_storage *storage;
-    const char *prefix;
+    cli_root *root; /* its audit log; none until opened */
     json_t *who;
     cli_ctx *ctx;
     bool write_failed;
@@ -76,10 +75,10 @@ typedef struct audit_ctx {
 
 static void audit_flush(audit_ctx *ac)
 {
-    if (!ac->audit || ac->write_failed) return;
+    if (!ac->root->audit || ac->write_failed) return;
     ts_error e;
     ts_err_clear(&e);
-    if (arc_audit_flush(ac->audit, ac->storage, ac->prefix, &e) != TS_OK) {
+    if (cli_root_audit_flush(ac->root, &e) != TS_OK) {
         char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
         ts_err_format(&e, m, sizeof m);
         fprintf(ac->ctx->err, "%s cleanup: warning: cannot write the audit log: %s\n",
@@ -90,13 +89,9 @@ static void audit_flush(audit_ctx *ac)
 
 static void audit_add(audit_ctx *ac, const char *event, json_t *fields)
 {
-    if (!ac->audit) {
-        json_decref(fields);
-        return;
-    }
     ts_error e;
     ts_err_clear(&e);
-    arc_audit_add(ac->audit, event, fields, &e);
+    cli_root_audit(ac->root, event, fields, false, &e);
 }
 
 /* One entry per deletion, written at once: a crash leaves the log current. */
@@ -192,8 +187,9 @@ static json_t *time_or_null(int64_t ns)
 static int retire_bucket(cli_ctx *ctx, const char *bucket, bool apply, bool json,
                          aws_client *client, audit_ctx *ac)
 {
-    arc_retire_opts ro = {.bucket = bucket, .dry_run = !apply, .audit = ac->audit,
-                          .audit_storage = ac->storage, .audit_prefix = ac->prefix,
+    arc_retire_opts ro = {.bucket = bucket, .dry_run = !apply, .audit = ac->root->audit,
+                          .audit_storage = ac->root->audit_store,
+                          .audit_prefix = ac->root->audit_prefix,
                           .cancel = ctx->cancel};
     arc_retire_result res;
     memset(&res, 0, sizeof res);
@@ -249,7 +245,7 @@ static int retire_bucket(cli_ctx *ctx, const char *bucket, bool apply, bool json
         fprintf(ctx->err, "%s cleanup: --archive-bucket %s: %s\n", ctx->prog, bucket, emsg);
     else if (st == TS_ERR_REFUSED)
         fprintf(ctx->err, "%s cleanup: %s (exit %d)\n", ctx->prog, emsg, rc);
-    if (ac->audit) {
+    if (ac->root->audit) {
         json_t *f = json_pack("{s:s,s:s,s:I,s:I,s:I,s:b,s:i}", "outcome",
                               st == TS_OK ? "ok" : st == TS_ERR_REFUSED ? "refused" : "error",
                               "bucket", bucket, "versions", (json_int_t)res.versions, "held",
@@ -359,39 +355,29 @@ static int run(const cli_args *a, cli_ctx *ctx)
 
     ts_error err;
     ts_err_clear(&err);
-    aws_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    aws_client *client = NULL;
-    arc_storage *archive = NULL, *audit_store = NULL;
-    audit_ctx ac = {.prefix = prefix, .ctx = ctx};
-    ts_status st = aws_config_load(&cfg, cli_get(a, "region"), &err);
-    if (st == TS_OK) st = aws_client_new(&cfg, &client, &err);
-    if (st == TS_OK && archive_root) st = arc_storage_open(archive_root, client, &archive, &err);
-    if (st == TS_OK && archive) {
+    cli_root r;
+    audit_ctx ac = {.root = &r, .ctx = ctx};
+    ts_status st = cli_root_open(&r, archive_root,
+                                 &(cli_root_opts){.need_aws = true, .region = cli_get(a, "region")},
+                                 &err);
+    if (st == TS_OK && r.storage) {
         /* a mistyped --archive would keep every table and leave an audit log in a stray place:
          * say so instead */
         size_t nobj = 0;
-        st = arc_storage_list(archive, prefix, count_object, &nobj, &err);
+        st = arc_storage_list(r.storage, prefix, count_object, &nobj, &err);
         if (st == TS_ERR_NOT_FOUND || (st == TS_OK && nobj == 0))
             st = ts_err_set(&err, TS_ERR_NOT_FOUND, "--archive %s: no archive there (nothing under %s)",
                             archive_root, prefix);
     }
+    if (st == TS_OK)
+        st = cli_root_audit_open(&r, "cleanup", prefix, r.storage ? NULL : audit_root, &err);
     if (st == TS_OK) {
-        if (archive) audit_store = archive;
-        else st = arc_storage_open(audit_root, client, &audit_store, &err);
-    }
-    char run_id[33];
-    bool chain_ok = true;
-    if (st == TS_OK) st = arc_random_id(run_id, &err);
-    if (st == TS_OK) st = arc_audit_open(audit_store, prefix, "cleanup", run_id, &ac.audit, &chain_ok, &err);
-    if (st == TS_OK) {
-        ac.storage = audit_store;
-        json_t *id = arc_audit_identity(&cfg);
+        json_t *id = arc_audit_identity(&r.cfg);
         json_t *arn = id ? json_object_get(id, "arn") : NULL;
-        ac.who = arn ? json_incref(arn) : json_string(cfg.cred_source ? cfg.cred_source : "");
+        ac.who = arn ? json_incref(arn) : json_string(r.cfg.cred_source ? r.cfg.cred_source : "");
         json_t *f = json_pack("{s:o,s:s,s:s,s:s,s:s,s:o}", "arguments", args_json(a), "mode",
                               apply ? "apply" : check ? "check" : "dry-run", "project", project,
-                              "environment", envname, "region", cfg.region ? cfg.region : "",
+                              "environment", envname, "region", r.cfg.region ? r.cfg.region : "",
                               "identity", id ? id : json_object());
         if (archive_root) json_object_set_new(f, "archive", json_string(archive_root));
         if (nf) {
@@ -400,18 +386,15 @@ static int run(const cli_args *a, cli_ctx *ctx)
             json_object_set_new(f, "force_unarchived", fa);
         }
         audit_add(&ac, "start", f);
-        if (!chain_ok)
+        if (!r.chain_ok)
             fprintf(ctx->err, "%s cleanup: warning: the audit log under %s is broken (see "
                               "'tsarchive audit verify')\n", ctx->prog, audit_root);
     }
 
     if (retire && st == TS_OK) {
-        int rrc = retire_bucket(ctx, retire, apply, json, client, &ac);
+        int rrc = retire_bucket(ctx, retire, apply, json, r.client, &ac);
         json_decref(ac.who);
-        arc_audit_free(ac.audit);
-        arc_storage_free(audit_store);
-        aws_client_free(client);
-        aws_config_free(&cfg);
+        cli_root_close(&r);
         return rrc;
     }
     o.project = project;
@@ -421,9 +404,9 @@ static int run(const cli_args *a, cli_ctx *ctx)
     o.mode = mode;
     o.archive_root = archive_root;
     o.archive_prefix = prefix;
-    o.archive = archive;
-    o.aws = &cfg;
-    o.client = client;
+    o.archive = r.storage;
+    o.aws = &r.cfg;
+    o.client = r.client;
     o.force_unarchived = fv;
     o.nforce = nf;
     o.verify_jobs = jobs;
@@ -471,7 +454,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
 
     char emsg[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8] = "";
     if (st != TS_OK) ts_err_format(&err, emsg, sizeof emsg);
-    if (ac.audit) {
+    if (r.audit) {
         json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:i}", "outcome",
                               !planned ? "error" : rc == 0 ? "ok" : "incomplete", "items",
                               (json_int_t)plan.n, "deleted", (json_int_t)plan.deleted,
@@ -494,16 +477,16 @@ static int run(const cli_args *a, cli_ctx *ctx)
         json_t *j = json_pack(
             "{s:b,s:i,s:s,s:s,s:s,s:s,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "ok", rc == 0,
             "exit_code", rc, "mode", apply ? "apply" : check ? "check" : "dry-run", "project",
-            project, "environment", envname, "region", cfg.region ? cfg.region : "", "items", items,
+            project, "environment", envname, "region", r.cfg.region ? r.cfg.region : "", "items", items,
             "summary", "items", (json_int_t)plan.n, "planned", (json_int_t)plan.planned, "deleted",
             (json_int_t)plan.deleted, "already_gone", (json_int_t)plan.already_gone, "kept",
             (json_int_t)plan.kept, "kept_by_interlock", (json_int_t)plan.interlock_kept, "failed",
             (json_int_t)plan.failed);
         if (mode == ARC_CL_MODE_CHECK) json_object_set_new(j, "remaining", json_integer((json_int_t)remaining));
-        if (ac.audit && !ac.write_failed) {
+        if (r.audit && !ac.write_failed) {
             char where[ARC_PATH_MAX * 2];
             snprintf(where, sizeof where, "%s/%s%s/%s", audit_root, prefix, ARC_AUDIT_DIR,
-                     arc_audit_object_name(ac.audit));
+                     arc_audit_object_name(r.audit));
             json_object_set_new(j, "audit_log", json_string(where));
         }
         if (*emsg) json_object_set_new(j, "error", json_string(emsg));
@@ -513,7 +496,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     } else if (planned) {
         const char *what = mode == ARC_CL_MODE_APPLY ? "cleanup" : mode == ARC_CL_MODE_CHECK ? "cleanup check" : "cleanup plan (dry run)";
         fprintf(ctx->out, "%s for project %s, environment %s, region %s:\n", what, project, envname,
-                cfg.region ? cfg.region : "?");
+                r.cfg.region ? r.cfg.region : "?");
         if (!plan.n) fprintf(ctx->out, "  nothing matches\n");
         else print_table(ctx, &plan, mode);
         if (mode == ARC_CL_MODE_DRY_RUN)
@@ -541,11 +524,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
 
     arc_cl_plan_free(&plan);
     json_decref(ac.who);
-    arc_audit_free(ac.audit);
-    if (audit_store != archive) arc_storage_free(audit_store);
-    arc_storage_free(archive);
-    aws_client_free(client);
-    aws_config_free(&cfg);
+    cli_root_close(&r);
     return rc;
 }
 

@@ -14,6 +14,7 @@
 #include "aws/aws.h"
 #include "aws/aws_s3.h"
 #include "cli.h"
+#include "cli_root.h"
 #include "core/ts_time.h"
 #include "formats/fmt.h"
 #include "influx/influx.h"
@@ -297,11 +298,11 @@ static int run(const cli_args *a, cli_ctx *ctx)
 
     ts_error err;
     ts_err_clear(&err);
-    aws_config cfg;
-    memset(&cfg, 0, sizeof cfg);
     /* a file or InfluxDB into a directory needs no AWS configuration */
     bool no_aws = (file_src || influx_src) && strncmp(root, "s3://", 5) != 0;
-    ts_status st = no_aws ? TS_OK : aws_config_load(&cfg, region, &err);
+    cli_root r;
+    ts_status st = cli_root_open(&r, root, &(cli_root_opts){.need_aws = !no_aws, .region = region},
+                                 &err);
     influx_target itarget;
     memset(&itarget, 0, sizeof itarget);
     if (st == TS_OK && influx_src) {
@@ -313,18 +314,12 @@ static int run(const cli_args *a, cli_ctx *ctx)
         st = influx_target_parse(from, &ienv, &itarget, &err);
         if (st != TS_OK) ts_err_context(&err, "--from");
     }
-    aws_client *client = NULL;
-    arc_storage *storage = NULL;
-    arc_audit *audit = NULL;
-    bool chain_ok = true;
-    if (st == TS_OK && !no_aws) st = aws_client_new(&cfg, &client, &err);
-    if (st == TS_OK) st = arc_storage_open(root, client, &storage, &err);
     if (st == TS_OK && retain_years) {
         /* refuse before writing anything when the bucket cannot lock */
         char bucket[64];
         snprintf(bucket, sizeof bucket, "%.*s", (int)strcspn(root + 5, "/"), root + 5);
         s3_object_lock_config lc;
-        st = s3_get_object_lock_config(client, bucket, &lc, &err);
+        st = s3_get_object_lock_config(r.client, bucket, &lc, &err);
         if (st == TS_OK && !lc.enabled)
             st = ts_err_set(&err, TS_ERR_REFUSED,
                             "--retain: bucket %s has no Object Lock, so its objects cannot be "
@@ -338,25 +333,21 @@ static int run(const cli_args *a, cli_ctx *ctx)
         o.lock_mode = lock_mode;
         o.lock_until = lock_until;
     }
-    char run_id[33];
-    if (st == TS_OK) st = arc_random_id(run_id, &err);
-    if (st == TS_OK) st = arc_audit_open(storage, prefix, "export", run_id, &audit, &chain_ok, &err);
+    if (st == TS_OK) st = cli_root_audit_open(&r, "export", prefix, NULL, &err);
     if (st != TS_OK) {
         int rc = cli_fail(ctx, &err);
         influx_target_free(&itarget);
-        arc_storage_free(storage);
-        aws_client_free(client);
-        aws_config_free(&cfg);
+        cli_root_close(&r);
         return rc;
     }
-    if (!chain_ok)
+    if (!r.chain_ok)
         fprintf(ctx->err, "tsarchive export: warning: the audit log under %s%s is broken; this "
                           "run continues it from the newest entry (see 'tsarchive audit verify')\n",
                 root, prefix);
     {
         json_t *f = json_object();
         json_object_set_new(f, "arguments", args_json(a));
-        if (!no_aws) json_object_set_new(f, "identity", arc_audit_identity(&cfg));
+        if (!no_aws) json_object_set_new(f, "identity", arc_audit_identity(&r.cfg));
         if (influx_src) {
             /* the URL may hold a password: the described target never does */
             ts_buf d;
@@ -370,25 +361,24 @@ static int run(const cli_args *a, cli_ctx *ctx)
         json_object_set_new(f, "root", json_string(root));
         ts_error ae;
         ts_err_clear(&ae);
-        arc_audit_add(audit, "start", f, &ae);
-        arc_audit_flush(audit, storage, prefix, &ae);
+        cli_root_audit(&r, "start", f, true, &ae);
     }
     arc_export_result res;
     if (file_src) {
-        arc_export_file_opts fo = {.path = from, .database = dbs[0], .storage = storage,
+        arc_export_file_opts fo = {.path = from, .database = dbs[0], .storage = r.storage,
                                    .schema = cli_get(a, "schema"), .precision = (int)precision + 1,
                                    .time_format = (int)time_format};
-        st = arc_export_file(&fo, &o, audit, &res, &err);
+        st = arc_export_file(&fo, &o, r.audit, &res, &err);
     } else if (influx_src) {
         io.target = &itarget;
         io.database = o.ndatabases ? dbs[0] : NULL;
-        io.aws = no_aws ? NULL : &cfg;
-        st = arc_export_influx(&io, &o, audit, &res, &err);
+        io.aws = no_aws ? NULL : &r.cfg;
+        st = arc_export_influx(&io, &o, r.audit, &res, &err);
     } else {
-        st = arc_export_timestream(&cfg, &o, audit, &res, &err);
+        st = arc_export_timestream(&r.cfg, &o, r.audit, &res, &err);
     }
     cli_progress_end(&ps, true);
-    if (st == TS_OK && retain_years) st = extend_kept_locks(ctx, storage, client, prefix, retain_years, lock_mode, &res, &err);
+    if (st == TS_OK && retain_years) st = extend_kept_locks(ctx, r.storage, r.client, prefix, retain_years, lock_mode, &res, &err);
     double secs = (double)(ts_mono_ns() - ps.t0) / 1e9;
     {
         json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "outcome",
@@ -397,15 +387,9 @@ static int run(const cli_args *a, cli_ctx *ctx)
                               "tables_failed", (json_int_t)res.tables_failed, "files_written",
                               (json_int_t)res.files, "files_unchanged",
                               (json_int_t)res.files_skipped, "rows", (json_int_t)res.rows);
-        if (st != TS_OK && f) {
-            char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
-            ts_err_format(&err, m, sizeof m);
-            json_object_set_new(f, "error", json_string(m));
-        }
         ts_error ae;
         ts_err_clear(&ae);
-        arc_audit_add(audit, "end", f, &ae);
-        if (arc_audit_flush(audit, storage, prefix, &ae) != TS_OK && st == TS_OK) {
+        if (cli_root_audit_end(&r, f, st != TS_OK ? &err : NULL, true, &ae) != TS_OK && st == TS_OK) {
             err = ae;
             st = ae.code;
         }
@@ -433,7 +417,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
             ts_err_format(&err, m, sizeof m);
             json_object_set_new(j, "error", json_string(m));
         }
-        json_object_set_new(j, "audit_log", json_string(arc_audit_object_name(audit)));
+        json_object_set_new(j, "audit_log", json_string(arc_audit_object_name(r.audit)));
         if (retain_years)
             json_object_set_new(j, "object_lock", json_pack("{s:s,s:s}", "mode", lock_mode,
                                                             "retain_until", lock_until));
@@ -466,10 +450,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     int rc = st == TS_OK ? CLI_EXIT_OK : cli_fail(ctx, &err);
     arc_export_result_free(&res);
     influx_target_free(&itarget);
-    arc_audit_free(audit);
-    arc_storage_free(storage);
-    aws_client_free(client);
-    aws_config_free(&cfg);
+    cli_root_close(&r);
     return rc;
 }
 

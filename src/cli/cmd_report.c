@@ -11,6 +11,7 @@
 #include "archive/arc_storage.h"
 #include "aws/aws.h"
 #include "cli.h"
+#include "cli_root.h"
 #include "core/ts_buf.h"
 #include "core/ts_io.h"
 #include "core/ts_time.h"
@@ -76,17 +77,10 @@ static int run(const cli_args *a, cli_ctx *ctx)
 
     ts_error err;
     ts_err_clear(&err);
+    cli_root r;
+    cli_root_init(&r);
     ts_status st = arc_prefix_validate(prefix, &err);
-    aws_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    aws_client *client = NULL;
-    bool s3 = strncmp(root, "s3://", 5) == 0;
-    if (st == TS_OK && s3) {
-        st = aws_config_load(&cfg, NULL, &err);
-        if (st == TS_OK) st = aws_client_new(&cfg, &client, &err);
-    }
-    arc_storage *storage = NULL;
-    if (st == TS_OK) st = arc_storage_open(root, client, &storage, &err);
+    if (st == TS_OK) st = cli_root_open(&r, root, &(cli_root_opts){0}, &err);
     json_t *model = NULL, *ret_json = NULL;
     int64_t now = ts_now_ns();
     char ret_err[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8] = "";
@@ -98,7 +92,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
                                  .cancel = ctx->cancel};
         ts_error rerr;
         ts_err_clear(&rerr);
-        ts_status rst = arc_retention_assess(storage, client, &ro, &ret, &rerr);
+        ts_status rst = arc_retention_assess(r.storage, r.client, &ro, &ret, &rerr);
         if (rst == TS_OK) ret_json = arc_retention_to_json(&ret, true);
         else if (rst != TS_ERR_NOT_FOUND) ts_err_format(&rerr, ret_err, sizeof ret_err);
         arc_retention_free(&ret);
@@ -108,10 +102,10 @@ static int run(const cli_args *a, cli_ctx *ctx)
         }
     }
     if (st == TS_OK) {
-        arc_report_opts o = {.root = root, .prefix = prefix, .region = s3 ? cfg.region : NULL,
+        arc_report_opts o = {.root = root, .prefix = prefix, .region = r.aws ? r.cfg.region : NULL,
                              .now_ns = now, .retention = ret_json,
                              .retention_error = ret_err[0] ? ret_err : NULL};
-        st = arc_report_collect(storage, &o, &model, &err);
+        st = arc_report_collect(r.storage, &o, &model, &err);
     }
     json_decref(ret_json);
     ts_buf doc;
@@ -147,9 +141,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     }
     ts_buf_free(&doc);
     json_decref(model);
-    arc_storage_free(storage);
-    aws_client_free(client);
-    if (s3) aws_config_free(&cfg);
+    cli_root_close(&r);
     return rc;
 }
 

@@ -1,16 +1,15 @@
 /* tsarchive restore ROOT --to TARGET: the archive into InfluxDB (v2 or v1
  * API) or into one text file per table; resumable, with a parity check. */
-#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "archive/arc_audit.h"
 #include "archive/arc_restore.h"
 #include "archive/arc_storage.h"
 #include "aws/aws.h"
 #include "cli.h"
+#include "cli_root.h"
 #include "core/ts_alloc.h"
 #include "core/ts_time.h"
 
@@ -369,56 +368,41 @@ static int run(const cli_args *a, cli_ctx *ctx)
         o.progress = on_progress;
         o.user = &ps;
     }
-    /* the archive: a directory, or s3:// with AWS credentials */
-    aws_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    aws_client *aws = NULL;
-    arc_storage *store = NULL;
-    arc_audit *audit = NULL;
-    const char *aprefix = o.prefix ? o.prefix : "timestream-archive/";
+    /* the archive: a directory, or s3:// with AWS credentials; every run
+     * with an archive ROOT leaves an audit entry (never with secrets) */
     arc_restore_report rep;
     memset(&rep, 0, sizeof rep);
-    ts_status st = TS_OK;
-    bool s3 = strncmp(o.root, "s3://", 5) == 0;
-    struct stat sb;
-    if (!s3 && stat(o.root, &sb) != 0) {
-        st = ts_err_errno(&err, TS_ERR_NOT_FOUND, errno, "archive root %s", o.root);
-    } else if (s3 || o.kind == ARC_RESTORE_TIMESTREAM) {
-        st = aws_config_load(&cfg, ts_region && *ts_region ? ts_region : NULL, &err);
-        if (st == TS_OK) st = aws_client_new(&cfg, &aws, &err);
-    }
-    o.aws = aws;
-    if (st == TS_OK) st = arc_storage_open(o.root, aws, &store, &err);
-    o.store = store;
-    /* every run with an archive ROOT leaves an audit entry (never with secrets) */
-    char run_id[33];
-    bool chain_ok = true;
+    cli_root r;
+    ts_status st = cli_root_open(
+        &r, o.root,
+        &(cli_root_opts){.need_aws = o.kind == ARC_RESTORE_TIMESTREAM,
+                         .region = ts_region && *ts_region ? ts_region : NULL,
+                         .check = CLI_ROOT_CHECK_EXISTS, .command = dry ? NULL : "restore",
+                         .audit_prefix = o.prefix ? o.prefix : "timestream-archive/"},
+        &err);
+    o.aws = r.client;
+    o.store = r.storage;
     if (st == TS_OK && !dry) {
-        st = arc_random_id(run_id, &err);
-        if (st == TS_OK) st = arc_audit_open(store, aprefix, "restore", run_id, &audit, &chain_ok, &err);
-        if (st == TS_OK && !chain_ok)
+        if (!r.chain_ok)
             fprintf(ctx->err, "%s restore: warning: the audit log is broken; this run continues it "
                               "(see 'tsarchive audit verify')\n", ctx->prog);
-        if (st == TS_OK) {
-            json_t *f = json_object();
-            json_object_set_new(f, "root", json_string(o.root));
-            json_object_set_new(f, "target", json_string(have_target ? "influx" : to));
-            if (have_target) {
-                ts_buf d;
-                ts_buf_init(&d, 4096);
-                if (influx_target_describe(&target, &d) == TS_OK)
-                    json_object_set_new(f, "target", json_string((const char *)d.data));
-                ts_buf_free(&d);
-            }
-            ts_error ae;
-            ts_err_clear(&ae);
-            arc_audit_add(audit, "start", f, &ae);
-            arc_audit_flush(audit, store, aprefix, &ae);
+        json_t *f = json_object();
+        json_object_set_new(f, "root", json_string(o.root));
+        json_object_set_new(f, "target", json_string(have_target ? "influx" : to));
+        if (have_target) {
+            ts_buf d;
+            ts_buf_init(&d, 4096);
+            if (influx_target_describe(&target, &d) == TS_OK)
+                json_object_set_new(f, "target", json_string((const char *)d.data));
+            ts_buf_free(&d);
         }
+        ts_error ae;
+        ts_err_clear(&ae);
+        cli_root_audit(&r, "start", f, true, &ae);
     }
     if (st == TS_OK) st = arc_restore_run(&o, &rep, &err);
     cli_progress_end(&ps, true);
-    if (audit) {
+    if (r.audit) {
         json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "outcome",
                               st == TS_OK ? "ok" : ts_status_name(st), "rows", (json_int_t)rep.rows,
                               "points", (json_int_t)rep.points, "accepted",
@@ -428,15 +412,11 @@ static int run(const cli_args *a, cli_ctx *ctx)
         if (f) json_object_set_new(f, "parity_mismatches", json_integer((json_int_t)rep.parity_mismatches));
         ts_error ae;
         ts_err_clear(&ae);
-        arc_audit_add(audit, "end", f, &ae);
-        if (arc_audit_flush(audit, store, aprefix, &ae) != TS_OK)
+        if (cli_root_audit_end(&r, f, NULL, true, &ae) != TS_OK)
             fprintf(ctx->err, "%s restore: warning: could not write the audit log: %s\n", ctx->prog,
                     ae.msg);
-        arc_audit_free(audit);
     }
-    arc_storage_free(store);
-    aws_client_free(aws);
-    aws_config_free(&cfg);
+    cli_root_close(&r);
     int rc = CLI_EXIT_OK;
     if (st != TS_OK) rc = cli_exit_for(st);
     else if (rep.rejected || rep.all_null) rc = CLI_EXIT_PARTIAL;

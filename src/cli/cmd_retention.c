@@ -4,7 +4,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "archive/arc_audit.h"
 #include "archive/arc_layout.h"
@@ -12,6 +11,7 @@
 #include "archive/arc_storage.h"
 #include "aws/aws.h"
 #include "cli.h"
+#include "cli_root.h"
 
 static const cli_opt opts[] = {
     {.name = "prefix", .metavar = "P", .help = "archive prefix inside ROOT (default timestream-archive/)"},
@@ -184,27 +184,14 @@ static int run(const cli_args *a, cli_ctx *ctx)
 
     ts_error err;
     ts_err_clear(&err);
-    ts_status st = TS_OK;
     bool s3 = strncmp(root, "s3://", 5) == 0;
     if (!s3 && strstr(root, "://"))
         return cli_usage_error(ctx, self, "%s: ROOT is a directory or s3://bucket[/prefix]", root);
-    if (!s3) {
-        struct stat sb;
-        if (stat(root, &sb) != 0 || !S_ISDIR(sb.st_mode))
-            st = ts_err_set(&err, TS_ERR_NOT_FOUND, "%s: no such directory", root);
-    }
-    aws_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    aws_client *client = NULL;
-    arc_storage *storage = NULL;
-    arc_audit *audit = NULL;
-    bool chain_ok = true;
-    if (st == TS_OK && s3) st = aws_config_load(&cfg, NULL, &err);
-    if (st == TS_OK && s3) st = aws_client_new(&cfg, &client, &err);
-    if (st == TS_OK) st = arc_storage_open(root, client, &storage, &err);
-    char run_id[33];
-    if (st == TS_OK) st = arc_random_id(run_id, &err);
-    if (st == TS_OK) st = arc_audit_open(storage, prefix, "retention", run_id, &audit, &chain_ok, &err);
+    cli_root rt;
+    ts_status st = cli_root_open(&rt, root,
+                                 &(cli_root_opts){.check = CLI_ROOT_CHECK_DIR, .command = "retention",
+                                                  .audit_prefix = prefix},
+                                 &err);
     if (st == TS_OK) {
         json_t *f = json_object();
         json_t *args = json_object();
@@ -215,11 +202,9 @@ static int run(const cli_args *a, cli_ctx *ctx)
         if (ao.lock_mode) json_object_set_new(args, "lock-mode", json_string(ao.lock_mode));
         json_object_set_new(f, "arguments", args);
         json_object_set_new(f, "root", json_string(root));
-        if (s3) json_object_set_new(f, "identity", arc_audit_identity(&cfg));
-        ts_error ae;
-        ts_err_clear(&ae);
-        arc_audit_add(audit, "start", f, &ae);
-        if (!chain_ok)
+        if (s3) json_object_set_new(f, "identity", arc_audit_identity(&rt.cfg));
+        cli_root_audit(&rt, "start", f, false, &err);
+        if (!rt.chain_ok)
             fprintf(ctx->err, "%s retention: warning: the audit log under %s%s is broken (see "
                               "'tsarchive audit verify')\n",
                     ctx->prog, root, prefix);
@@ -227,7 +212,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     arc_retention_opts ro = {.prefix = prefix, .years = years, .cancel = ctx->cancel};
     arc_retention r;
     arc_retention_init(&r);
-    if (st == TS_OK) st = arc_retention_assess(storage, client, &ro, &r, &err);
+    if (st == TS_OK) st = arc_retention_assess(rt.storage, rt.client, &ro, &r, &err);
     arc_ret_plan plan;
     memset(&plan, 0, sizeof plan);
     if (st == TS_OK) st = arc_retention_plan(&r, &ao, &plan, &err);
@@ -251,13 +236,13 @@ static int run(const cli_args *a, cli_ctx *ctx)
                 fprintf(ctx->out, "nothing to change: every setting --apply makes is already "
                                   "in place\n");
         } else {
-            apply_ctx ac = {.ctx = ctx, .audit = audit, .json = json};
-            st = arc_retention_apply(client, &r, &plan, before_change, &ac, &err);
+            apply_ctx ac = {.ctx = ctx, .audit = rt.audit, .json = json};
+            st = arc_retention_apply(rt.client, &r, &plan, before_change, &ac, &err);
             applied = true;
             if (st == TS_OK) {
                 /* judge again from what S3 now says, not from what was sent */
                 arc_retention_free(&r);
-                st = arc_retention_assess(storage, client, &ro, &r, &err);
+                st = arc_retention_assess(rt.storage, rt.client, &ro, &r, &err);
                 if (st == TS_OK && !json)
                     fprintf(ctx->out, "after --apply: the %d-year policy %s\n", years,
                             verdict_text(r.verdict));
@@ -270,7 +255,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
         }
     }
     int rc = st != TS_OK ? cli_exit_for(st) : exit_for(r.verdict);
-    if (audit) {
+    if (rt.audit) {
         json_t *f = json_pack("{s:s,s:s,s:s,s:I,s:I,s:i}", "outcome",
                               st != TS_OK ? ts_status_name(st) : "ok", "verdict_before",
                               arc_ret_verdict_name(before), "verdict",
@@ -280,16 +265,10 @@ static int run(const cli_args *a, cli_ctx *ctx)
         size_t done = 0;
         for (size_t i = 0; i < plan.nchanges; i++) done += plan.changes[i].done;
         json_object_set_new(f, "changes_made", json_integer((json_int_t)done));
-        if (st != TS_OK) {
-            char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
-            ts_err_format(&err, m, sizeof m);
-            json_object_set_new(f, "error", json_string(m));
-        }
         ts_error ae;
         ts_err_clear(&ae);
-        arc_audit_add(audit, "end", f, &ae);
         /* only where an archive is: a wrong ROOT gets no _audit folder */
-        if (r.databases && arc_audit_flush(audit, storage, prefix, &ae) != TS_OK) {
+        if (cli_root_audit_end(&rt, f, st != TS_OK ? &err : NULL, r.databases > 0, &ae) != TS_OK) {
             char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
             ts_err_format(&ae, m, sizeof m);
             fprintf(ctx->err, "%s retention: warning: cannot write the audit log: %s\n", ctx->prog, m);
@@ -321,8 +300,8 @@ static int run(const cli_args *a, cli_ctx *ctx)
             ts_err_format(&err, m, sizeof m);
             json_object_set_new(j, "error", json_string(m));
         }
-        if (audit && r.databases)
-            json_object_set_new(j, "audit_log", json_string(arc_audit_object_name(audit)));
+        if (rt.audit && r.databases)
+            json_object_set_new(j, "audit_log", json_string(arc_audit_object_name(rt.audit)));
         json_dumpf(j, ctx->out, JSON_SORT_KEYS | JSON_COMPACT);
         fputc('\n', ctx->out);
         json_decref(j);
@@ -333,10 +312,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
                 r.verdict == ARC_RET_CANNOT_HOLD ? "cannot hold here" : "does not hold", rc);
     arc_ret_plan_free(&plan);
     arc_retention_free(&r);
-    arc_audit_free(audit);
-    arc_storage_free(storage);
-    aws_client_free(client);
-    aws_config_free(&cfg);
+    cli_root_close(&rt);
     return rc;
 }
 

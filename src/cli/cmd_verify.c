@@ -5,7 +5,6 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "archive/arc_audit.h"
 #include "archive/arc_compare.h"
@@ -15,6 +14,7 @@
 #include "archive/arc_verify.h"
 #include "aws/aws.h"
 #include "cli.h"
+#include "cli_root.h"
 #include "core/ts_time.h"
 
 static const cli_opt opts[] = {
@@ -280,45 +280,30 @@ static int run(const cli_args *a, cli_ctx *ctx)
 
     ts_error err;
     ts_err_clear(&err);
-    ts_status st = TS_OK;
-    bool s3 = strncmp(root, "s3://", 5) == 0;
-    if (!s3 && !strstr(root, "://")) {
-        struct stat sb;
-        if (stat(root, &sb) != 0 || !S_ISDIR(sb.st_mode))
-            st = ts_err_set(&err, TS_ERR_NOT_FOUND, "%s: no such directory", root);
-    }
-    const char *region = NULL;
-    bool need_aws = s3 || (against && strncmp(against, "timestream://", 13) == 0);
-    if (against && strncmp(against, "timestream://", 13) == 0 && against[13]) region = against + 13;
-    aws_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    aws_client *client = NULL;
-    arc_storage *storage = NULL;
-    arc_audit *audit = NULL;
-    bool chain_ok = true;
-    if (st == TS_OK && need_aws) st = aws_config_load(&cfg, region, &err);
-    if (st == TS_OK && need_aws) st = aws_client_new(&cfg, &client, &err);
-    if (st == TS_OK) st = arc_storage_open(root, client, &storage, &err);
-    char run_id[33];
-    if (st == TS_OK) st = arc_random_id(run_id, &err);
-    if (st == TS_OK) st = arc_audit_open(storage, prefix, "verify", run_id, &audit, &chain_ok, &err);
+    bool ts_against = against && strncmp(against, "timestream://", 13) == 0;
+    cli_root r;
+    ts_status st = cli_root_open(&r, root,
+                                 &(cli_root_opts){.need_aws = ts_against,
+                                                  .region = ts_against && against[13] ? against + 13 : NULL,
+                                                  .check = CLI_ROOT_CHECK_LOCAL_DIR,
+                                                  .command = "verify", .audit_prefix = prefix},
+                                 &err);
+    bool need_aws = r.aws;
     if (st == TS_OK) {
         json_t *f = json_object();
         json_object_set_new(f, "arguments", args_json(a));
         json_object_set_new(f, "root", json_string(root));
         if (need_aws) {
             json_t *id = json_object();
-            json_object_set_new(id, "credentials", json_string(cfg.cred_source ? cfg.cred_source : ""));
-            json_object_set_new(id, "profile", json_string(cfg.profile ? cfg.profile : ""));
-            json_object_set_new(id, "region", json_string(cfg.region ? cfg.region : ""));
+            json_object_set_new(id, "credentials", json_string(r.cfg.cred_source ? r.cfg.cred_source : ""));
+            json_object_set_new(id, "profile", json_string(r.cfg.profile ? r.cfg.profile : ""));
+            json_object_set_new(id, "region", json_string(r.cfg.region ? r.cfg.region : ""));
             json_object_set_new(f, "identity", id);
         }
-        ts_error ae;
-        ts_err_clear(&ae);
         /* flushed at the end, once it is known that ROOT holds an archive:
          * verifying a wrong path must not leave an _audit folder there */
-        arc_audit_add(audit, "start", f, &ae);
-        if (!chain_ok)
+        cli_root_audit(&r, "start", f, false, &err);
+        if (!r.chain_ok)
             fprintf(ctx->err, "%s verify: warning: the audit log under %s%s is broken (see "
                               "'tsarchive audit verify')\n",
                     ctx->prog, root, prefix);
@@ -328,22 +313,22 @@ static int run(const cli_args *a, cli_ctx *ctx)
     size_t ndbs = cli_get_all(a, "database", &dbs);
     cli_progress ps;
     cli_progress_init(&ps, ctx, 200000000);
-    arc_verify_opts o = {.root = root, .prefix = prefix, .aws = need_aws ? &cfg : NULL,
+    arc_verify_opts o = {.root = root, .prefix = prefix, .aws = need_aws ? &r.cfg : NULL,
                          .databases = dbs, .ndatabases = ndbs, .quick = quick, .jobs = (int)v,
                          .progress = on_progress, .user = &ps, .cancel = ctx->cancel};
     arc_verify_report rep;
     arc_verify_report_init(&rep);
     arc_compare_report cmp;
     arc_compare_report_init(&cmp);
-    if (st == TS_OK) st = arc_verify_run(storage, &o, &rep, &err);
+    if (st == TS_OK) st = arc_verify_run(r.storage, &o, &rep, &err);
     cli_progress_end(&ps, true);
     if (st == TS_OK && against) {
         arc_compare_opts co = {.root = root, .prefix = prefix, .against = against,
-                               .aws = need_aws ? &cfg : NULL, .client = client,
+                               .aws = need_aws ? &r.cfg : NULL, .client = r.client,
                                .databases = dbs, .ndatabases = ndbs, .deep = deep,
                                .cancel = ctx->cancel};
         arc_compare_env_from_getenv(&co.env);
-        st = arc_compare_run(storage, &co, &cmp, &rep, &err);
+        st = arc_compare_run(r.storage, &co, &cmp, &rep, &err);
     }
     /* retention beside integrity: always reported, a failure only with --retention */
     arc_retention ret;
@@ -355,7 +340,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
                                  .cancel = ctx->cancel};
         ts_error re;
         ts_err_clear(&re);
-        ts_status rs = arc_retention_assess(storage, client, &ro, &ret, &re);
+        ts_status rs = arc_retention_assess(r.storage, r.client, &ro, &ret, &re);
         ret_ok = rs == TS_OK;
         if (!ret_ok) {
             ts_err_format(&re, ret_err, sizeof ret_err);
@@ -373,7 +358,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     int rc = st != TS_OK ? fail_code(st)
              : rep.errors || (ret_years && exposed) ? CLI_EXIT_DAMAGED
                                                     : CLI_EXIT_OK;
-    if (audit) {
+    if (r.audit) {
         json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:i}", "outcome",
                               st != TS_OK ? ts_status_name(st) : rep.errors ? "damaged" : "ok",
                               "databases", (json_int_t)rep.databases, "files_checked",
@@ -394,15 +379,9 @@ static int run(const cli_args *a, cli_ctx *ctx)
             json_object_set_new(f, "retention_verdict", json_string(arc_ret_verdict_name(ret.verdict)));
             json_object_set_new(f, "retention_exposed", json_integer((json_int_t)exposed));
         }
-        if (st != TS_OK) {
-            char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
-            ts_err_format(&err, m, sizeof m);
-            json_object_set_new(f, "error", json_string(m));
-        }
         ts_error ae;
         ts_err_clear(&ae);
-        arc_audit_add(audit, "end", f, &ae);
-        if (rep.objects && arc_audit_flush(audit, storage, prefix, &ae) != TS_OK) {
+        if (cli_root_audit_end(&r, f, st != TS_OK ? &err : NULL, rep.objects > 0, &ae) != TS_OK) {
             char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
             ts_err_format(&ae, m, sizeof m);
             fprintf(ctx->err, "%s verify: warning: cannot write the audit log: %s\n", ctx->prog, m);
@@ -425,7 +404,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
         json_object_set_new(rj, "exposed", json_integer((json_int_t)exposed));
     }
     print_report(ctx, &rep, &cmp, quick, json, root, prefix, shown_against, st == TS_OK, &err, rc,
-                 secs, audit && rep.objects ? arc_audit_object_name(audit) : NULL, rj);
+                 secs, r.audit && rep.objects ? arc_audit_object_name(r.audit) : NULL, rj);
     json_decref(rj);
     if (!json && (ret_ok || ret_err[0]))
         print_retention(ctx, &ret, ret_years > 0, ret_ok ? NULL : ret_err, dbs, ndbs);
@@ -445,10 +424,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     arc_retention_free(&ret);
     arc_compare_report_free(&cmp);
     arc_verify_report_free(&rep);
-    arc_audit_free(audit);
-    arc_storage_free(storage);
-    aws_client_free(client);
-    aws_config_free(&cfg);
+    cli_root_close(&r);
     return rc;
 }
 
