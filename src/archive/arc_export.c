@@ -195,7 +195,7 @@ static ts_status build_schema(exp_table *t, aws_ts_column *dc, size_t nd, bool n
     if (st == TS_OK && !time_c)
         st = ts_err_set(err, TS_ERR_UNSUPPORTED, "table %s.%s: DESCRIBE shows no time column",
                         t->db, t->name);
-    if (st == TS_OK) qsort(dims, ndim, sizeof *dims, cmp_col_name);
+    if (st == TS_OK && ndim) qsort(dims, ndim, sizeof *dims, cmp_col_name);
     t->nq = 1 + ndim + (mname ? 1 : 0) + nmeas;
     t->qnames = ts_calloc(t->nq, sizeof *t->qnames);
     t->map = ts_calloc(t->nq, sizeof *t->map);

@@ -131,7 +131,7 @@ static ts_status plan_table(xf_table *t, const ts_schema *in, ts_error *err)
                           "it with --schema",
                           t->name);
     }
-    qsort(o, n, sizeof *o, cmp_ord);
+    if (n) qsort(o, n, sizeof *o, cmp_ord);
     ts_schema_init(&t->schema);
     ts_status st = TS_OK;
     for (size_t k = 0; k < n && st == TS_OK; k++) {
@@ -486,7 +486,7 @@ static ts_status prepare_table(xf_run *run, xf_table *t, arc_manifest *man, ts_e
         st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     mt->time_ns = with_ns;
     if (st == TS_OK) st = arc_columns_kv(mt->cols, mt->ncols, &t->kvjson, err);
-    qsort(t->parts, t->nparts, sizeof *t->parts, cmp_part_m);
+    if (t->nparts) qsort(t->parts, t->nparts, sizeof *t->parts, cmp_part_m);
     return st;
 }
 
@@ -754,7 +754,7 @@ ts_status arc_export_file(const arc_export_file_opts *fo, const arc_export_opts 
              arc_storage_set_object_lock(sto, o.lock_mode, o.lock_until, err) != TS_OK))
             st = err->code ? err->code : ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
-    if (st == TS_OK) qsort(run.tables, run.ntables, sizeof *run.tables, cmp_table_name);
+    if (st == TS_OK && run.ntables) qsort(run.tables, run.ntables, sizeof *run.tables, cmp_table_name);
     arc_manifest_init(&run.prev);
     if (st == TS_OK) st = arc_export_prev_read(sto, dbdir, o.codec, &run.prev, &run.prev_ok, err);
     res->databases = 1;

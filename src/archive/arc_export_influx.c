@@ -247,7 +247,7 @@ static ts_status describe_table(ix_worker *w, ix_table *t, ts_error *err)
         }
         influx_strings_free(cells, n);
         cells = NULL;
-        if (st == TS_OK) qsort(t->tags, t->ntags, sizeof *t->tags, cmp_str);
+        if (st == TS_OK && t->ntags) qsort(t->tags, t->ntags, sizeof *t->tags, cmp_str);
     }
     ts_buf_clear(&ql);
     if (st == TS_OK && (ts_buf_append_str(&ql, "SHOW FIELD KEYS FROM ") != TS_OK ||
@@ -860,7 +860,7 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
     char **names = NULL;
     size_t nnames = 0;
     if (st == TS_OK) st = influx_reader_strings(mw.reader, "SHOW MEASUREMENTS", 1, &names, &nnames, err);
-    if (st == TS_OK) qsort(names, nnames, sizeof *names, cmp_str);
+    if (st == TS_OK && nnames) qsort(names, nnames, sizeof *names, cmp_str);
     if (st == TS_OK) {
         run.tables = ts_calloc(nnames + 1, sizeof *run.tables);
         if (!run.tables) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");

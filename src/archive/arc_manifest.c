@@ -285,7 +285,7 @@ static json_t *table_json(const arc_table *t, bool *ok)
         *ok = false;
     } else {
         for (size_t i = 0; i < t->nfiles; i++) sorted[i] = &t->files[i];
-        qsort(sorted, t->nfiles, sizeof *sorted, cmp_file_ptr);
+        if (t->nfiles) qsort(sorted, t->nfiles, sizeof *sorted, cmp_file_ptr);
         for (size_t i = 0; i < t->nfiles; i++) {
             const arc_file *f = sorted[i];
             json_t *fo = json_object();
@@ -353,7 +353,7 @@ ts_status arc_manifest_to_json(const arc_manifest *m, ts_buf *out, ts_error *err
         ok = false;
     } else {
         for (size_t i = 0; i < m->ntables; i++) sorted[i] = &m->tables[i];
-        qsort(sorted, m->ntables, sizeof *sorted, cmp_table_ptr);
+        if (m->ntables) qsort(sorted, m->ntables, sizeof *sorted, cmp_table_ptr);
         for (size_t i = 0; i < m->ntables && ok; i++)
             if (json_array_append_new(tables, table_json(sorted[i], &ok)) != 0) ok = false;
     }

@@ -555,7 +555,7 @@ static ts_status audit_json(arc_storage *s, const listing *l, const char *prefix
             runs[i] = run_json(logs[i].name, logs[i].text, logs[i].len, &bad);
         }
         if (runs) {
-            qsort(runs, n, sizeof *runs, run_cmp);
+            if (n) qsort(runs, n, sizeof *runs, run_cmp);
             json_t *hist = json_array();
             for (size_t i = 0; i < n; i++) json_array_append_new(hist, runs[i]);
             json_object_set_new(model, "history", hist);
@@ -586,7 +586,7 @@ ts_status arc_report_audit(arc_storage *s, const char *prefix, json_t **out, ts_
     json_t *model = json_object();
     if (!model && st == TS_OK) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     if (st == TS_OK) {
-        qsort(l.v, l.n, sizeof *l.v, obj_cmp);
+        if (l.n) qsort(l.v, l.n, sizeof *l.v, obj_cmp);
         st = audit_json(s, &l, prefix, model, err);
     }
     listing_free(&l);
@@ -839,7 +839,7 @@ ts_status arc_report_collect(arc_storage *s, const arc_report_opts *o, json_t **
         listing_free(&l);
         return st;
     }
-    qsort(l.v, l.n, sizeof *l.v, obj_cmp);
+    if (l.n) qsort(l.v, l.n, sizeof *l.v, obj_cmp);
     size_t plen = strlen(o->prefix);
     json_t *model = json_object();
     json_object_set_new(model, "report_version", json_integer(ARC_REPORT_VERSION));

@@ -1125,7 +1125,7 @@ static ts_status parity(rs_ctx *c, ts_error *err)
             ts_strdup("more rejected points than the report keeps; counts cannot be matched");
         return TS_OK;
     }
-    qsort(c->total.v, c->total.n, sizeof *c->total.v, cmp_stat);
+    if (c->total.n) qsort(c->total.v, c->total.n, sizeof *c->total.v, cmp_stat);
     /* the hash slots point at old positions: drop them */
     ts_free(c->total.slots);
     c->total.slots = NULL;

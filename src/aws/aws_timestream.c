@@ -230,7 +230,7 @@ static ts_status list_names(aws_ts *t, const char *op, const char *db, const cha
         *n = 0;
         return st;
     }
-    qsort(*names, *n, sizeof **names, cmp_str);
+    if (*n) qsort(*names, *n, sizeof **names, cmp_str); /* qsort(NULL, 0) is undefined */
     return TS_OK;
 }
 

@@ -519,7 +519,7 @@ static ts_status build_schema(lp_meas *m, ts_error *err)
     if (!keys) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < m->ncols; i++)
         keys[i] = (lp_sort_key){.name = m->cols[i].name, .is_tag = m->cols[i].is_tag, .idx = i};
-    qsort(keys, m->ncols, sizeof *keys, cmp_cols);
+    if (m->ncols) qsort(keys, m->ncols, sizeof *keys, cmp_cols);
     for (size_t i = 0; i < m->ncols; i++) m->sorted[i] = keys[i].idx;
     ts_free(keys);
     if (ts_schema_add(&m->schema, "time", TS_TYPE_TIMESTAMP, TS_ROLE_TIME, false) != TS_OK)
@@ -958,7 +958,7 @@ static ts_status plan(lp_sink *s, const ts_batch *bt, ts_error *err)
                           "table '%s' has no measure columns; a line-protocol point needs a field",
                           table ? table : "(unnamed)");
     /* InfluxDB wants tags sorted by key (bytewise). */
-    qsort(s->tags, s->ntags, sizeof *s->tags, cmp_plan);
+    if (s->ntags) qsort(s->tags, s->ntags, sizeof *s->tags, cmp_plan);
     for (size_t i = 0; i < s->ntags + s->nfields; i++)
         for (size_t j = i + 1; j < s->ntags + s->nfields; j++) {
             lp_plan_col *a = i < s->ntags ? &s->tags[i] : &s->fields[i - s->ntags];

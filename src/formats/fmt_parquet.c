@@ -277,7 +277,7 @@ static ts_status plan_sink(pq_sink *s, const ts_batch *b, ts_error *err)
         else if (f->role == TS_ROLE_MEASURE_NAME) rank = 2;
         o[c] = (ord){.col = c, .rank = rank, .name = f->name};
     }
-    qsort(o, n, sizeof *o, cmp_ord);
+    if (n) qsort(o, n, sizeof *o, cmp_ord);
     ts_status st = TS_OK;
     for (size_t k = 0; k < n && st == TS_OK; k++) {
         const ts_field *f = &in->fields[o[k].col];

@@ -382,7 +382,7 @@ ts_status sigv4_sign_trace(const aws_credentials *cr, const char *region, const 
         }
         if (!merged) ch[nc++] = (chdr){ln, cv};
     }
-    qsort(ch, nc, sizeof *ch, chdr_cmp);
+    if (nc) qsort(ch, nc, sizeof *ch, chdr_cmp);
 
     ts_buf creq, signed_h, tmp;
     ts_buf_init(&creq, SIGV4_MAX_STR);
