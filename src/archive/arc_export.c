@@ -1038,6 +1038,23 @@ static int cmp_part(const void *a, const void *b)
     return arc_month_cmp(x->m, y->m);
 }
 
+/* A new table in dst with pt's name, columns, time unit and time_ns; no files. */
+static ts_status table_copy(arc_manifest *dst, const arc_table *pt, arc_table **out, ts_error *err)
+{
+    arc_table *mt;
+    if (arc_manifest_add_table(dst, pt->name, &mt) != TS_OK)
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    for (size_t c = 0; c < pt->ncols; c++)
+        if (arc_table_add_column(mt, pt->cols[c].name, pt->cols[c].role, pt->cols[c].source_type,
+                                 pt->cols[c].type) != TS_OK)
+            return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    if (arc_set_str(&mt->time_unit, pt->time_unit) != TS_OK)
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    mt->time_ns = pt->time_ns;
+    *out = mt;
+    return TS_OK;
+}
+
 /* Earlier tables that --table leaves out stay listed, with their intact
  * files: a filtered export adds to the database's manifest (as a file export
  * does) instead of dropping the tables it was not asked about. */
@@ -1056,17 +1073,7 @@ static ts_status keep_unselected(worker *w, exp_run *run, ts_error *err)
             char key[ARC_PATH_MAX];
             TS_TRY(arc_join(key, sizeof key, err, run->dbdir, pt->files[j].path, NULL));
             if (!object_matches(w, key, &pt->files[j])) continue;
-            if (!mt) {
-                if (arc_manifest_add_table(&run->done, pt->name, &mt) != TS_OK)
-                    return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-                for (size_t c = 0; c < pt->ncols; c++)
-                    if (arc_table_add_column(mt, pt->cols[c].name, pt->cols[c].role,
-                                             pt->cols[c].source_type, pt->cols[c].type) != TS_OK)
-                        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-                if (arc_set_str(&mt->time_unit, pt->time_unit) != TS_OK)
-                    return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-                mt->time_ns = pt->time_ns;
-            }
+            if (!mt) TS_TRY(table_copy(&run->done, pt, &mt, err));
             if (arc_table_put_file(mt, &pt->files[j]) != TS_OK)
                 return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
         }
@@ -1112,7 +1119,11 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db, char 
     } else if (found && man_found) {
         for (size_t i = 0; i < man.ntables; i++) {
             arc_table *st_t = arc_manifest_find_table(&run->prev, man.tables[i].name);
-            if (!st_t) continue;
+            /* a table only the manifest lists (one a --table run left out) stays known */
+            if (!st_t && table_copy(&run->prev, &man.tables[i], &st_t, err) != TS_OK) {
+                arc_manifest_free(&man);
+                return err->code;
+            }
             for (size_t j = 0; j < man.tables[i].nfiles; j++)
                 if (!arc_table_find_file(st_t, man.tables[i].files[j].path))
                     arc_table_put_file(st_t, &man.tables[i].files[j]);
@@ -1287,8 +1298,17 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db, char 
         res->files += t->files;
         res->files_skipped += t->skipped;
     }
-    if (all_ok && st == TS_OK) st = keep_unselected(mw, run, err);
     bool cancelled = run->o->cancel && *run->o->cancel;
+    /* also before a checkpoint, so that a resumed run still knows them */
+    if (!cancelled && (st == TS_OK || st == TS_ERR_MISMATCH || st == TS_ERR_REFUSED)) {
+        ts_error ke;
+        ts_err_clear(&ke);
+        ts_status ks = keep_unselected(mw, run, &ke);
+        if (ks != TS_OK && st == TS_OK) {
+            st = ks;
+            *err = ke;
+        }
+    }
     if (!(all_ok && !cancelled && st == TS_OK) && run->state_dirty) {
         /* stopping short: leave the checkpoint complete for the next run */
         ts_error se;

@@ -399,7 +399,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
         st = arc_export_timestream(&cfg, &o, audit, &res, &err);
     }
     cli_progress_end(&ps, true);
-    if (st == TS_OK && retain_years) st = extend_kept_locks(ctx, storage, client, prefix, retain_years, lock_mode, &res, &err);
+    if (st == TS_OK && retain_years && !io.dry_run) st = extend_kept_locks(ctx, storage, client, prefix, retain_years, lock_mode, &res, &err);
     double secs = (double)(ts_mono_ns() - ps.t0) / 1e9;
     {
         json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "outcome",
