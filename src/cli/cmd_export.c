@@ -37,7 +37,7 @@ static const cli_opt opts[] = {
     {.name = "precision", .metavar = "P", .help = "--from FILE.lp: timestamps in ns (default), us, ms or s"},
     {.name = "schema", .metavar = "S", .help = "--from FILE.csv: column types name:type[:role],... (docs/formats.md)"},
     {.name = "time-format", .metavar = "T", .help = "--from FILE.csv: time column as rfc3339 (default), s, ms, us or ns"},
-    {.name = "table", .metavar = "GLOB", .repeatable = true, .help = "--from timestream: or influx: only tables/measurements matching GLOB (shell glob, repeatable; in every database)"},
+    {.name = "table", .metavar = "GLOB", .repeatable = true, .help = "--from timestream: or influx: only tables/measurements matching GLOB (shell glob; in every database)"},
     {.name = "since", .metavar = "TIME", .help = "--from timestream: or influx: only rows at or after TIME (RFC 3339 or a date)"},
     {.name = "until", .metavar = "TIME", .help = "--from timestream: or influx: only rows before TIME"},
     {.name = "dry-run", .help = "--from timestream: or influx: show the tables, months and the source's counts; write nothing"},
