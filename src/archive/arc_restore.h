@@ -112,6 +112,7 @@ typedef struct arc_restore_report {
     size_t nparity;
     arc_parity_row *parity;
     size_t parity_mismatches;
+    unsigned parity_rechecks; /* times the differing months were asked again */
     int64_t elapsed_ns;
 } arc_restore_report;
 

@@ -151,7 +151,8 @@ static void print_json(FILE *f, const arc_restore_report *r, bool dry, int exit_
     fprintf(f, "],\"parity\":{\"checked\":%s,\"unavailable\":", r->parity_run ? "true" : "false");
     if (r->parity_unavailable) json_str(f, r->parity_unavailable);
     else fputs("null", f);
-    fprintf(f, ",\"mismatches\":%zu,\"months\":[", r->parity_mismatches);
+    fprintf(f, ",\"mismatches\":%zu,\"rechecks\":%u,\"months\":[", r->parity_mismatches,
+            r->parity_rechecks);
     for (size_t i = 0; i < r->nparity; i++) {
         const arc_parity_row *p = &r->parity[i];
         char a[TS_TIME_STR_MAX], b[TS_TIME_STR_MAX], c[TS_TIME_STR_MAX], d[TS_TIME_STR_MAX];
@@ -209,7 +210,11 @@ static void print_text(FILE *f, const arc_restore_report *r, bool dry, bool fail
                 (unsigned long long)r->retention_rejected);
     if (r->parity_run) {
         size_t ok = r->nparity - r->parity_mismatches;
-        fprintf(f, "  parity: %zu of %zu measurement-months match\n", ok, r->nparity);
+        fprintf(f, "  parity: %zu of %zu measurement-months match", ok, r->nparity);
+        if (r->parity_rechecks)
+            fprintf(f, " (the differing ones asked again %u time%s)", r->parity_rechecks,
+                    r->parity_rechecks == 1 ? "" : "s");
+        fputc('\n', f);
         for (size_t i = 0; i < r->nparity; i++) {
             const arc_parity_row *p = &r->parity[i];
             if (p->ok) continue;

@@ -240,6 +240,24 @@ class Influx2FaultTest(unittest.TestCase):
         self.assertIn((503, "3"), a)
         self.assertIn((204, None), a)
 
+    def test_stale_queries(self):
+        # the first N SELECTs answer without the latest write request's points; SHOW and later
+        # SELECTs see everything
+        with Emulator("influx2", "--faults", "stale_queries=2") as emu:
+            c = Client(emu.port)
+            kw = dict(token="test-token", org="test-org", bucket="test-bucket")
+            self.assertEqual(c.write("m f=1 1\nm f=2 2\n", **kw)[0], 204)
+            self.assertEqual(c.write("m f=3 3\n", **kw)[0], 204)
+
+            def count():
+                params = {"db": "test-bucket", "q": 'SELECT count(*) FROM "m"', "epoch": "ns"}
+                st, _, data = c.request("GET", "/query?" + urlencode(params), None,
+                                        {"Authorization": "Token test-token"})
+                self.assertEqual(st, 200, data)
+                return json.loads(data)["results"][0]["series"][0]["values"][0][1]
+
+            self.assertEqual([count(), count(), count(), count()], [2, 2, 3, 3])
+
     def test_partial_writes_option(self):
         with Emulator("influx2", "--partial-writes") as emu:
             c = Client(emu.port)

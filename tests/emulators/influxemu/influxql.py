@@ -241,8 +241,9 @@ def chunks(result, size):
     return out
 
 
-def run(stmt, bucket, epoch):
-    """One statement against a Bucket (influxemu.server.Bucket); returns a result object."""
+def run(stmt, bucket, epoch, hide=()):
+    """One statement against a Bucket (influxemu.server.Bucket); returns a result object.
+    A SELECT does not see the points whose keys are in `hide`."""
     fmt_t = (lambda ns: ns // EPOCH_DIV[epoch]) if epoch else _rfc3339
     if stmt[0] == "show_databases":
         return {"series": [{"name": "databases", "columns": ["name"], "values": [[bucket.name]]}]}
@@ -265,7 +266,8 @@ def run(stmt, bucket, epoch):
                                    "values": [[f, _FTYPE.get(ft[f], ft[f])] for f in sorted(ft)]})
             return {"series": series} if series else {}
         _, proj, meas, conds, desc, limit = stmt
-        rows = [(k, f) for k, f in bucket.points.items() if k[0] == meas and _match(k, conds)]
+        rows = [(k, f) for k, f in bucket.points.items()
+                if k[0] == meas and _match(k, conds) and k not in hide]
         ftypes = dict(bucket.field_types.get(meas, {}))
     if not rows:
         return {}

@@ -39,6 +39,7 @@ class Bucket:
         self.id = _id("bucket:" + org + "/" + name)
         self.points = {}        # (measurement, tags tuple, time) → {field: (kind, value)}
         self.field_types = {}   # measurement → {field: kind}
+        self.last_write = set() # keys of the latest write request (stale_queries hides them)
         self.lock = threading.Lock()
 
 
@@ -50,6 +51,7 @@ class Context:
         for org, name in buckets:
             self.add_bucket(org, name)
         self.faults = faults
+        self.stale_left = int(faults.values.get("stale_queries", 0))
         self.max_body = max_body
         self.partial = partial
         self.verbose = verbose
@@ -314,8 +316,14 @@ class Handler(BaseHTTPRequestHandler):
             if bucket is None and st[0] != "show_databases":
                 results.append({"statement_id": i, "error": f"database not found: {db}"})
                 continue
+            hide = ()
+            if bucket is not None and st[0] == "select" and ctx.stale_left > 0:
+                # answered as if the latest write were not visible yet (see --faults)
+                with ctx.stats_lock:
+                    ctx.stale_left -= 1
+                hide = bucket.last_write
             try:
-                res = influxql.run(st, bucket, epoch) if bucket else {
+                res = influxql.run(st, bucket, epoch, hide) if bucket else {
                     "series": [{"name": "databases", "columns": ["name"],
                                 "values": [[b.name] for b in ctx.buckets.values()]}]}
             except influxql.QueryError as e:
@@ -436,6 +444,7 @@ class Handler(BaseHTTPRequestHandler):
         now = time.time_ns()
         conflicts = []
         written = 0
+        written_keys = set()
         with bucket.lock:
             for p in good:
                 ftypes = bucket.field_types.setdefault(p.measurement, {})
@@ -450,7 +459,9 @@ class Handler(BaseHTTPRequestHandler):
                 fields = bucket.points.setdefault(key, {})
                 for k, kind, v in p.fields:
                     fields[k] = (kind, v)
+                written_keys.add(key)
                 written += 1
+            bucket.last_write = written_keys
         ctx.count("points_written", written)
         if errors:
             raise HttpError(400, "invalid", f"partial write: {detail}; {len(errors)} line(s) rejected, "
@@ -474,7 +485,8 @@ def main(argv=None):
                     help="bucket in the first org, or ORG/BUCKET (repeatable; default test-bucket)")
     ap.add_argument("--create-bucket", action="store_true",
                     help="create unknown buckets of known orgs on first write instead of answering 404")
-    ap.add_argument("--faults", default="", help="429=P,503=P,500=P,drop=P,retry_after=S,latency_ms=N,seed=N")
+    ap.add_argument("--faults", default="", help="429=P,503=P,500=P,drop=P,retry_after=S,latency_ms=N,stale_queries=N,seed=N "
+                         "(stale_queries: the first N SELECTs do not see the latest write)")
     ap.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY,
                     help="largest request body, compressed or not (413 above it)")
     ap.add_argument("--partial-writes", action="store_true",
@@ -483,7 +495,7 @@ def main(argv=None):
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args(argv)
     try:
-        faults = Faults(args.faults, FAULT_KINDS, extra_numbers=("retry_after",))
+        faults = Faults(args.faults, FAULT_KINDS, extra_numbers=("retry_after", "stale_queries"))
     except ValueError as e:
         ap.error(f"--faults: {e}")
     orgs = args.org or ["test-org"]
