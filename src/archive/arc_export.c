@@ -4,6 +4,7 @@
  * committed atomically; a checkpoint after every file makes it resumable. */
 #include "arc_export.h"
 
+#include <fnmatch.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -58,6 +59,8 @@ typedef struct exp_part {
     arc_month m;
     uint64_t count;
     int64_t lo, hi; /* Timestream's min/max time in the month */
+    int64_t wlo, whi; /* what is read: the month, cut by --since/--until (inclusive) */
+    bool cut;         /* --since/--until cut the month: the file holds part of it */
     char path[ARC_PATH_MAX]; /* relative to the database directory */
     const arc_file *prev;    /* earlier record (state or manifest), or NULL */
 } exp_part;
@@ -335,6 +338,20 @@ static ts_status count_query(aws_ts *ts, const char *sql, uint64_t *count, ts_er
     return TS_OK;
 }
 
+/* --since/--until as SQL: " <kw> time >= from_nanoseconds(S) AND time <
+ * from_nanoseconds(U)" (kw "WHERE" or "AND"); "" when neither is set. */
+static void range_sql(const arc_export_opts *o, const char *kw, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (o->has_since && o->has_until)
+        snprintf(buf, n, " %s time >= from_nanoseconds(%lld) AND time < from_nanoseconds(%lld)",
+                 kw, (long long)o->since, (long long)o->until);
+    else if (o->has_since)
+        snprintf(buf, n, " %s time >= from_nanoseconds(%lld)", kw, (long long)o->since);
+    else if (o->has_until)
+        snprintf(buf, n, " %s time < from_nanoseconds(%lld)", kw, (long long)o->until);
+}
+
 /* ---- hashing output: passes bytes through and hashes them ---- */
 
 typedef struct hash_out {
@@ -602,9 +619,9 @@ static ts_status window_count(worker *w, exp_table *t, arc_window win, uint64_t 
 static ts_status plan_windows(worker *w, exp_part *p, window_list *out, ts_error *err)
 {
     uint64_t max = w->run->o->max_rows_per_query;
-    /* the whole calendar month: rows that appear after counting are read
-     * too, so the count check notices them */
-    arc_window whole = arc_month_window(p->m);
+    /* the whole calendar month (cut by --since/--until): rows that appear
+     * after counting are read too, so the count check notices them */
+    arc_window whole = {.lo = p->wlo, .hi = p->whi};
     if (p->count <= max) return push_window(out, whole, err);
     /* depth-first, left to right, so windows come out in time order */
     struct item { arc_window w; uint64_t n; } stack[128];
@@ -781,6 +798,29 @@ static ts_status do_partition(worker *w, exp_part *p, ts_error *err)
     if (p->prev && p->prev->records == p->count && p->prev->min_time == p->lo &&
         p->prev->max_time == p->hi && object_matches(w, key, p->prev))
         return record_file(w, p, p->prev, true, err);
+    if (p->prev && p->cut && (p->prev->min_time < p->wlo || p->prev->max_time > p->whi) &&
+        object_matches(w, key, p->prev)) {
+        /* The archived file holds rows outside --since/--until (an earlier
+         * export of more of the month): a filtered export never replaces it
+         * by a part. It stays when it still holds every row Timestream has
+         * over its own time range, which includes the rows selected now. */
+        if (p->prev->min_time <= p->lo && p->prev->max_time >= p->hi) {
+            uint64_t n = 0;
+            arc_window pw = {.lo = p->prev->min_time, .hi = p->prev->max_time};
+            TS_TRY(window_count(w, p->t, pw, &n, err));
+            if (n == p->prev->records) return record_file(w, p, p->prev, true, err);
+        }
+        char a[TS_TIME_STR_MAX], b[TS_TIME_STR_MAX];
+        ts_time_format(p->prev->min_time, a);
+        ts_time_format(p->prev->max_time, b);
+        return ts_err_set(err, TS_ERR_REFUSED,
+                          "table %s.%s month %04lld-%02u: the archived file holds %llu rows from "
+                          "%s to %s, beyond this export's --since/--until, and Timestream's rows "
+                          "differ from it; a filtered export does not replace it with part of "
+                          "the month (export the whole month without --since/--until)",
+                          p->t->db, p->t->name, (long long)p->m.year, p->m.month,
+                          (unsigned long long)p->prev->records, a, b);
+    }
     if (p->prev && p->prev->records > p->count && object_matches(w, key, p->prev))
         return ts_err_set(err, TS_ERR_REFUSED,
                           "table %s.%s month %04lld-%02u: the archive holds %llu rows but "
@@ -874,10 +914,13 @@ static ts_status plan_table(worker *w, exp_run *run, exp_table *t, ts_error *err
 
 static ts_status add_parts(worker *w, exp_run *run, exp_table *t, ts_error *err)
 {
-    /* monthly counts in one query; date_trunc is UTC like the archive's months */
-    char sql[4096];
+    /* monthly counts in one query; date_trunc is UTC like the archive's months.
+     * Both counts take --since/--until, so the months' check compares like
+     * with like. */
+    char sql[4096], range[256];
+    range_sql(run->o, "WHERE", range, sizeof range);
     snprintf(sql, sizeof sql,
-             "SELECT count(*), min(time), max(time) FROM %s", t->qualified);
+             "SELECT count(*), min(time), max(time) FROM %s%s", t->qualified, range);
     char **cells;
     TS_TRY(aws_ts_query_one_row(w->ts, sql, 3, &cells, err));
     uint64_t total = cells[0] ? strtoull(cells[0], NULL, 10) : 0;
@@ -891,9 +934,9 @@ static ts_status add_parts(worker *w, exp_run *run, exp_table *t, ts_error *err)
         return ts_err_set(err, TS_ERR_REMOTE, "table %s.%s: min/max(time) unreadable", t->db, t->name);
     if (total == 0) return TS_OK;
     snprintf(sql, sizeof sql,
-             "SELECT date_trunc('month', time) AS m, count(*), min(time), max(time) FROM %s "
+             "SELECT date_trunc('month', time) AS m, count(*), min(time), max(time) FROM %s%s "
              "GROUP BY date_trunc('month', time) ORDER BY 1",
-             t->qualified);
+             t->qualified, range);
     aws_ts_query *qq;
     TS_TRY(aws_ts_query_start(w->ts, sql, &qq, err));
     aws_ts_page page = {0};
@@ -935,6 +978,17 @@ static ts_status add_parts(worker *w, exp_run *run, exp_table *t, ts_error *err)
             if (arc_month_cmp(p->m, arc_month_of(hi)) != 0) {
                 st = ts_err_set(err, TS_ERR_REMOTE, "monthly count row %zu spans two months", r);
                 break;
+            }
+            arc_window mw = arc_month_window(p->m);
+            p->wlo = mw.lo;
+            p->whi = mw.hi;
+            if (run->o->has_since && p->wlo < run->o->since) {
+                p->wlo = run->o->since;
+                p->cut = true;
+            }
+            if (run->o->has_until && p->whi >= run->o->until) {
+                p->whi = run->o->until - 1;
+                p->cut = true;
             }
             sum += p->count;
             st = arc_partition_path(t->name, p->m, p->path, sizeof p->path, err);
@@ -984,8 +1038,65 @@ static int cmp_part(const void *a, const void *b)
     return arc_month_cmp(x->m, y->m);
 }
 
-static ts_status export_database(worker *mw, exp_run *run, const char *db,
-                                 arc_export_result *res, ts_error *err)
+/* A new table in dst with pt's name, columns, time unit and time_ns; no files. */
+static ts_status table_copy(arc_manifest *dst, const arc_table *pt, arc_table **out, ts_error *err)
+{
+    arc_table *mt;
+    if (arc_manifest_add_table(dst, pt->name, &mt) != TS_OK)
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    for (size_t c = 0; c < pt->ncols; c++)
+        if (arc_table_add_column(mt, pt->cols[c].name, pt->cols[c].role, pt->cols[c].source_type,
+                                 pt->cols[c].type) != TS_OK)
+            return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    if (arc_set_str(&mt->time_unit, pt->time_unit) != TS_OK)
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    mt->time_ns = pt->time_ns;
+    *out = mt;
+    return TS_OK;
+}
+
+/* Earlier tables that --table leaves out stay listed, with their intact
+ * files: a filtered export adds to the database's manifest (as a file export
+ * does) instead of dropping the tables it was not asked about. */
+static ts_status keep_unselected(worker *w, exp_run *run, ts_error *err)
+{
+    if (!run->prev_ok || !run->o->ntables) return TS_OK;
+    for (size_t i = 0; i < run->prev.ntables; i++) {
+        const arc_table *pt = &run->prev.tables[i];
+        if (!pt->name || arc_manifest_find_table(&run->done, pt->name)) continue;
+        bool wanted = false;
+        for (size_t g = 0; g < run->o->ntables && !wanted; g++)
+            wanted = fnmatch(run->o->tables[g], pt->name, 0) == 0;
+        if (wanted) continue; /* selected, but gone from Timestream: as without --table */
+        arc_table *mt = NULL;
+        for (size_t j = 0; j < pt->nfiles; j++) {
+            char key[ARC_PATH_MAX];
+            TS_TRY(arc_join(key, sizeof key, err, run->dbdir, pt->files[j].path, NULL));
+            if (!object_matches(w, key, &pt->files[j])) continue;
+            if (!mt) TS_TRY(table_copy(&run->done, pt, &mt, err));
+            if (arc_table_put_file(mt, &pt->files[j]) != TS_OK)
+                return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        }
+    }
+    return TS_OK;
+}
+
+/* A dry run's months of table t (from the plan), into tr. */
+static void dry_run_months(const exp_run *run, const exp_table *t, arc_export_table_result *tr)
+{
+    size_t n = 0;
+    for (size_t j = 0; j < run->nparts; j++) n += run->parts[j].t == t;
+    if (!n || !(tr->months = ts_calloc(n, sizeof *tr->months))) return;
+    for (size_t j = 0; j < run->nparts; j++)
+        if (run->parts[j].t == t)
+            tr->months[tr->nmonths++] = (arc_export_month){
+                .year = run->parts[j].m.year, .month = run->parts[j].m.month,
+                .records = run->parts[j].count};
+}
+
+/* tables: the names to export (borrowed; --table already applied). */
+static ts_status export_database(worker *mw, exp_run *run, const char *db, char **tables,
+                                 size_t ntables, arc_export_result *res, ts_error *err)
 {
     run->db = db;
     run->state_dirty = false;
@@ -1008,7 +1119,11 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db,
     } else if (found && man_found) {
         for (size_t i = 0; i < man.ntables; i++) {
             arc_table *st_t = arc_manifest_find_table(&run->prev, man.tables[i].name);
-            if (!st_t) continue;
+            /* a table only the manifest lists (one a --table run left out) stays known */
+            if (!st_t && table_copy(&run->prev, &man.tables[i], &st_t, err) != TS_OK) {
+                arc_manifest_free(&man);
+                return err->code;
+            }
             for (size_t j = 0; j < man.tables[i].nfiles; j++)
                 if (!arc_table_find_file(st_t, man.tables[i].files[j].path))
                     arc_table_put_file(st_t, &man.tables[i].files[j]);
@@ -1017,14 +1132,8 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db,
     }
     run->prev_ok = found && run->prev.compression && strcmp(run->prev.compression, run->o->codec) == 0;
 
-    char **tables = NULL;
-    size_t ntables = 0;
-    TS_TRY(aws_ts_list_tables(mw->ts, db, &tables, &ntables, err));
     exp_table *tv = ts_calloc(ntables ? ntables : 1, sizeof *tv);
-    if (!tv) {
-        aws_ts_names_free(tables, ntables);
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    }
+    if (!tv) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     arc_manifest_init(&run->done);
     arc_set_str(&run->done.database, db);
     arc_set_str(&run->done.compression, run->o->codec);
@@ -1089,10 +1198,36 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db,
             }
         }
     }
-    aws_ts_names_free(tables, ntables);
     if (run->nparts) qsort(run->parts, run->nparts, sizeof *run->parts, cmp_part);
     run->prog.partitions_total += run->nparts;
     if (run->o->after_plan) run->o->after_plan(run->o->user, db);
+
+    if (run->o->dry_run) {
+        /* the plan is the answer: nothing is read beyond the counts, nothing written */
+        for (size_t i = 0; i < ntables; i++) {
+            exp_table *t = &tv[i];
+            arc_export_table_result *tr =
+                ts_realloc(res->tables_v, (res->ntables_v + 1) * sizeof *tr);
+            if (tr) {
+                res->tables_v = tr;
+                tr = &tr[res->ntables_v++];
+                memset(tr, 0, sizeof *tr);
+                snprintf(tr->database, sizeof tr->database, "%s", db);
+                snprintf(tr->table, sizeof tr->table, "%s", t->name);
+                tr->records = t->records;
+                tr->ok = !t->failed;
+                snprintf(tr->error, sizeof tr->error, "%s", t->error);
+                if (!t->failed) dry_run_months(run, t, tr);
+                tr->files = tr->nmonths;
+            }
+            res->tables++;
+            if (t->failed) res->tables_failed++;
+            res->files += tr ? tr->nmonths : 0;
+        }
+        for (size_t i = 0; i < ntables; i++) table_free(&tv[i]);
+        ts_free(tv);
+        return st;
+    }
 
     /* export the partitions */
     int jobs = run->o->jobs < 1 ? 1 : run->o->jobs;
@@ -1164,6 +1299,16 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db,
         res->files_skipped += t->skipped;
     }
     bool cancelled = run->o->cancel && *run->o->cancel;
+    /* also before a checkpoint, so that a resumed run still knows them */
+    if (!cancelled && (st == TS_OK || st == TS_ERR_MISMATCH || st == TS_ERR_REFUSED)) {
+        ts_error ke;
+        ts_err_clear(&ke);
+        ts_status ks = keep_unselected(mw, run, &ke);
+        if (ks != TS_OK && st == TS_OK) {
+            st = ks;
+            *err = ke;
+        }
+    }
     if (!(all_ok && !cancelled && st == TS_OK) && run->state_dirty) {
         /* stopping short: leave the checkpoint complete for the next run */
         ts_error se;
@@ -1203,9 +1348,59 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db,
 
 static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
 
+/* One database's tables as listed (and filtered by --table) before export. */
+typedef struct db_tables {
+    bool selected;  /* by --database / the name prefix */
+    char **names;   /* aws_ts_names_free */
+    size_t n;
+    ts_status st;   /* listing failed: reported when the database's turn comes */
+    ts_error err;
+} db_tables;
+
+static ts_status list_all_tables(worker *mw, const arc_export_opts *o, char **dbs, size_t ndbs,
+                                 db_tables *dt, ts_error *err)
+{
+    bool *hit = ts_calloc(o->ntables + 1, sizeof *hit);
+    if (!hit) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    char where[512] = "";
+    size_t wl = 0;
+    size_t nsel = 0;
+    for (size_t i = 0; i < ndbs; i++) {
+        dt[i].selected = o->ndatabases || !o->db_name_prefix || has_prefix(dbs[i], o->db_name_prefix);
+        if (!dt[i].selected) continue;
+        nsel++;
+        if (wl < sizeof where) {
+            int k = snprintf(where + wl, sizeof where - wl, "%s%s", nsel > 1 ? ", " : "", dbs[i]);
+            wl = k < 0 ? sizeof where : wl + (size_t)k;
+        }
+        ts_err_clear(&dt[i].err);
+        dt[i].st = aws_ts_list_tables(mw->ts, dbs[i], &dt[i].names, &dt[i].n, &dt[i].err);
+        if (dt[i].st != TS_OK || !o->ntables) continue;
+        size_t keep = 0;
+        for (size_t k = 0; k < dt[i].n; k++) {
+            bool want = false;
+            for (size_t g = 0; g < o->ntables; g++)
+                if (fnmatch(o->tables[g], dt[i].names[k], 0) == 0) want = hit[g] = true;
+            if (want) dt[i].names[keep++] = dt[i].names[k];
+            else ts_free(dt[i].names[k]);
+        }
+        dt[i].n = keep;
+    }
+    ts_status st = TS_OK;
+    for (size_t g = 0; g < o->ntables && st == TS_OK; g++)
+        if (!hit[g])
+            st = ts_err_set(err, TS_ERR_NOT_FOUND,
+                            "--table %s matches no table in %s %s%s; nothing was exported",
+                            o->tables[g], nsel == 1 ? "database" : "databases",
+                            nsel ? where : "(none selected)", wl >= sizeof where ? "…" : "");
+    ts_free(hit);
+    return st;
+}
+
 void arc_export_result_free(arc_export_result *r)
 {
     if (!r) return;
+    for (size_t i = 0; r->tables_v && i < r->ntables_v; i++) ts_free(r->tables_v[i].months);
     ts_free(r->tables_v);
     memset(r, 0, sizeof *r);
 }
@@ -1251,9 +1446,15 @@ ts_status arc_export_timestream(const aws_config *aws, const arc_export_opts *op
     }
     run.started_at = o.started_at ? o.started_at : ts_now_ns();
     if (st == TS_OK) st = arc_random_id(run.export_id, err);
+    /* every selected database's tables first, --table applied, so that a glob
+     * matching no table anywhere stops the run before anything is written */
+    db_tables *dt = st == TS_OK ? ts_calloc(ndbs ? ndbs : 1, sizeof *dt) : NULL;
+    if (st == TS_OK && !dt) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    if (st == TS_OK) st = list_all_tables(&mw, &o, dbs, ndbs, dt, err);
     ts_status first = st;
     for (size_t i = 0; st == TS_OK && i < ndbs; i++) {
-        if (!o.ndatabases && o.db_name_prefix && !has_prefix(dbs[i], o.db_name_prefix)) continue;
+        if (!dt[i].selected) continue;
+        if (o.ntables && dt[i].st == TS_OK && dt[i].n == 0) continue; /* no table matched here */
         if (o.cancel && *o.cancel) {
             first = ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
             break;
@@ -1262,9 +1463,9 @@ ts_status arc_export_timestream(const aws_config *aws, const arc_export_opts *op
         run.parts = NULL;
         run.nparts = 0;
         arc_manifest_init(&run.prev);
-        ts_error e;
-        ts_err_clear(&e);
-        ts_status dst = export_database(&mw, &run, dbs[i], res, &e);
+        ts_error e = dt[i].err;
+        ts_status dst = dt[i].st;
+        if (dst == TS_OK) dst = export_database(&mw, &run, dbs[i], dt[i].names, dt[i].n, res, &e);
         ts_free(run.parts);
         run.parts = NULL;
         run.nparts = 0;
@@ -1292,6 +1493,8 @@ ts_status arc_export_timestream(const aws_config *aws, const arc_export_opts *op
     st = first;
     res->rows = run.prog.rows;
     res->bytes = run.prog.bytes;
+    for (size_t i = 0; dt && i < ndbs; i++) aws_ts_names_free(dt[i].names, dt[i].n);
+    ts_free(dt);
     aws_ts_names_free(dbs, ndbs);
     worker_close(&mw);
     pthread_mutex_destroy(&run.mu);

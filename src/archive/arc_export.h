@@ -46,12 +46,31 @@ typedef struct arc_export_opts {
      * manifest's export time, the one the lock date was computed from. */
     const char *lock_mode, *lock_until;
     int64_t started_at;
+    /* Timestream filters (export_timestream only; the InfluxDB export has its
+     * own in arc_export_influx_opts). tables: fnmatch globs on table names,
+     * applied in every database (0 = all); a glob matching no table of any
+     * selected database is an error naming it. since/until: only rows with
+     * since <= time < until (the month counts and checks use the same
+     * bounds). dry_run: plan and count only; no file, checkpoint or manifest
+     * is written (the result carries each table's months and counts). */
+    const char *const *tables;
+    size_t ntables;
+    bool has_since, has_until;
+    int64_t since, until; /* ns */
+    bool dry_run;
     /* progress (from worker threads, serialised); may be NULL */
     void (*progress)(void *user, const arc_export_progress *p);
     /* test hook: after a database's plan (counts taken), before any file; may be NULL */
     void (*after_plan)(void *user, const char *database);
     void *user;
 } arc_export_opts;
+
+/* A dry run's month of a table: Timestream's count of the selected rows. */
+typedef struct arc_export_month {
+    int64_t year;
+    unsigned month;
+    uint64_t records;
+} arc_export_month;
 
 /* One line per table for the summary. */
 typedef struct arc_export_table_result {
@@ -61,6 +80,9 @@ typedef struct arc_export_table_result {
     uint64_t files, files_skipped;
     bool ok;
     char error[512]; /* when !ok */
+    arc_export_month *months; /* Timestream dry run only (else NULL); freed by
+                               * arc_export_result_free */
+    size_t nmonths;
 } arc_export_table_result;
 
 typedef struct arc_export_result {

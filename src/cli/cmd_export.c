@@ -38,10 +38,10 @@ static const cli_opt opts[] = {
     {.name = "precision", .metavar = "P", .help = "--from FILE.lp: timestamps in ns (default), us, ms or s"},
     {.name = "schema", .metavar = "S", .help = "--from FILE.csv: column types name:type[:role],... (docs/formats.md)"},
     {.name = "time-format", .metavar = "T", .help = "--from FILE.csv: time column as rfc3339 (default), s, ms, us or ns"},
-    {.name = "table", .metavar = "GLOB", .repeatable = true, .help = "--from influx: only measurements matching GLOB (repeatable)"},
-    {.name = "since", .metavar = "TIME", .help = "--from influx: only points at or after TIME (RFC 3339 or a date)"},
-    {.name = "until", .metavar = "TIME", .help = "--from influx: only points before TIME"},
-    {.name = "dry-run", .help = "--from influx: show the measurements, months and point counts; write nothing"},
+    {.name = "table", .metavar = "GLOB", .repeatable = true, .help = "--from timestream: or influx: only tables/measurements matching GLOB (shell glob; in every database)"},
+    {.name = "since", .metavar = "TIME", .help = "--from timestream: or influx: only rows at or after TIME (RFC 3339 or a date)"},
+    {.name = "until", .metavar = "TIME", .help = "--from timestream: or influx: only rows before TIME"},
+    {.name = "dry-run", .help = "--from timestream: or influx: show the tables, months and the source's counts; write nothing"},
     {.name = "chunk-size", .metavar = "N", .help = "--from influx: rows per /query chunk (default 10000)"},
     {0},
 };
@@ -249,9 +249,20 @@ static int run(const cli_args *a, cli_ctx *ctx)
             return cli_usage_error(ctx, self, "--chunk-size: 1..1000000");
         io.chunk_size = (size_t)v;
     }
-    if (!influx_src && (io.ntables || io.dry_run || io.has_since || io.has_until || io.chunk_size))
-        return cli_usage_error(ctx, self, "--table, --since, --until, --dry-run and --chunk-size "
-                                          "are for --from influx:// and influx1:// sources");
+    if (file_src && (io.ntables || io.dry_run || io.has_since || io.has_until))
+        return cli_usage_error(ctx, self, "--table, --since, --until and --dry-run are for "
+                                          "--from timestream://, influx:// and influx1:// sources");
+    if (!influx_src && io.chunk_size)
+        return cli_usage_error(ctx, self, "--chunk-size is for --from influx:// and influx1:// "
+                                          "sources");
+    /* the same filters for Timestream */
+    o.tables = io.tables;
+    o.ntables = io.ntables;
+    o.has_since = io.has_since;
+    o.since = io.since;
+    o.has_until = io.has_until;
+    o.until = io.until;
+    o.dry_run = io.dry_run;
     if (influx_src && o.ndatabases > 1)
         return cli_usage_error(ctx, self, "--from influx: at most one --database (the archive "
                                           "database name; default: the db or bucket)");
@@ -378,7 +389,8 @@ static int run(const cli_args *a, cli_ctx *ctx)
         st = arc_export_timestream(&r.cfg, &o, r.audit, &res, &err);
     }
     cli_progress_end(&ps, true);
-    if (st == TS_OK && retain_years) st = extend_kept_locks(ctx, r.storage, r.client, prefix, retain_years, lock_mode, &res, &err);
+    if (st == TS_OK && retain_years && !io.dry_run)
+        st = extend_kept_locks(ctx, r.storage, r.client, prefix, retain_years, lock_mode, &res, &err);
     double secs = (double)(ts_mono_ns() - ps.t0) / 1e9;
     {
         json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "outcome",
@@ -403,6 +415,17 @@ static int run(const cli_args *a, cli_ctx *ctx)
                                    (json_int_t)t->files, "files_unchanged",
                                    (json_int_t)t->files_skipped, "ok", !!t->ok);
             if (!t->ok) json_object_set_new(to, "error", json_string(t->error));
+            if (t->nmonths) {
+                json_t *ms = json_array();
+                for (size_t k = 0; k < t->nmonths; k++) {
+                    char mo[32];
+                    snprintf(mo, sizeof mo, "%04lld-%02u", (long long)t->months[k].year,
+                             t->months[k].month);
+                    json_array_append_new(ms, json_pack("{s:s,s:I}", "month", mo, "records",
+                                                        (json_int_t)t->months[k].records));
+                }
+                json_object_set_new(to, "months", ms);
+            }
             json_array_append_new(tables, to);
         }
         json_t *j = json_pack("{s:b,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:o}", "ok", st == TS_OK,
@@ -428,16 +451,31 @@ static int run(const cli_args *a, cli_ctx *ctx)
     } else {
         for (size_t i = 0; i < res.ntables_v; i++) {
             const arc_export_table_result *t = &res.tables_v[i];
-            if (t->ok && io.dry_run)
-                fprintf(ctx->out, "%s.%s: %llu points (InfluxDB's count) in %llu months (dry run)\n",
-                        t->database, t->table, (unsigned long long)t->records,
+            if (t->ok && io.dry_run) {
+                fprintf(ctx->out, "%s.%s: %llu %s in %llu months (dry run)\n", t->database,
+                        t->table, (unsigned long long)t->records,
+                        influx_src ? "points (InfluxDB's count)" : "rows (Timestream's count)",
                         (unsigned long long)t->files);
-            else if (t->ok)
+                for (size_t k = 0; k < t->nmonths; k++)
+                    fprintf(ctx->out, "  %04lld-%02u: %llu rows\n", (long long)t->months[k].year,
+                            t->months[k].month, (unsigned long long)t->months[k].records);
+            } else if (t->ok)
                 fprintf(ctx->out, "%s.%s: %llu records, %llu files written, %llu unchanged\n",
                         t->database, t->table, (unsigned long long)t->records,
                         (unsigned long long)t->files, (unsigned long long)t->files_skipped);
             else
                 fprintf(ctx->out, "%s.%s: FAILED: %s\n", t->database, t->table, t->error);
+        }
+        if (io.dry_run) {
+            uint64_t total = 0, months = 0;
+            for (size_t i = 0; i < res.ntables_v; i++)
+                if (res.tables_v[i].ok) {
+                    total += res.tables_v[i].records;
+                    months += res.tables_v[i].files;
+                }
+            fprintf(ctx->out, "dry run: %llu rows in %llu table-months would be exported; "
+                              "nothing was written\n",
+                    (unsigned long long)total, (unsigned long long)months);
         }
         fprintf(ctx->out, "%llu databases, %llu tables (%llu failed), %llu rows in %.1f s\n",
                 (unsigned long long)res.databases, (unsigned long long)res.tables,
@@ -457,7 +495,8 @@ static int run(const cli_args *a, cli_ctx *ctx)
 const cli_cmd cmd_export = {
     .name = "export",
     .summary = "Export every Timestream table (or InfluxDB measurement, or a data file) into the Parquet archive.",
-    .usage = "--from timestream://REGION --to ROOT [--database NAME]... [options]\n"
+    .usage = "--from timestream://REGION --to ROOT [--database NAME]... [--table GLOB]...\n"
+             "              [--since T] [--until T] [--dry-run] [options]\n"
              "       --from influx://HOST:PORT?org=O&bucket=B|influx1://HOST:PORT/DB --to ROOT\n"
              "              [--database NAME] [--table GLOB]... [--since T] [--until T] [--dry-run]\n"
              "       --from FILE.lp|.csv|.parquet[.gz|.zst] --to ROOT --database NAME [options]",
