@@ -130,6 +130,28 @@ ts_status arc_export_prev_read(arc_storage *s, const char *dbdir, const char *co
 typedef struct arc_file arc_file;
 bool arc_object_matches(arc_storage *s, const char *key, const arc_file *f);
 
+/* ---- --table filters shared by the Timestream and InfluxDB exports (arc_export_filter.c) ---- */
+
+/* name matches one of the fnmatch globs (always, when nglobs is 0). */
+bool arc_export_glob_wanted(const char *const *globs, size_t nglobs, const char *name);
+/* TS_ERR_NOT_FOUND naming the first glob with !hit[g]: "--table G matches no
+ * table in <noun>[s] <where>; nothing was exported" (nwhere: how many
+ * databases where lists; truncated: where was cut); TS_OK when all hit. */
+ts_status arc_export_glob_unmatched(const char *const *globs, size_t nglobs, const bool *hit,
+                                    const char *noun, size_t nwhere, const char *where,
+                                    bool truncated, ts_error *err);
+/* A new table in dst with pt's name, columns, time unit and time_ns; no files. */
+typedef struct arc_table arc_table;
+ts_status arc_export_table_copy(arc_manifest *dst, const arc_table *pt, arc_table **out,
+                                ts_error *err);
+/* Tables of prev (the earlier state) that the globs leave out and done does
+ * not list are added to done with their intact files (size + SHA-256 at
+ * dbdir/path in s): a --table export adds to the database's manifest and
+ * never drops what it was not asked about. No-op when nglobs is 0. */
+ts_status arc_export_keep_unselected(arc_storage *s, const char *dbdir, const arc_manifest *prev,
+                                     arc_manifest *done, const char *const *globs, size_t nglobs,
+                                     ts_error *err);
+
 /* Export of a line-protocol, CSV or Parquet file (optionally .gz/.zst for
  * text) into archive database `database`: each measurement/table a table,
  * rows in any time order. Pass 1 spills each table-month into temp Parquet

@@ -591,6 +591,39 @@ static ts_status do_partition(ix_worker *w, ix_part *p, ts_error *err)
         p->prev->records >= p->live.points && arc_object_matches(w->storage, key, p->prev) &&
         footer_matches(w, key, p))
         return record_file(w, p, p->prev, true, err);
+    arc_window whole_month = arc_month_window(p->m);
+    bool cut = p->lo > whole_month.lo || p->hi < whole_month.hi;
+    if (p->prev && cut && (p->prev->min_time < p->lo || p->prev->max_time > p->hi) &&
+        arc_object_matches(w->storage, key, p->prev)) {
+        /* The archived file holds points outside --since/--until (an earlier
+         * export of more of the month): a filtered export never replaces it
+         * by a part. It stays when InfluxDB still holds exactly its points
+         * over its own time range (per-field counts equal the footer's
+         * non-NULL counts, same first/last time), which includes the points
+         * selected now. */
+        if (p->prev->min_time <= p->live.min_time && p->prev->max_time >= p->live.max_time) {
+            influx_count c;
+            TS_TRY(influx_count_range(w->q, p->t->name, p->prev->min_time, p->prev->max_time + 1,
+                                      &c, err));
+            ix_part whole = *p;
+            whole.live = c;
+            bool same = c.points > 0 && c.min_time == p->prev->min_time &&
+                        c.max_time == p->prev->max_time && p->prev->records >= c.points &&
+                        footer_matches(w, key, &whole);
+            influx_count_free(&c);
+            if (same) return record_file(w, p, p->prev, true, err);
+        }
+        char a[TS_TIME_STR_MAX], b[TS_TIME_STR_MAX];
+        ts_time_format(p->prev->min_time, a);
+        ts_time_format(p->prev->max_time, b);
+        return ts_err_set(err, TS_ERR_REFUSED,
+                          "measurement %s.%s month %04lld-%02u: the archived file holds %llu rows "
+                          "from %s to %s, beyond this export's --since/--until, and InfluxDB's "
+                          "points differ from it; a filtered export does not replace it with part "
+                          "of the month (export the whole month without --since/--until)",
+                          run->db, p->t->name, (long long)p->m.year, p->m.month,
+                          (unsigned long long)p->prev->records, a, b);
+    }
     ts_status st = TS_OK;
     arc_file rec;
     for (int attempt = 1; attempt <= PARTITION_ATTEMPTS; attempt++) {
@@ -682,14 +715,6 @@ static void run_pool(ix_run *run, ix_worker *mw)
 }
 
 /* ---- planning ---- */
-
-static bool table_wanted(const arc_export_influx_opts *io, const char *name)
-{
-    if (!io->ntables) return true;
-    for (size_t i = 0; i < io->ntables; i++)
-        if (fnmatch(io->tables[i], name, 0) == 0) return true;
-    return false;
-}
 
 static ts_status add_month_parts(ix_worker *w, ix_run *run, ix_table *t, ts_error *err)
 {
@@ -866,9 +891,22 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
         if (!run.tables) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
     res->databases = 1;
+    if (st == TS_OK && io->ntables) {
+        /* every glob must match a measurement, named when one does not (as Timestream's) */
+        bool *hit = ts_calloc(io->ntables, sizeof *hit);
+        if (!hit) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; hit && i < nnames; i++)
+            for (size_t g = 0; g < io->ntables; g++)
+                if (arc_export_glob_wanted(&io->tables[g], 1, names[i])) hit[g] = true;
+        bool v2 = io->target->api == INFLUX_API_V2;
+        if (hit)
+            st = arc_export_glob_unmatched(io->tables, io->ntables, hit, v2 ? "bucket" : "database",
+                                           1, v2 ? io->target->bucket : io->target->db, false, err);
+        ts_free(hit);
+    }
     ts_status first = st;
     for (size_t i = 0; st == TS_OK && i < nnames; i++) {
-        if (!table_wanted(io, names[i])) continue;
+        if (!arc_export_glob_wanted(io->tables, io->ntables, names[i])) continue;
         ix_table *t = &run.tables[run.ntables++];
         t->time_ns_col = -1;
         t->name = names[i];
@@ -990,6 +1028,21 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
     }
     if (first != TS_OK) all_ok = false;
     bool cancelled = o.cancel && *o.cancel;
+    /* measurements --table leaves out stay listed with their intact files
+     * (also in a checkpoint, so that a resumed run still knows them) */
+    if (!io->dry_run && mw.storage && st == TS_OK && !cancelled && run.prev_ok) {
+        ts_error ke;
+        ts_err_clear(&ke);
+        ts_status ks = arc_export_keep_unselected(mw.storage, run.dbdir, &run.prev, &run.done,
+                                                  io->tables, io->ntables, &ke);
+        if (ks != TS_OK) {
+            all_ok = false;
+            if (first == TS_OK) {
+                first = ks;
+                *err = ke;
+            }
+        }
+    }
     if (cancelled && first == TS_OK) first = ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
     if (!io->dry_run && mw.storage) {
         if (!(all_ok && !cancelled) && run.state_dirty) {
