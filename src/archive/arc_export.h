@@ -46,8 +46,8 @@ typedef struct arc_export_opts {
      * manifest's export time, the one the lock date was computed from. */
     const char *lock_mode, *lock_until;
     int64_t started_at;
-    /* Timestream filters (export_timestream only; the InfluxDB export has its
-     * own in arc_export_influx_opts). tables: fnmatch globs on table names,
+    /* Filters (the Timestream and InfluxDB exports; the file export ignores
+     * them: the CLI refuses them there). tables: fnmatch globs on table names,
      * applied in every database (0 = all); a glob matching no table of any
      * selected database is an error naming it. since/until: only rows with
      * since <= time < until (the month counts and checks use the same
@@ -185,16 +185,11 @@ ts_status arc_export_file(const arc_export_file_opts *fo, const arc_export_opts 
  * (opts->jobs) like the Timestream export; whether a table needs time_ns is
  * found while exporting (a table that turns out to need it is redone). Uses
  * opts->root, prefix, codec, time_unit, jobs, batch_rows, row_group_bytes,
- * cancel, progress, after_plan. */
+ * the filters (tables, since/until, dry_run), cancel, progress, after_plan. */
 typedef struct influx_target influx_target;
 typedef struct arc_export_influx_opts {
     const influx_target *target;  /* parsed influx:// or influx1:// URL (borrowed) */
     const char *database;         /* archive database; NULL = the db/bucket name */
-    const char *const *tables;    /* fnmatch globs on measurement names; 0 = all */
-    size_t ntables;
-    bool has_since, has_until;
-    int64_t since, until;         /* ns: since <= time < until */
-    bool dry_run;                 /* plan only: tables, months and counts; no file written */
     size_t chunk_size;            /* rows per /query chunk; 0 = INFLUX_DEFAULT_CHUNK_SIZE */
     const aws_config *aws;        /* for s3:// roots (one client per job); NULL otherwise */
 } arc_export_influx_opts;

@@ -718,9 +718,9 @@ static void run_pool(ix_run *run, ix_worker *mw)
 
 static ts_status add_month_parts(ix_worker *w, ix_run *run, ix_table *t, ts_error *err)
 {
-    const arc_export_influx_opts *io = run->io;
-    int64_t lo = io->has_since ? io->since : INFLUX_MIN_NS;
-    int64_t hi_excl = io->has_until ? io->until : INFLUX_MAX_NS;
+    const arc_export_opts *o = run->o;
+    int64_t lo = o->has_since ? o->since : INFLUX_MIN_NS;
+    int64_t hi_excl = o->has_until ? o->until : INFLUX_MAX_NS;
     if (lo >= hi_excl) return TS_OK;
     influx_count all;
     TS_TRY(influx_count_range(w->q, t->name, lo, hi_excl, &all, err));
@@ -891,22 +891,22 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
         if (!run.tables) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
     res->databases = 1;
-    if (st == TS_OK && io->ntables) {
+    if (st == TS_OK && o.ntables) {
         /* every glob must match a measurement, named when one does not (as Timestream's) */
-        bool *hit = ts_calloc(io->ntables, sizeof *hit);
+        bool *hit = ts_calloc(o.ntables, sizeof *hit);
         if (!hit) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
         for (size_t i = 0; hit && i < nnames; i++)
-            for (size_t g = 0; g < io->ntables; g++)
-                if (arc_export_glob_wanted(&io->tables[g], 1, names[i])) hit[g] = true;
+            for (size_t g = 0; g < o.ntables; g++)
+                if (arc_export_glob_wanted(&o.tables[g], 1, names[i])) hit[g] = true;
         bool v2 = io->target->api == INFLUX_API_V2;
         if (hit)
-            st = arc_export_glob_unmatched(io->tables, io->ntables, hit, v2 ? "bucket" : "database",
+            st = arc_export_glob_unmatched(o.tables, o.ntables, hit, v2 ? "bucket" : "database",
                                            1, v2 ? io->target->bucket : io->target->db, false, err);
         ts_free(hit);
     }
     ts_status first = st;
     for (size_t i = 0; st == TS_OK && i < nnames; i++) {
-        if (!arc_export_glob_wanted(io->tables, io->ntables, names[i])) continue;
+        if (!arc_export_glob_wanted(o.tables, o.ntables, names[i])) continue;
         ix_table *t = &run.tables[run.ntables++];
         t->time_ns_col = -1;
         t->name = names[i];
@@ -927,7 +927,7 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
         }
         if (ts_ == TS_OK) ts_ = build_schema(&run, t, &e);
         if (ts_ == TS_OK) ts_ = add_month_parts(&mw, &run, t, &e);
-        if (ts_ == TS_OK && !io->dry_run) ts_ = manifest_table(&run, t, &e);
+        if (ts_ == TS_OK && !o.dry_run) ts_ = manifest_table(&run, t, &e);
         if (audit) {
             json_t *f = json_pack("{s:s,s:s,s:I,s:I,s:s}", "database", db, "table", t->name,
                                   "records", (json_int_t)t->points, "months", (json_int_t)t->months,
@@ -953,12 +953,12 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
         st = first = ts_err_set(err, TS_ERR_NOT_FOUND, "%s %s has no measurements%s; nothing to export",
                                 io->target->api == INFLUX_API_V2 ? "bucket" : "database",
                                 io->target->api == INFLUX_API_V2 ? io->target->bucket : io->target->db,
-                                io->ntables ? " matching --table" : "");
+                                o.ntables ? " matching --table" : "");
     if (st == TS_OK && run.nparts) qsort(run.parts, run.nparts, sizeof *run.parts, cmp_part);
     run.prog.partitions_total = run.nparts;
     if (st == TS_OK && o.after_plan) o.after_plan(o.user, db);
 
-    if (st == TS_OK && !io->dry_run) {
+    if (st == TS_OK && !o.dry_run) {
         run.round = 1;
         run.first_st = TS_OK;
         run_pool(&run, &mw);
@@ -1004,7 +1004,7 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
     bool all_ok = st == TS_OK;
     for (size_t i = 0; i < run.ntables; i++) {
         ix_table *t = &run.tables[i];
-        if (!t->failed && !io->dry_run && st == TS_OK) keep_unplanned(&mw, &run, t);
+        if (!t->failed && !o.dry_run && st == TS_OK) keep_unplanned(&mw, &run, t);
         if (t->failed || t->flip) all_ok = false;
         arc_export_table_result *tr = ts_realloc(res->tables_v, (res->ntables_v + 1) * sizeof *tr);
         if (tr) {
@@ -1014,14 +1014,14 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
             snprintf(tr->database, sizeof tr->database, "%s", db);
             snprintf(tr->table, sizeof tr->table, "%s", t->name);
             tr->records = t->points;
-            tr->files = io->dry_run ? t->months : t->files;
+            tr->files = o.dry_run ? t->months : t->files;
             tr->files_skipped = t->skipped;
             tr->ok = !t->failed;
             snprintf(tr->error, sizeof tr->error, "%s", t->error);
         }
         res->tables++;
         if (t->failed) res->tables_failed++;
-        res->files += io->dry_run ? t->months : t->files;
+        res->files += o.dry_run ? t->months : t->files;
         res->files_skipped += t->skipped;
         res->rows += t->rows;
         res->bytes += t->bytes;
@@ -1030,11 +1030,11 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
     bool cancelled = o.cancel && *o.cancel;
     /* measurements --table leaves out stay listed with their intact files
      * (also in a checkpoint, so that a resumed run still knows them) */
-    if (!io->dry_run && mw.storage && st == TS_OK && !cancelled && run.prev_ok) {
+    if (!o.dry_run && mw.storage && st == TS_OK && !cancelled && run.prev_ok) {
         ts_error ke;
         ts_err_clear(&ke);
         ts_status ks = arc_export_keep_unselected(mw.storage, run.dbdir, &run.prev, &run.done,
-                                                  io->tables, io->ntables, &ke);
+                                                  o.tables, o.ntables, &ke);
         if (ks != TS_OK) {
             all_ok = false;
             if (first == TS_OK) {
@@ -1044,7 +1044,7 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
         }
     }
     if (cancelled && first == TS_OK) first = ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
-    if (!io->dry_run && mw.storage) {
+    if (!o.dry_run && mw.storage) {
         if (!(all_ok && !cancelled) && run.state_dirty) {
             ts_error se;
             ts_err_clear(&se);
