@@ -529,7 +529,11 @@ ts_status arc_export_prev_read(arc_storage *s, const char *dbdir, const char *co
         if (found && man_found)
             for (size_t i = 0; i < man.ntables; i++) {
                 arc_table *st_t = arc_manifest_find_table(prev, man.tables[i].name);
-                if (!st_t) continue;
+                /* a table only the manifest lists (one a --table run left out) stays known */
+                if (!st_t && arc_export_table_copy(prev, &man.tables[i], &st_t, err) != TS_OK) {
+                    arc_manifest_free(&man);
+                    return err->code;
+                }
                 for (size_t j = 0; j < man.tables[i].nfiles; j++)
                     if (!arc_table_find_file(st_t, man.tables[i].files[j].path))
                         arc_table_put_file(st_t, &man.tables[i].files[j]);
@@ -1038,49 +1042,6 @@ static int cmp_part(const void *a, const void *b)
     return arc_month_cmp(x->m, y->m);
 }
 
-/* A new table in dst with pt's name, columns, time unit and time_ns; no files. */
-static ts_status table_copy(arc_manifest *dst, const arc_table *pt, arc_table **out, ts_error *err)
-{
-    arc_table *mt;
-    if (arc_manifest_add_table(dst, pt->name, &mt) != TS_OK)
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    for (size_t c = 0; c < pt->ncols; c++)
-        if (arc_table_add_column(mt, pt->cols[c].name, pt->cols[c].role, pt->cols[c].source_type,
-                                 pt->cols[c].type) != TS_OK)
-            return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    if (arc_set_str(&mt->time_unit, pt->time_unit) != TS_OK)
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    mt->time_ns = pt->time_ns;
-    *out = mt;
-    return TS_OK;
-}
-
-/* Earlier tables that --table leaves out stay listed, with their intact
- * files: a filtered export adds to the database's manifest (as a file export
- * does) instead of dropping the tables it was not asked about. */
-static ts_status keep_unselected(worker *w, exp_run *run, ts_error *err)
-{
-    if (!run->prev_ok || !run->o->ntables) return TS_OK;
-    for (size_t i = 0; i < run->prev.ntables; i++) {
-        const arc_table *pt = &run->prev.tables[i];
-        if (!pt->name || arc_manifest_find_table(&run->done, pt->name)) continue;
-        bool wanted = false;
-        for (size_t g = 0; g < run->o->ntables && !wanted; g++)
-            wanted = fnmatch(run->o->tables[g], pt->name, 0) == 0;
-        if (wanted) continue; /* selected, but gone from Timestream: as without --table */
-        arc_table *mt = NULL;
-        for (size_t j = 0; j < pt->nfiles; j++) {
-            char key[ARC_PATH_MAX];
-            TS_TRY(arc_join(key, sizeof key, err, run->dbdir, pt->files[j].path, NULL));
-            if (!object_matches(w, key, &pt->files[j])) continue;
-            if (!mt) TS_TRY(table_copy(&run->done, pt, &mt, err));
-            if (arc_table_put_file(mt, &pt->files[j]) != TS_OK)
-                return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-        }
-    }
-    return TS_OK;
-}
-
 /* A dry run's months of table t (from the plan), into tr. */
 static void dry_run_months(const exp_run *run, const exp_table *t, arc_export_table_result *tr)
 {
@@ -1120,7 +1081,7 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db, char 
         for (size_t i = 0; i < man.ntables; i++) {
             arc_table *st_t = arc_manifest_find_table(&run->prev, man.tables[i].name);
             /* a table only the manifest lists (one a --table run left out) stays known */
-            if (!st_t && table_copy(&run->prev, &man.tables[i], &st_t, err) != TS_OK) {
+            if (!st_t && arc_export_table_copy(&run->prev, &man.tables[i], &st_t, err) != TS_OK) {
                 arc_manifest_free(&man);
                 return err->code;
             }
@@ -1303,7 +1264,10 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db, char 
     if (!cancelled && (st == TS_OK || st == TS_ERR_MISMATCH || st == TS_ERR_REFUSED)) {
         ts_error ke;
         ts_err_clear(&ke);
-        ts_status ks = keep_unselected(mw, run, &ke);
+        ts_status ks = run->prev_ok ? arc_export_keep_unselected(mw->storage, run->dbdir, &run->prev,
+                                                                 &run->done, run->o->tables,
+                                                                 run->o->ntables, &ke)
+                                    : TS_OK;
         if (ks != TS_OK && st == TS_OK) {
             st = ks;
             *err = ke;
@@ -1386,13 +1350,8 @@ static ts_status list_all_tables(worker *mw, const arc_export_opts *o, char **db
         }
         dt[i].n = keep;
     }
-    ts_status st = TS_OK;
-    for (size_t g = 0; g < o->ntables && st == TS_OK; g++)
-        if (!hit[g])
-            st = ts_err_set(err, TS_ERR_NOT_FOUND,
-                            "--table %s matches no table in %s %s%s; nothing was exported",
-                            o->tables[g], nsel == 1 ? "database" : "databases",
-                            nsel ? where : "(none selected)", wl >= sizeof where ? "…" : "");
+    ts_status st = arc_export_glob_unmatched(o->tables, o->ntables, hit, "database", nsel, where,
+                                             wl >= sizeof where, err);
     ts_free(hit);
     return st;
 }

@@ -46,8 +46,8 @@ typedef struct arc_export_opts {
      * manifest's export time, the one the lock date was computed from. */
     const char *lock_mode, *lock_until;
     int64_t started_at;
-    /* Timestream filters (export_timestream only; the InfluxDB export has its
-     * own in arc_export_influx_opts). tables: fnmatch globs on table names,
+    /* Filters (the Timestream and InfluxDB exports; the file export ignores
+     * them: the CLI refuses them there). tables: fnmatch globs on table names,
      * applied in every database (0 = all); a glob matching no table of any
      * selected database is an error naming it. since/until: only rows with
      * since <= time < until (the month counts and checks use the same
@@ -130,6 +130,28 @@ ts_status arc_export_prev_read(arc_storage *s, const char *dbdir, const char *co
 typedef struct arc_file arc_file;
 bool arc_object_matches(arc_storage *s, const char *key, const arc_file *f);
 
+/* ---- --table filters shared by the Timestream and InfluxDB exports (arc_export_filter.c) ---- */
+
+/* name matches one of the fnmatch globs (always, when nglobs is 0). */
+bool arc_export_glob_wanted(const char *const *globs, size_t nglobs, const char *name);
+/* TS_ERR_NOT_FOUND naming the first glob with !hit[g]: "--table G matches no
+ * table in <noun>[s] <where>; nothing was exported" (nwhere: how many
+ * databases where lists; truncated: where was cut); TS_OK when all hit. */
+ts_status arc_export_glob_unmatched(const char *const *globs, size_t nglobs, const bool *hit,
+                                    const char *noun, size_t nwhere, const char *where,
+                                    bool truncated, ts_error *err);
+/* A new table in dst with pt's name, columns, time unit and time_ns; no files. */
+typedef struct arc_table arc_table;
+ts_status arc_export_table_copy(arc_manifest *dst, const arc_table *pt, arc_table **out,
+                                ts_error *err);
+/* Tables of prev (the earlier state) that the globs leave out and done does
+ * not list are added to done with their intact files (size + SHA-256 at
+ * dbdir/path in s): a --table export adds to the database's manifest and
+ * never drops what it was not asked about. No-op when nglobs is 0. */
+ts_status arc_export_keep_unselected(arc_storage *s, const char *dbdir, const arc_manifest *prev,
+                                     arc_manifest *done, const char *const *globs, size_t nglobs,
+                                     ts_error *err);
+
 /* Export of a line-protocol, CSV or Parquet file (optionally .gz/.zst for
  * text) into archive database `database`: each measurement/table a table,
  * rows in any time order. Pass 1 spills each table-month into temp Parquet
@@ -163,16 +185,11 @@ ts_status arc_export_file(const arc_export_file_opts *fo, const arc_export_opts 
  * (opts->jobs) like the Timestream export; whether a table needs time_ns is
  * found while exporting (a table that turns out to need it is redone). Uses
  * opts->root, prefix, codec, time_unit, jobs, batch_rows, row_group_bytes,
- * cancel, progress, after_plan. */
+ * the filters (tables, since/until, dry_run), cancel, progress, after_plan. */
 typedef struct influx_target influx_target;
 typedef struct arc_export_influx_opts {
     const influx_target *target;  /* parsed influx:// or influx1:// URL (borrowed) */
     const char *database;         /* archive database; NULL = the db/bucket name */
-    const char *const *tables;    /* fnmatch globs on measurement names; 0 = all */
-    size_t ntables;
-    bool has_since, has_until;
-    int64_t since, until;         /* ns: since <= time < until */
-    bool dry_run;                 /* plan only: tables, months and counts; no file written */
     size_t chunk_size;            /* rows per /query chunk; 0 = INFLUX_DEFAULT_CHUNK_SIZE */
     const aws_config *aws;        /* for s3:// roots (one client per job); NULL otherwise */
 } arc_export_influx_opts;

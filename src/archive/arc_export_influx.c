@@ -591,6 +591,39 @@ static ts_status do_partition(ix_worker *w, ix_part *p, ts_error *err)
         p->prev->records >= p->live.points && arc_object_matches(w->storage, key, p->prev) &&
         footer_matches(w, key, p))
         return record_file(w, p, p->prev, true, err);
+    arc_window whole_month = arc_month_window(p->m);
+    bool cut = p->lo > whole_month.lo || p->hi < whole_month.hi;
+    if (p->prev && cut && (p->prev->min_time < p->lo || p->prev->max_time > p->hi) &&
+        arc_object_matches(w->storage, key, p->prev)) {
+        /* The archived file holds points outside --since/--until (an earlier
+         * export of more of the month): a filtered export never replaces it
+         * by a part. It stays when InfluxDB still holds exactly its points
+         * over its own time range (per-field counts equal the footer's
+         * non-NULL counts, same first/last time), which includes the points
+         * selected now. */
+        if (p->prev->min_time <= p->live.min_time && p->prev->max_time >= p->live.max_time) {
+            influx_count c;
+            TS_TRY(influx_count_range(w->q, p->t->name, p->prev->min_time, p->prev->max_time + 1,
+                                      &c, err));
+            ix_part whole = *p;
+            whole.live = c;
+            bool same = c.points > 0 && c.min_time == p->prev->min_time &&
+                        c.max_time == p->prev->max_time && p->prev->records >= c.points &&
+                        footer_matches(w, key, &whole);
+            influx_count_free(&c);
+            if (same) return record_file(w, p, p->prev, true, err);
+        }
+        char a[TS_TIME_STR_MAX], b[TS_TIME_STR_MAX];
+        ts_time_format(p->prev->min_time, a);
+        ts_time_format(p->prev->max_time, b);
+        return ts_err_set(err, TS_ERR_REFUSED,
+                          "measurement %s.%s month %04lld-%02u: the archived file holds %llu rows "
+                          "from %s to %s, beyond this export's --since/--until, and InfluxDB's "
+                          "points differ from it; a filtered export does not replace it with part "
+                          "of the month (export the whole month without --since/--until)",
+                          run->db, p->t->name, (long long)p->m.year, p->m.month,
+                          (unsigned long long)p->prev->records, a, b);
+    }
     ts_status st = TS_OK;
     arc_file rec;
     for (int attempt = 1; attempt <= PARTITION_ATTEMPTS; attempt++) {
@@ -683,19 +716,11 @@ static void run_pool(ix_run *run, ix_worker *mw)
 
 /* ---- planning ---- */
 
-static bool table_wanted(const arc_export_influx_opts *io, const char *name)
-{
-    if (!io->ntables) return true;
-    for (size_t i = 0; i < io->ntables; i++)
-        if (fnmatch(io->tables[i], name, 0) == 0) return true;
-    return false;
-}
-
 static ts_status add_month_parts(ix_worker *w, ix_run *run, ix_table *t, ts_error *err)
 {
-    const arc_export_influx_opts *io = run->io;
-    int64_t lo = io->has_since ? io->since : INFLUX_MIN_NS;
-    int64_t hi_excl = io->has_until ? io->until : INFLUX_MAX_NS;
+    const arc_export_opts *o = run->o;
+    int64_t lo = o->has_since ? o->since : INFLUX_MIN_NS;
+    int64_t hi_excl = o->has_until ? o->until : INFLUX_MAX_NS;
     if (lo >= hi_excl) return TS_OK;
     influx_count all;
     TS_TRY(influx_count_range(w->q, t->name, lo, hi_excl, &all, err));
@@ -866,9 +891,22 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
         if (!run.tables) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
     res->databases = 1;
+    if (st == TS_OK && o.ntables) {
+        /* every glob must match a measurement, named when one does not (as Timestream's) */
+        bool *hit = ts_calloc(o.ntables, sizeof *hit);
+        if (!hit) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; hit && i < nnames; i++)
+            for (size_t g = 0; g < o.ntables; g++)
+                if (arc_export_glob_wanted(&o.tables[g], 1, names[i])) hit[g] = true;
+        bool v2 = io->target->api == INFLUX_API_V2;
+        if (hit)
+            st = arc_export_glob_unmatched(o.tables, o.ntables, hit, v2 ? "bucket" : "database",
+                                           1, v2 ? io->target->bucket : io->target->db, false, err);
+        ts_free(hit);
+    }
     ts_status first = st;
     for (size_t i = 0; st == TS_OK && i < nnames; i++) {
-        if (!table_wanted(io, names[i])) continue;
+        if (!arc_export_glob_wanted(o.tables, o.ntables, names[i])) continue;
         ix_table *t = &run.tables[run.ntables++];
         t->time_ns_col = -1;
         t->name = names[i];
@@ -889,7 +927,7 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
         }
         if (ts_ == TS_OK) ts_ = build_schema(&run, t, &e);
         if (ts_ == TS_OK) ts_ = add_month_parts(&mw, &run, t, &e);
-        if (ts_ == TS_OK && !io->dry_run) ts_ = manifest_table(&run, t, &e);
+        if (ts_ == TS_OK && !o.dry_run) ts_ = manifest_table(&run, t, &e);
         if (audit) {
             json_t *f = json_pack("{s:s,s:s,s:I,s:I,s:s}", "database", db, "table", t->name,
                                   "records", (json_int_t)t->points, "months", (json_int_t)t->months,
@@ -915,12 +953,12 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
         st = first = ts_err_set(err, TS_ERR_NOT_FOUND, "%s %s has no measurements%s; nothing to export",
                                 io->target->api == INFLUX_API_V2 ? "bucket" : "database",
                                 io->target->api == INFLUX_API_V2 ? io->target->bucket : io->target->db,
-                                io->ntables ? " matching --table" : "");
+                                o.ntables ? " matching --table" : "");
     if (st == TS_OK && run.nparts) qsort(run.parts, run.nparts, sizeof *run.parts, cmp_part);
     run.prog.partitions_total = run.nparts;
     if (st == TS_OK && o.after_plan) o.after_plan(o.user, db);
 
-    if (st == TS_OK && !io->dry_run) {
+    if (st == TS_OK && !o.dry_run) {
         run.round = 1;
         run.first_st = TS_OK;
         run_pool(&run, &mw);
@@ -966,7 +1004,7 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
     bool all_ok = st == TS_OK;
     for (size_t i = 0; i < run.ntables; i++) {
         ix_table *t = &run.tables[i];
-        if (!t->failed && !io->dry_run && st == TS_OK) keep_unplanned(&mw, &run, t);
+        if (!t->failed && !o.dry_run && st == TS_OK) keep_unplanned(&mw, &run, t);
         if (t->failed || t->flip) all_ok = false;
         arc_export_table_result *tr = ts_realloc(res->tables_v, (res->ntables_v + 1) * sizeof *tr);
         if (tr) {
@@ -976,22 +1014,37 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
             snprintf(tr->database, sizeof tr->database, "%s", db);
             snprintf(tr->table, sizeof tr->table, "%s", t->name);
             tr->records = t->points;
-            tr->files = io->dry_run ? t->months : t->files;
+            tr->files = o.dry_run ? t->months : t->files;
             tr->files_skipped = t->skipped;
             tr->ok = !t->failed;
             snprintf(tr->error, sizeof tr->error, "%s", t->error);
         }
         res->tables++;
         if (t->failed) res->tables_failed++;
-        res->files += io->dry_run ? t->months : t->files;
+        res->files += o.dry_run ? t->months : t->files;
         res->files_skipped += t->skipped;
         res->rows += t->rows;
         res->bytes += t->bytes;
     }
     if (first != TS_OK) all_ok = false;
     bool cancelled = o.cancel && *o.cancel;
+    /* measurements --table leaves out stay listed with their intact files
+     * (also in a checkpoint, so that a resumed run still knows them) */
+    if (!o.dry_run && mw.storage && st == TS_OK && !cancelled && run.prev_ok) {
+        ts_error ke;
+        ts_err_clear(&ke);
+        ts_status ks = arc_export_keep_unselected(mw.storage, run.dbdir, &run.prev, &run.done,
+                                                  o.tables, o.ntables, &ke);
+        if (ks != TS_OK) {
+            all_ok = false;
+            if (first == TS_OK) {
+                first = ks;
+                *err = ke;
+            }
+        }
+    }
     if (cancelled && first == TS_OK) first = ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
-    if (!io->dry_run && mw.storage) {
+    if (!o.dry_run && mw.storage) {
         if (!(all_ok && !cancelled) && run.state_dirty) {
             ts_error se;
             ts_err_clear(&se);

@@ -235,34 +235,27 @@ static int run(const cli_args *a, cli_ctx *ctx)
         return cli_usage_error(ctx, self, "--precision must be ns, us, ms or s, not '%s'", ov);
     if ((ov = cli_get(a, "time-format")) && !cli_parse_time_format(ov, &time_format))
         return cli_usage_error(ctx, self, "--time-format must be rfc3339, s, ms, us or ns, not '%s'", ov);
-    /* InfluxDB-only options */
+    /* the filters, for Timestream and InfluxDB sources alike */
     const char *const *globs;
-    arc_export_influx_opts io = {0};
-    io.ntables = cli_get_all(a, "table", &globs);
-    io.tables = globs;
-    io.dry_run = cli_flag(a, "dry-run");
-    if (!cli_parse_time_opt(a, ctx, "since", &io.has_since, &io.since) ||
-        !cli_parse_time_opt(a, ctx, "until", &io.has_until, &io.until))
+    o.ntables = cli_get_all(a, "table", &globs);
+    o.tables = globs;
+    o.dry_run = cli_flag(a, "dry-run");
+    if (!cli_parse_time_opt(a, ctx, "since", &o.has_since, &o.since) ||
+        !cli_parse_time_opt(a, ctx, "until", &o.has_until, &o.until))
         return CLI_EXIT_USAGE;
+    if (file_src && (o.ntables || o.dry_run || o.has_since || o.has_until))
+        return cli_usage_error(ctx, self, "--table, --since, --until and --dry-run are for "
+                                          "--from timestream://, influx:// and influx1:// sources");
+    /* InfluxDB-only options */
+    arc_export_influx_opts io = {0};
     if (cli_get(a, "chunk-size")) {
         if (!parse_u64(cli_get(a, "chunk-size"), &v) || v < 1 || v > 1000000)
             return cli_usage_error(ctx, self, "--chunk-size: 1..1000000");
         io.chunk_size = (size_t)v;
     }
-    if (file_src && (io.ntables || io.dry_run || io.has_since || io.has_until))
-        return cli_usage_error(ctx, self, "--table, --since, --until and --dry-run are for "
-                                          "--from timestream://, influx:// and influx1:// sources");
     if (!influx_src && io.chunk_size)
         return cli_usage_error(ctx, self, "--chunk-size is for --from influx:// and influx1:// "
                                           "sources");
-    /* the same filters for Timestream */
-    o.tables = io.tables;
-    o.ntables = io.ntables;
-    o.has_since = io.has_since;
-    o.since = io.since;
-    o.has_until = io.has_until;
-    o.until = io.until;
-    o.dry_run = io.dry_run;
     if (influx_src && o.ndatabases > 1)
         return cli_usage_error(ctx, self, "--from influx: at most one --database (the archive "
                                           "database name; default: the db or bucket)");
@@ -389,7 +382,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
         st = arc_export_timestream(&r.cfg, &o, r.audit, &res, &err);
     }
     cli_progress_end(&ps, true);
-    if (st == TS_OK && retain_years && !io.dry_run)
+    if (st == TS_OK && retain_years && !o.dry_run)
         st = extend_kept_locks(ctx, r.storage, r.client, prefix, retain_years, lock_mode, &res, &err);
     double secs = (double)(ts_mono_ns() - ps.t0) / 1e9;
     {
@@ -444,14 +437,14 @@ static int run(const cli_args *a, cli_ctx *ctx)
         if (retain_years)
             json_object_set_new(j, "object_lock", json_pack("{s:s,s:s}", "mode", lock_mode,
                                                             "retain_until", lock_until));
-        if (io.dry_run) json_object_set_new(j, "dry_run", json_true());
+        if (o.dry_run) json_object_set_new(j, "dry_run", json_true());
         json_dumpf(j, ctx->out, JSON_SORT_KEYS | JSON_COMPACT);
         fputc('\n', ctx->out);
         json_decref(j);
     } else {
         for (size_t i = 0; i < res.ntables_v; i++) {
             const arc_export_table_result *t = &res.tables_v[i];
-            if (t->ok && io.dry_run) {
+            if (t->ok && o.dry_run) {
                 fprintf(ctx->out, "%s.%s: %llu %s in %llu months (dry run)\n", t->database,
                         t->table, (unsigned long long)t->records,
                         influx_src ? "points (InfluxDB's count)" : "rows (Timestream's count)",
@@ -466,7 +459,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
             else
                 fprintf(ctx->out, "%s.%s: FAILED: %s\n", t->database, t->table, t->error);
         }
-        if (io.dry_run) {
+        if (o.dry_run) {
             uint64_t total = 0, months = 0;
             for (size_t i = 0; i < res.ntables_v; i++)
                 if (res.tables_v[i].ok) {

@@ -269,5 +269,103 @@ class ExportInflux1(unittest.TestCase):
         self.assertFalse(glob.glob(os.path.join(root, "timestream-archive", "chg", "c", "*", "*", "*.parquet")))
         self.assertFalse(os.path.exists(os.path.join(root, "timestream-archive", "chg", "export_metadata.json")))
 
+    # ---- filters behave as the Timestream export's (docs/export.md "Filters") ----
+
+    def archive_state(self, root, db):
+        """(manifest {table: {path: sha256}}, {path: sha256 of the bytes on disk}) of an archive."""
+        base = os.path.join(root, "timestream-archive", db)
+        with open(os.path.join(base, "export_metadata.json")) as f:
+            man = json.load(f)
+        listed = {t["name"]: {fr["path"]: fr["sha256"] for fr in t["files"]} for t in man["tables"]}
+        disk = {}
+        for p in glob.glob(os.path.join(base, "*", "year=*", "month=*", "*.parquet")):
+            with open(p, "rb") as f:
+                disk[os.path.relpath(p, base)] = hashlib.sha256(f.read()).hexdigest()
+        return listed, disk
+
+    def test_filter_glob_matching_nothing_is_named(self):
+        self.srv.query('CREATE DATABASE "gl"')
+        self.srv.write(['cpu,h=a v=1 1704067200000000000', 'disk,h=a v=2 1704067200000000000'], "gl")
+        root = os.path.join(self.tmp, "gl")
+        rc, rep, err = self.export("gl", root, "--table", "cpu*", "--table", "nope*")
+        msg = json.dumps(rep) + err
+        self.assertEqual(rc, 4, msg)
+        self.assertIn("--table nope* matches no table in database gl; nothing was exported", msg)
+        self.assertFalse(os.path.exists(os.path.join(root, "timestream-archive", "gl")), msg)
+        # each glob is checked: the matching one is not the one named
+        self.assertNotIn("--table cpu*", msg)
+
+    def test_filter_table_subset_keeps_other_measurements(self):
+        self.srv.query('CREATE DATABASE "sub"')
+        self.srv.write(['cpu,h=a v=1 1704067200000000000', 'cpu,h=a v=2 1706745600000000000',
+                        'disk,d=x free=5i 1704153600000000000', 'net,if=e rx=1.5 1709251200000000000'], "sub")
+        root = os.path.join(self.tmp, "sub")
+        rc, rep, err = self.export("sub", root)
+        self.assertEqual(rc, 0, err)
+        listed1, disk1 = self.archive_state(root, "sub")
+        self.assertEqual(sorted(listed1), ["cpu", "disk", "net"])
+        self.assertEqual(sum(len(v) for v in listed1.values()), 4, listed1)
+        for t, files in listed1.items():
+            for path, sha in files.items():
+                self.assertEqual(disk1[path], sha, path)
+        # a point added to cpu: a --table cpu export rewrites only cpu's month
+        self.srv.write(['cpu,h=b v=3 1704070800000000000'], "sub")
+        rc, rep, err = self.export("sub", root, "--table", "cpu")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([t["table"] for t in rep["tables"]], ["cpu"], rep)
+        listed2, disk2 = self.archive_state(root, "sub")
+        self.assertEqual(sorted(listed2), ["cpu", "disk", "net"], listed2)
+        self.assertEqual(listed2["disk"], listed1["disk"])
+        self.assertEqual(listed2["net"], listed1["net"])
+        self.assertEqual(sorted(listed2["cpu"]), sorted(listed1["cpu"]))
+        jan = [p for p in listed1["cpu"] if "month=01" in p][0]
+        feb = [p for p in listed1["cpu"] if "month=02" in p][0]
+        self.assertNotEqual(listed2["cpu"][jan], listed1["cpu"][jan])
+        self.assertEqual(listed2["cpu"][feb], listed1["cpu"][feb])
+        # every file on disk listed with its SHA-256, none unlisted
+        self.assertEqual({p: s for v in listed2.values() for p, s in v.items()}, disk2)
+        rc, out, err = run_tsarchive(["verify", root])
+        self.assertEqual(rc, 0, out + err)
+
+    def test_filter_since_reexport_keeps_fuller_files(self):
+        self.srv.query('CREATE DATABASE "sn"')
+        self.srv.write(['s,h=a v=1 %d' % (JAN + 0 * DAY), 's,h=a v=2 %d' % (JAN + 4 * DAY),
+                        's,h=b v=3 %d' % (JAN + 19 * DAY), 's,h=a v=4 %d' % (JAN + 33 * DAY),
+                        's,h=a v=5 %d' % (JAN + 40 * DAY)], "sn")
+        root = os.path.join(self.tmp, "sn")
+        rc, rep, err = self.export("sn", root)
+        self.assertEqual(rc, 0, err)
+        listed1, disk1 = self.archive_state(root, "sn")
+        self.assertEqual(len(disk1), 2, disk1)
+        rc, rep, err = self.export("sn", root, "--since", "2024-01-10")
+        self.assertEqual(rc, 0, json.dumps(rep) + err)
+        self.assertEqual(rep["files_written"], 0, rep)
+        self.assertEqual(rep["files_unchanged"], 2, rep)
+        listed2, disk2 = self.archive_state(root, "sn")
+        self.assertEqual(disk2, disk1)
+        self.assertEqual(listed2, listed1)
+
+    def test_filter_since_refuses_to_replace_changed_fuller_month(self):
+        self.srv.query('CREATE DATABASE "sr"')
+        self.srv.write(['r,h=a v=1 %d' % (JAN + 4 * DAY), 'r,h=a v=2 %d' % (JAN + 19 * DAY)], "sr")
+        root = os.path.join(self.tmp, "sr")
+        rc, rep, err = self.export("sr", root)
+        self.assertEqual(rc, 0, err)
+        listed1, disk1 = self.archive_state(root, "sr")
+        with open(os.path.join(root, "timestream-archive", "sr", "export_metadata.json"), "rb") as f:
+            man1 = f.read()
+        # inside the archived file's time range, before --since
+        self.srv.write(['r,h=b v=3 %d' % (JAN + 6 * DAY)], "sr")
+        rc, rep, err = self.export("sr", root, "--since", "2024-01-10")
+        msg = json.dumps(rep) + err
+        self.assertEqual(rc, 6, msg)
+        self.assertIn("month 2024-01", msg)
+        self.assertIn("does not replace it with part of the month", msg)
+        listed2, disk2 = self.archive_state(root, "sr")
+        self.assertEqual(disk2, disk1)
+        with open(os.path.join(root, "timestream-archive", "sr", "export_metadata.json"), "rb") as f:
+            self.assertEqual(f.read(), man1)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
