@@ -1043,6 +1043,24 @@ static int cmp_part(const void *a, const void *b)
 }
 
 /* A dry run's months of table t (from the plan), into tr. */
+/* The summary line of table t, appended to res (NULL when memory runs out:
+ * the summary then lacks the line, the export's status is unaffected). */
+static arc_export_table_result *add_table_result(arc_export_result *res, const char *db,
+                                                 const exp_table *t)
+{
+    arc_export_table_result *tr = ts_realloc(res->tables_v, (res->ntables_v + 1) * sizeof *tr);
+    if (!tr) return NULL;
+    res->tables_v = tr;
+    tr = &tr[res->ntables_v++];
+    memset(tr, 0, sizeof *tr);
+    snprintf(tr->database, sizeof tr->database, "%s", db);
+    snprintf(tr->table, sizeof tr->table, "%s", t->name);
+    tr->records = t->records;
+    tr->ok = !t->failed;
+    snprintf(tr->error, sizeof tr->error, "%s", t->error);
+    return tr;
+}
+
 static void dry_run_months(const exp_run *run, const exp_table *t, arc_export_table_result *tr)
 {
     size_t n = 0;
@@ -1167,17 +1185,8 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db, char 
         /* the plan is the answer: nothing is read beyond the counts, nothing written */
         for (size_t i = 0; i < ntables; i++) {
             exp_table *t = &tv[i];
-            arc_export_table_result *tr =
-                ts_realloc(res->tables_v, (res->ntables_v + 1) * sizeof *tr);
+            arc_export_table_result *tr = add_table_result(res, db, t);
             if (tr) {
-                res->tables_v = tr;
-                tr = &tr[res->ntables_v++];
-                memset(tr, 0, sizeof *tr);
-                snprintf(tr->database, sizeof tr->database, "%s", db);
-                snprintf(tr->table, sizeof tr->table, "%s", t->name);
-                tr->records = t->records;
-                tr->ok = !t->failed;
-                snprintf(tr->error, sizeof tr->error, "%s", t->error);
                 if (!t->failed) dry_run_months(run, t, tr);
                 tr->files = tr->nmonths;
             }
@@ -1240,19 +1249,10 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db, char 
         exp_table *t = &tv[i];
         if (!t->failed) keep_expired(mw, run, t);
         if (t->failed) all_ok = false;
-        arc_export_table_result *tr =
-            ts_realloc(res->tables_v, (res->ntables_v + 1) * sizeof *tr);
+        arc_export_table_result *tr = add_table_result(res, db, t);
         if (tr) {
-            res->tables_v = tr;
-            tr = &tr[res->ntables_v++];
-            memset(tr, 0, sizeof *tr);
-            snprintf(tr->database, sizeof tr->database, "%s", db);
-            snprintf(tr->table, sizeof tr->table, "%s", t->name);
-            tr->records = t->records;
             tr->files = t->files;
             tr->files_skipped = t->skipped;
-            tr->ok = !t->failed;
-            snprintf(tr->error, sizeof tr->error, "%s", t->error);
         }
         res->tables++;
         if (t->failed) res->tables_failed++;
