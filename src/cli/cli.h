@@ -116,5 +116,11 @@ bool cli_parse_time_format(const char *s, fmt_time_format *t);
 /* --NAME TIME (RFC 3339 or a date) into *v; false after printing a usage
  * error. *has = whether the option was given. */
 bool cli_parse_time_opt(const cli_args *a, cli_ctx *ctx, const char *name, bool *has, int64_t *v);
+/* The options given, as a JSON object for the audit log: a flag is true, a
+ * repeatable option an array, any other its last value. `value` (may be
+ * NULL) makes the JSON of a single value, so a command can redact the
+ * secrets a URL may carry; NULL from it means a plain string. */
+typedef struct json_t json_t; /* jansson's; only commands that write JSON include it */
+json_t *cli_args_json(const cli_args *a, json_t *(*value)(const char *opt, const char *v));
 
 #endif

@@ -1,5 +1,6 @@
 /* Option values shared by several subcommands (convert, export): one place
  * for the spellings of --precision, --time-format and --since/--until. */
+#include <jansson.h>
 #include <string.h>
 
 #include "cli.h"
@@ -39,4 +40,25 @@ bool cli_parse_time_opt(const cli_args *a, cli_ctx *ctx, const char *name, bool 
     }
     *has = true;
     return true;
+}
+
+json_t *cli_args_json(const cli_args *a, json_t *(*value)(const char *opt, const char *v))
+{
+    json_t *o = json_object();
+    for (const cli_opt *op = a->cmd->opts; op && op->name; op++) {
+        const char *const *vals;
+        size_t n = cli_get_all(a, op->name, &vals);
+        if (!n) continue;
+        if (!op->metavar) {
+            json_object_set_new(o, op->name, json_true());
+        } else if (op->repeatable) {
+            json_t *arr = json_array();
+            for (size_t k = 0; k < n; k++) json_array_append_new(arr, json_string(vals[k]));
+            json_object_set_new(o, op->name, arr);
+        } else {
+            json_t *j = value ? value(op->name, vals[n - 1]) : NULL;
+            json_object_set_new(o, op->name, j ? j : json_string(vals[n - 1]));
+        }
+    }
+    return o;
 }

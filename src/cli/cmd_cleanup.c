@@ -46,25 +46,6 @@ static const cli_opt opts[] = {
     {0},
 };
 
-static json_t *args_json(const cli_args *a)
-{
-    json_t *o = json_object();
-    for (size_t i = 0; opts[i].name; i++) {
-        const char *const *vals;
-        size_t n = cli_get_all(a, opts[i].name, &vals);
-        if (!n) continue;
-        if (!opts[i].metavar) {
-            json_object_set_new(o, opts[i].name, json_true());
-        } else if (opts[i].repeatable) {
-            json_t *arr = json_array();
-            for (size_t k = 0; k < n; k++) json_array_append_new(arr, json_string(vals[k]));
-            json_object_set_new(o, opts[i].name, arr);
-        } else {
-            json_object_set_new(o, opts[i].name, json_string(vals[n - 1]));
-        }
-    }
-    return o;
-}
 
 typedef struct audit_ctx {
     cli_root *root; /* its audit log; none until opened */
@@ -375,7 +356,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
         json_t *id = arc_audit_identity(&r.cfg);
         json_t *arn = id ? json_object_get(id, "arn") : NULL;
         ac.who = arn ? json_incref(arn) : json_string(r.cfg.cred_source ? r.cfg.cred_source : "");
-        json_t *f = json_pack("{s:o,s:s,s:s,s:s,s:s,s:o}", "arguments", args_json(a), "mode",
+        json_t *f = json_pack("{s:o,s:s,s:s,s:s,s:s,s:o}", "arguments", cli_args_json(a, NULL), "mode",
                               apply ? "apply" : check ? "check" : "dry-run", "project", project,
                               "environment", envname, "region", r.cfg.region ? r.cfg.region : "",
                               "identity", id ? id : json_object());

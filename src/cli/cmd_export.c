@@ -101,26 +101,9 @@ static json_t *url_json(const char *url)
     return json_string(buf);
 }
 
-static json_t *args_json(const cli_args *a)
+static json_t *redact_value(const char *opt, const char *v)
 {
-    json_t *o = json_object();
-    for (size_t i = 0; opts[i].name; i++) {
-        const char *const *vals;
-        size_t n = cli_get_all(a, opts[i].name, &vals);
-        if (!n) continue;
-        if (!opts[i].metavar) {
-            json_object_set_new(o, opts[i].name, json_true());
-        } else if (opts[i].repeatable) {
-            json_t *arr = json_array();
-            for (size_t k = 0; k < n; k++) json_array_append_new(arr, json_string(vals[k]));
-            json_object_set_new(o, opts[i].name, arr);
-        } else {
-            json_object_set_new(o, opts[i].name, strcmp(opts[i].name, "from") == 0
-                                                     ? url_json(vals[n - 1])
-                                                     : json_string(vals[n - 1]));
-        }
-    }
-    return o;
+    return strcmp(opt, "from") == 0 ? url_json(v) : NULL;
 }
 
 /* A resumed export keeps files written by an earlier run, locked from that
@@ -350,7 +333,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
                 root, prefix);
     {
         json_t *f = json_object();
-        json_object_set_new(f, "arguments", args_json(a));
+        json_object_set_new(f, "arguments", cli_args_json(a, redact_value));
         if (!no_aws) json_object_set_new(f, "identity", arc_audit_identity(&r.cfg));
         if (influx_src) {
             /* the URL may hold a password: the described target never does */

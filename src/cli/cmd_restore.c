@@ -257,21 +257,6 @@ static char **split_tables(const cli_args *a, size_t *n)
     return out;
 }
 
-static bool parse_time_opt(const cli_args *a, cli_ctx *ctx, const char *name, bool *has,
-                           int64_t *v)
-{
-    const char *s = cli_get(a, name);
-    *has = false;
-    if (!s) return true;
-    if (!ts_time_parse(s, strlen(s), v)) {
-        cli_usage_error(ctx, a->cmd, "--%s %s: expected RFC 3339 (2024-01-31T00:00:00Z) or a date",
-                        name, s);
-        return false;
-    }
-    *has = true;
-    return true;
-}
-
 static int run(const cli_args *a, cli_ctx *ctx)
 {
     ts_error err;
@@ -287,8 +272,8 @@ static int run(const cli_args *a, cli_ctx *ctx)
     o.cancel = ctx->cancel;
     o.parity = !cli_flag(a, "no-parity");
     o.dry_run_samples = 5;
-    if (!parse_time_opt(a, ctx, "since", &o.has_since, &o.since) ||
-        !parse_time_opt(a, ctx, "until", &o.has_until, &o.until))
+    if (!cli_parse_time_opt(a, ctx, "since", &o.has_since, &o.since) ||
+        !cli_parse_time_opt(a, ctx, "until", &o.has_until, &o.until))
         return CLI_EXIT_USAGE;
     const char *meas = cli_get(a, "measurement");
     if (meas && strcmp(meas, "measure_name") == 0) o.by_measure_name = true;

@@ -47,35 +47,18 @@ static void on_progress(void *user, const arc_verify_progress *p)
     cli_progress_drawn(pr);
 }
 
-static json_t *args_json(const cli_args *a)
+/* --against: a URL may carry a password or token: keep only the scheme and host part */
+static json_t *redact_value(const char *opt, const char *v)
 {
-    json_t *o = json_object();
-    for (size_t i = 0; opts[i].name; i++) {
-        const char *const *vals;
-        size_t n = cli_get_all(a, opts[i].name, &vals);
-        if (!n) continue;
-        if (!opts[i].metavar) {
-            json_object_set_new(o, opts[i].name, json_true());
-        } else if (opts[i].repeatable) {
-            json_t *arr = json_array();
-            for (size_t k = 0; k < n; k++) json_array_append_new(arr, json_string(vals[k]));
-            json_object_set_new(o, opts[i].name, arr);
-        } else if (strcmp(opts[i].name, "against") == 0) {
-            /* a URL may carry a password or token: keep only the scheme and host part */
-            char buf[512];
-            const char *v = vals[n - 1];
-            const char *at = strchr(v, '@');
-            const char *sch = strstr(v, "://");
-            if (at && sch && at > sch) snprintf(buf, sizeof buf, "%.*s://***@%s", (int)(sch - v), v, at + 1);
-            else snprintf(buf, sizeof buf, "%s", v);
-            char *q = strchr(buf, '?');
-            if (q) *q = '\0'; /* query strings may hold tokens */
-            json_object_set_new(o, opts[i].name, json_string(buf));
-        } else {
-            json_object_set_new(o, opts[i].name, json_string(vals[n - 1]));
-        }
-    }
-    return o;
+    if (strcmp(opt, "against") != 0) return NULL;
+    char buf[512];
+    const char *at = strchr(v, '@');
+    const char *sch = strstr(v, "://");
+    if (at && sch && at > sch) snprintf(buf, sizeof buf, "%.*s://***@%s", (int)(sch - v), v, at + 1);
+    else snprintf(buf, sizeof buf, "%s", v);
+    char *q = strchr(buf, '?');
+    if (q) *q = '\0'; /* query strings may hold tokens */
+    return json_string(buf);
 }
 
 static bool parse_u64(const char *s, uint64_t *out)
@@ -291,7 +274,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     bool need_aws = r.aws;
     if (st == TS_OK) {
         json_t *f = json_object();
-        json_object_set_new(f, "arguments", args_json(a));
+        json_object_set_new(f, "arguments", cli_args_json(a, redact_value));
         json_object_set_new(f, "root", json_string(root));
         if (need_aws) {
             json_t *id = json_object();
@@ -390,7 +373,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     const char *shown_against = NULL;
     char against_safe[512];
     if (against) {
-        json_t *aj = args_json(a);
+        json_t *aj = cli_args_json(a, redact_value);
         snprintf(against_safe, sizeof against_safe, "%s",
                  json_string_value(json_object_get(aj, "against")));
         json_decref(aj);
