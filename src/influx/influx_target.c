@@ -120,11 +120,59 @@ static ts_status env_host(const char *v, bool *tls, char **host, ts_error *err)
     return *host ? TS_OK : ts_err_set(err, TS_ERR_NOMEM, "out of memory");
 }
 
+/* The URL as error messages show it: a password in user:password@ and the
+ * value of any query item but the known, harmless ones become "***" (a
+ * token pasted into the query must not reach a terminal or the audit log). */
+static void shown_url(const char *url, char *out, size_t cap)
+{
+    size_t o = 0;
+    const char *p = url, *sch = strstr(url, "://");
+    const char *auth = sch ? sch + 3 : url;
+    size_t alen = strcspn(auth, "/?#");
+    const char *at = memchr(auth, '@', alen);
+    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+#define PUT(s, n) (o += (size_t)snprintf(out + o, o < cap ? cap - o : 0, "%.*s", (int)(n), (s)))
+    if (colon) {
+        PUT(p, colon + 1 - p);
+        PUT("***", 3);
+        p = at;
+    }
+    const char *q = strchr(p, '?');
+    if (!q) {
+        PUT(p, strlen(p));
+    } else {
+        PUT(p, q - p);
+        for (const char *it = q; *it;) {
+            PUT(it, 1); /* '?' or '&' */
+            it++;
+            size_t n = strcspn(it, "&#"), k = strcspn(it, "=");
+            bool known = k < n && ((k == 3 && !strncmp(it, "org", 3)) || (k == 6 && !strncmp(it, "bucket", 6)) ||
+                                   (k == 2 && (!strncmp(it, "rp", 2) || !strncmp(it, "db", 2))) ||
+                                   (k == 3 && !strncmp(it, "tls", 3)));
+            if (known || k >= n) {
+                PUT(it, n);
+            } else {
+                PUT(it, k + 1);
+                PUT("***", 3);
+            }
+            it += n;
+            if (*it == '#') {
+                PUT(it, strlen(it));
+                break;
+            }
+        }
+    }
+#undef PUT
+    if (o >= cap && cap) out[cap - 1] = '\0';
+}
+
 ts_status influx_target_parse(const char *url, const influx_env *env, influx_target *t,
                               ts_error *err)
 {
     static const influx_env none = {0};
     if (!env) env = &none;
+    char shown[1024];
+    shown_url(url, shown, sizeof shown);
     memset(t, 0, sizeof *t);
     const char *p;
     if (strncmp(url, "influx1s://", 11) == 0) {
@@ -139,14 +187,14 @@ ts_status influx_target_parse(const char *url, const influx_env *env, influx_tar
         return ts_err_set(err, TS_ERR_USAGE,
                           "target \"%s\": expected influx://host:port?org=O&bucket=B, "
                           "influx1://host:port/db, or the https forms influxs:// and influx1s://",
-                          url);
+                          shown);
     }
     ts_status st = TS_OK;
     char *host = NULL;
     /* authority = up to '/', '?' or end */
     size_t alen = strcspn(p, "/?#");
     if (p[alen] == '#') {
-        st = ts_err_set(err, TS_ERR_USAGE, "target \"%s\": a fragment (#) is not allowed", url);
+        st = ts_err_set(err, TS_ERR_USAGE, "target \"%s\": a fragment (#) is not allowed", shown);
         goto out;
     }
     const char *auth = p, *at = memchr(p, '@', alen);
@@ -171,7 +219,7 @@ ts_status influx_target_parse(const char *url, const influx_env *env, influx_tar
     if (alen == 0) {
         if (!env->host) {
             st = ts_err_set(err, TS_ERR_USAGE,
-                            "target \"%s\" names no host and INFLUX_HOST is not set", url);
+                            "target \"%s\" names no host and INFLUX_HOST is not set", shown);
             goto out;
         }
         bool tls = false;
@@ -179,7 +227,7 @@ ts_status influx_target_parse(const char *url, const influx_env *env, influx_tar
         if (tls) t->tls = true;
     } else {
         if (!host_ok(auth, alen)) {
-            st = ts_err_set(err, TS_ERR_USAGE, "target \"%s\": bad host:port \"%.*s\"", url,
+            st = ts_err_set(err, TS_ERR_USAGE, "target \"%s\": bad host:port \"%.*s\"", shown,
                             (int)alen, auth);
             goto out;
         }
@@ -195,12 +243,12 @@ ts_status influx_target_parse(const char *url, const influx_env *env, influx_tar
                 st = ts_err_set(err, TS_ERR_USAGE,
                                 "target \"%s\": influx:// takes ?org=…&bucket=…, not a path "
                                 "(use influx1://host:port/db for InfluxDB 1.x)",
-                                url);
+                                shown);
                 goto out;
             }
             t->db = pct_decode(p, plen);
             if (!t->db || strchr(t->db, '/')) {
-                st = ts_err_set(err, TS_ERR_USAGE, "target \"%s\": bad database name", url);
+                st = ts_err_set(err, TS_ERR_USAGE, "target \"%s\": bad database name", shown);
                 goto out;
             }
         }
@@ -213,13 +261,13 @@ ts_status influx_target_parse(const char *url, const influx_env *env, influx_tar
             const char *eq = memchr(p, '=', kvlen);
             if (!eq) {
                 st = ts_err_set(err, TS_ERR_USAGE, "target \"%s\": query item \"%.*s\" has no '='",
-                                url, (int)kvlen, p);
+                                shown, (int)kvlen, p);
                 goto out;
             }
             size_t klen = (size_t)(eq - p);
             char *val = pct_decode(eq + 1, kvlen - klen - 1);
             if (!val) {
-                st = ts_err_set(err, TS_ERR_USAGE, "target \"%s\": bad percent-escape", url);
+                st = ts_err_set(err, TS_ERR_USAGE, "target \"%s\": bad percent-escape", shown);
                 goto out;
             }
             char **dst = NULL;
@@ -234,7 +282,7 @@ ts_status influx_target_parse(const char *url, const influx_env *env, influx_tar
                     /* plain http, as the scheme says */
                 } else {
                     ts_free(val);
-                    st = ts_err_set(err, TS_ERR_USAGE, "target \"%s\": tls= takes 1 (or 0 with an http scheme)", url);
+                    st = ts_err_set(err, TS_ERR_USAGE, "target \"%s\": tls= takes 1 (or 0 with an http scheme)", shown);
                     goto out;
                 }
                 ts_free(val);
@@ -246,13 +294,13 @@ ts_status influx_target_parse(const char *url, const influx_env *env, influx_tar
                 st = ts_err_set(err, TS_ERR_USAGE,
                                 "target \"%s\": unknown parameter \"%.*s\" (known: org, bucket, "
                                 "rp, db, tls)",
-                                url, (int)klen, p);
+                                shown, (int)klen, p);
                 goto out;
             }
             if ((v2only && t->api != INFLUX_API_V2) || (v1only && t->api != INFLUX_API_V1)) {
                 ts_free(val);
                 st = ts_err_set(err, TS_ERR_USAGE, "target \"%s\": \"%.*s\" is for %s targets",
-                                url, (int)klen, p, v2only ? "influx://" : "influx1://");
+                                shown, (int)klen, p, v2only ? "influx://" : "influx1://");
                 goto out;
             }
             ts_free(*dst);
@@ -267,7 +315,7 @@ ts_status influx_target_parse(const char *url, const influx_env *env, influx_tar
         if (env->token && !set_str(&t->token, env->token)) goto nomem;
         if (!t->bucket || !*t->bucket) {
             st = ts_err_set(err, TS_ERR_USAGE, "target \"%s\": bucket= is required for influx://",
-                            url);
+                            shown);
             goto out;
         }
     } else {
@@ -277,7 +325,7 @@ ts_status influx_target_parse(const char *url, const influx_env *env, influx_tar
         }
         if (!t->db || !*t->db) {
             st = ts_err_set(err, TS_ERR_USAGE, "target \"%s\": influx1://host:port/DB needs a database",
-                            url);
+                            shown);
             goto out;
         }
     }

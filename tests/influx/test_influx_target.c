@@ -145,6 +145,30 @@ static void test_refusals(void **state)
     }
 }
 
+/* A refused URL is named in the message without its secrets: the password of
+ * user:password@ and the value of an unknown query item (a pasted token). */
+static void test_refusal_hides_secrets(void **state)
+{
+    (void)state;
+    static const char *const urls[] = {
+        "influx1://u:s3cret@127.0.0.1:9/db?token=t0ken",
+        "influx1://u:s3cret@127.0.0.1:9/db?rp=a&p=t0ken#frag",
+        "influx1://u:s3cret@127.0.0.1:9/db?rp=a&tls=7",
+        "influx1://u:s3cret@bad host:9/db",
+    };
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        influx_target t;
+        ts_error e;
+        ts_err_clear(&e);
+        assert_int_equal(influx_target_parse(urls[i], NULL, &t, &e), TS_ERR_USAGE);
+        influx_target_free(&t);
+        if (strstr(e.msg, "s3cret") || strstr(e.msg, "t0ken")) print_error("secret shown: %s\n", e.msg);
+        assert_null(strstr(e.msg, "s3cret"));
+        assert_null(strstr(e.msg, "t0ken"));
+        assert_non_null(strstr(e.msg, "influx1://u:***@"));
+    }
+}
+
 static void test_ql_ident(void **state)
 {
     (void)state;
@@ -162,6 +186,7 @@ int main(void)
         cmocka_unit_test(test_v2),
         cmocka_unit_test(test_v1),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_refusal_hides_secrets),
         cmocka_unit_test(test_ql_ident),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
