@@ -233,3 +233,13 @@ void ts_batch_set_str_ref(ts_batch *b, size_t col, size_t row, const char *p, si
     b->cols[col].v.str[row] = (ts_str){.ptr = p, .len = len};
     mark(b, col, row, true);
 }
+
+bool ts_batch_col_dense(const ts_batch *b, size_t col)
+{
+    const uint8_t *v = b->cols[col].validity;
+    size_t whole = b->nrows >> 3;
+    for (size_t i = 0; i < whole; i++)
+        if (v[i] != 0xff) return false;
+    size_t rest = b->nrows & 7;
+    return rest == 0 || (v[whole] & ((1u << rest) - 1)) == ((1u << rest) - 1);
+}

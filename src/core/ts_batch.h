@@ -92,6 +92,10 @@ static inline bool ts_batch_valid(const ts_batch *b, size_t col, size_t row)
     return (b->cols[col].validity[row >> 3] >> (row & 7)) & 1;
 }
 
+/* True when no row of column col is NULL: one look per batch lets a writer
+ * skip the per-cell test. */
+bool ts_batch_col_dense(const ts_batch *b, size_t col);
+
 /* Setters for row `row` (< capacity); the caller bumps nrows. A non-NULL
  * setter marks the cell valid; ts_batch_set_null clears it. */
 void ts_batch_set_null(ts_batch *b, size_t col, size_t row);

@@ -68,6 +68,12 @@ ts_status fmt_text_out_new(ts_output *o, fmt_compress comp, fmt_text_out **out, 
  * Without a thread to be had it quietly stays synchronous. */
 ts_status fmt_text_out_start_thread(fmt_text_out *t, ts_error *err);
 ts_status fmt_text_out_write(fmt_text_out *t, const void *p, size_t n, ts_error *err);
+/* Formatting in place, without a copy: a span of *room (> 64 KiB) bytes at
+ * the end of the pending output; write up to *room bytes into it, then
+ * commit the count. NULL (room 0) once the output failed or finished. A
+ * write or commit ends the span. */
+uint8_t *fmt_text_out_span(fmt_text_out *t, size_t *room);
+ts_status fmt_text_out_commit(fmt_text_out *t, size_t n, ts_error *err);
 /* Flushes the compressor and commits the output. */
 ts_status fmt_text_out_finish(fmt_text_out *t, ts_error *err);
 /* Frees; discards the output (abort) unless finish succeeded. NULL is a no-op. */

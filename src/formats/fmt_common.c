@@ -269,17 +269,27 @@ size_t fmt_double(double v, char *out, size_t outsz)
         buf[k++] = (char)('0' + ax / 10 % 10);
         buf[k++] = (char)('0' + ax % 10);
     } else if (x >= 0) {
-        for (int i = 0; i <= x; i++) buf[k++] = (size_t)i < nd ? dig[i] : '0';
-        buf[k++] = '.';
-        if ((size_t)x + 1 < nd)
-            for (size_t i = (size_t)x + 1; i < nd; i++) buf[k++] = dig[i];
-        else
+        size_t ip = (size_t)x + 1; /* digits before the point */
+        if (nd <= ip) {
+            fmt_copy_short(buf + k, dig, nd);
+            memset(buf + k + nd, '0', ip - nd);
+            k += ip;
+            buf[k++] = '.';
             buf[k++] = '0';
+        } else {
+            fmt_copy_short(buf + k, dig, ip);
+            k += ip;
+            buf[k++] = '.';
+            fmt_copy_short(buf + k, dig + ip, nd - ip);
+            k += nd - ip;
+        }
     } else {
         buf[k++] = '0';
         buf[k++] = '.';
-        for (int i = 0; i < -x - 1; i++) buf[k++] = '0';
-        for (size_t i = 0; i < nd; i++) buf[k++] = dig[i];
+        memset(buf + k, '0', (size_t)(-x - 1));
+        k += (size_t)(-x - 1);
+        fmt_copy_short(buf + k, dig, nd);
+        k += nd;
     }
     buf[k] = 0;
     if (buf == out) return k;

@@ -48,6 +48,31 @@ ts_status fmt_cell_text(const ts_batch *b, size_t c, size_t r, char *buf, size_t
  * decimal exponent of the first digit, exactly as fmt_double's printf/strtod
  * search would find them; false when a is outside what it handles. */
 bool fmt_double_digits_fast(double a, char *dig, size_t *nd, int *x);
+/* Copies n bytes; short runs (keys, tag values, digits) without a library
+ * call: two overlapping word copies. Reads and writes stay within [0, n). */
+static inline void fmt_copy_short(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *p = src;
+    if (n >= 8 && n <= 16) {
+        uint64_t a, z;
+        memcpy(&a, p, 8);
+        memcpy(&z, p + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &z, 8);
+    } else if (n >= 4 && n < 8) {
+        uint32_t a, z;
+        memcpy(&a, p, 4);
+        memcpy(&z, p + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &z, 4);
+    } else if (n < 4) {
+        for (size_t i = 0; i < n; i++) d[i] = p[i];
+    } else {
+        memcpy(d, p, n);
+    }
+}
+
 /* Decimal digits of u (no NUL); returns the length (<= 20). */
 size_t fmt_u64_digits(uint64_t u, char *out);
 /* fmt_float_syntax text parsed exactly without strtod when the digits fit

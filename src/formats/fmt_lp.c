@@ -802,6 +802,9 @@ typedef struct lp_plan_col {
     size_t col;
     char *key; /* escaped and renamed */
     size_t key_len;
+    char *pre; /* ",key=": what goes before the value (a field's first byte becomes ' ' or ',') */
+    size_t pre_len;
+    bool dense; /* no NULL in the current batch */
 } lp_plan_col;
 
 typedef struct lp_sink {
@@ -816,6 +819,7 @@ typedef struct lp_sink {
     const ts_schema *plan_schema;
     char *plan_table;
     long time_col;
+    bool time_dense; /* no NULL time in the current batch */
     long meas_col;
     char *meas_esc;
     size_t meas_esc_len;
@@ -868,8 +872,14 @@ static bool has_newline(const char *s, size_t n)
 
 static void plan_free(lp_sink *s)
 {
-    for (size_t i = 0; i < s->ntags; i++) ts_free(s->tags[i].key);
-    for (size_t i = 0; i < s->nfields; i++) ts_free(s->fields[i].key);
+    for (size_t i = 0; i < s->ntags; i++) {
+        ts_free(s->tags[i].key);
+        ts_free(s->tags[i].pre);
+    }
+    for (size_t i = 0; i < s->nfields; i++) {
+        ts_free(s->fields[i].key);
+        ts_free(s->fields[i].pre);
+    }
     ts_free(s->tags);
     ts_free(s->fields);
     ts_free(s->meas_esc);
@@ -949,6 +959,12 @@ static ts_status plan(lp_sink *s, const ts_batch *bt, ts_error *err)
         pc->key = ts_strdup((const char *)s->esc.data);
         if (!pc->key) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
         pc->key_len = strlen(pc->key);
+        pc->pre_len = pc->key_len + 2;
+        if (!(pc->pre = ts_malloc(pc->pre_len + 1))) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        pc->pre[0] = ',';
+        memcpy(pc->pre + 1, pc->key, pc->key_len);
+        pc->pre[pc->key_len + 1] = '=';
+        pc->pre[pc->pre_len] = 0;
     }
     if (s->time_col < 0)
         return ts_err_set(err, TS_ERR_USAGE, "table '%s' has no time column; line protocol needs one",
@@ -972,17 +988,16 @@ static ts_status plan(lp_sink *s, const ts_batch *bt, ts_error *err)
     return TS_OK;
 }
 
-/* Text of a non-string dimension used as a tag value. */
-static size_t value_text(const ts_batch *b, size_t c, size_t r, char *buf, size_t bufsz, const char **p)
+/* Text of a non-string dimension used as a tag value (bufsz >= 64). */
+static size_t value_text(const ts_batch *b, size_t c, size_t r, char *buf, size_t bufsz)
 {
     const ts_column *col = &b->cols[c];
-    *p = buf;
     switch (b->schema->fields[c].type) {
-    case TS_TYPE_STRING: *p = col->v.str[r].ptr; return col->v.str[r].len;
     case TS_TYPE_INT64: return fmt_i64(col->v.i64[r], buf);
     case TS_TYPE_TIMESTAMP: return ts_time_format(col->v.i64[r], buf);
     case TS_TYPE_DOUBLE: return fmt_double(col->v.f64[r], buf, bufsz);
     case TS_TYPE_BOOL: return (size_t)snprintf(buf, bufsz, "%s", col->v.b8[r] ? "true" : "false");
+    case TS_TYPE_STRING: break;
     }
     return 0;
 }
@@ -1004,16 +1019,14 @@ static ts_status bad_row(lp_sink *s, const ts_batch *b, size_t r, ts_error *err,
                       (unsigned long long)s->row_no, b->table ? b->table : "", t, why, what);
 }
 
-/* Rows are composed straight into s->line, many rows per chunk, which goes
- * to the output when it passes LP_CHUNK: one copy and one call per chunk
- * instead of per row. The inline appenders take the fast path while the
- * buffer has room; a row is still limited to TS_MAX_LINE bytes. */
-#define LP_CHUNK ((size_t)256 << 10)
+/* Rows are composed in place in the output's pending block (see lp_write);
+ * the inline appenders take the fast path while the buffer has room; a row
+ * is still limited to TS_MAX_LINE bytes. */
 
 static inline ts_status put(ts_buf *b, const void *p, size_t n)
 {
     if (b->cap - b->len > n) {
-        memcpy(b->data + b->len, p, n);
+        fmt_copy_short(b->data + b->len, p, n);
         b->len += n;
         return TS_OK;
     }
@@ -1047,11 +1060,10 @@ static inline bool tag_plain(const char *p, size_t n)
     return !any;
 }
 
-static ts_status write_row(lp_sink *s, const ts_batch *b, size_t r, ts_error *err)
+static ts_status write_row(lp_sink *s, const ts_batch *b, size_t r, ts_buf *L, ts_error *err)
 {
-    ts_buf *L = &s->line;
     size_t start = L->len;
-    if (!ts_batch_valid(b, (size_t)s->time_col, r)) return bad_row(s, b, r, err, "time is NULL in column", b->schema->fields[s->time_col].name);
+    if (!s->time_dense && !ts_batch_valid(b, (size_t)s->time_col, r)) return bad_row(s, b, r, err, "time is NULL in column", b->schema->fields[s->time_col].name);
     if (s->meas_col >= 0) {
         if (!ts_batch_valid(b, (size_t)s->meas_col, r))
             return bad_row(s, b, r, err, "the measurement is NULL in column", s->measurement_column);
@@ -1065,29 +1077,34 @@ static ts_status write_row(lp_sink *s, const ts_batch *b, size_t r, ts_error *er
         TS_TRY(put(L, s->meas_esc, s->meas_esc_len));
     }
     for (size_t i = 0; i < s->ntags; i++) {
-        size_t c = s->tags[i].col;
-        if (!ts_batch_valid(b, c, r)) continue;
-        const char *p;
-        char num[64];
-        size_t n = value_text(b, c, r, num, sizeof num, &p);
-        if (n == 0) continue;
-        bool plain = tag_plain(p, n); /* one pass for the usual value */
-        if (!plain && has_newline(p, n)) {
+        const lp_plan_col *t = &s->tags[i];
+        size_t c = t->col;
+        if (!t->dense && !ts_batch_valid(b, c, r)) continue;
+        if (b->schema->fields[c].type != TS_TYPE_STRING) {
+            /* number, time or boolean text: never empty, nothing to escape */
+            TS_TRY(room(L, t->pre_len + 64));
+            fmt_copy_short(L->data + L->len, t->pre, t->pre_len);
+            size_t n = value_text(b, c, r, (char *)L->data + L->len + t->pre_len, 64);
+            L->len += t->pre_len + n;
+            continue;
+        }
+        ts_str v = b->cols[c].v.str[r];
+        if (v.len == 0) continue;
+        bool plain = tag_plain(v.ptr, v.len); /* one pass for the usual value */
+        if (!plain && has_newline(v.ptr, v.len)) {
             L->len = start;
             return bad_row(s, b, r, err, "a newline in the value of tag", b->schema->fields[c].name);
         }
-        TS_TRY(put_byte(L, ','));
-        TS_TRY(put(L, s->tags[i].key, s->tags[i].key_len));
-        TS_TRY(put_byte(L, '='));
+        TS_TRY(put(L, t->pre, t->pre_len));
         if (plain)
-            TS_TRY(put(L, p, n));
+            TS_TRY(put(L, v.ptr, v.len));
         else
-            TS_TRY(esc_name(L, p, n, false));
+            TS_TRY(esc_name(L, v.ptr, v.len, false));
     }
     size_t nf = 0;
     for (size_t i = 0; i < s->nfields; i++) {
         size_t c = s->fields[i].col;
-        if (!ts_batch_valid(b, c, r)) continue;
+        if (!s->fields[i].dense && !ts_batch_valid(b, c, r)) continue;
         const ts_column *col = &b->cols[c];
         ts_type ty = b->schema->fields[c].type;
         if (ty == TS_TYPE_DOUBLE && !isfinite(col->v.f64[r])) {
@@ -1098,18 +1115,18 @@ static ts_status write_row(lp_sink *s, const ts_batch *b, size_t r, ts_error *er
             L->len = start;
             return bad_row(s, b, r, err, "a newline in the string value of field", b->schema->fields[c].name);
         }
-        TS_TRY(put_byte(L, nf ? ',' : ' '));
+        const lp_plan_col *f = &s->fields[i];
+        TS_TRY(room(L, f->pre_len + 64)); /* the key and any number's text */
+        fmt_copy_short(L->data + L->len, f->pre, f->pre_len);
+        L->data[L->len] = nf ? ',' : ' ';
+        L->len += f->pre_len;
         nf++;
-        TS_TRY(put(L, s->fields[i].key, s->fields[i].key_len));
-        TS_TRY(put_byte(L, '='));
         switch (ty) {
         case TS_TYPE_DOUBLE:
-            TS_TRY(room(L, 64));
             L->len += fmt_double(col->v.f64[r], (char *)L->data + L->len, 64);
             break;
         case TS_TYPE_INT64:
         case TS_TYPE_TIMESTAMP:
-            TS_TRY(room(L, 32));
             L->len += fmt_i64(col->v.i64[r], (char *)L->data + L->len);
             L->data[L->len++] = 'i';
             break;
@@ -1164,16 +1181,33 @@ static ts_status lp_write(ts_sink *sk, const ts_batch *b, ts_error *err)
 {
     lp_sink *s = (lp_sink *)sk;
     TS_TRY(plan(s, b, err));
+    s->time_dense = ts_batch_col_dense(b, (size_t)s->time_col);
+    for (size_t i = 0; i < s->ntags; i++) s->tags[i].dense = ts_batch_col_dense(b, s->tags[i].col);
+    for (size_t i = 0; i < s->nfields; i++) s->fields[i].dense = ts_batch_col_dense(b, s->fields[i].col);
     for (size_t r = 0; r < b->nrows; r++) {
         s->row_no++;
-        size_t start = s->line.len;
-        ts_status st = write_row(s, b, r, err);
+        /* Straight into the output's pending block: a view with a hard cap
+         * of its room, so a row that does not fit fails with TS_ERR_LIMIT
+         * before anything counts it and is written again through s->line. */
+        size_t room;
+        uint8_t *span = fmt_text_out_span(s->out, &room);
+        if (span) {
+            ts_buf v = {span, 0, room, room};
+            ts_status st = write_row(s, b, r, &v, err);
+            if (st == TS_OK) {
+                if (v.len) TS_TRY(fmt_text_out_commit(s->out, v.len, err));
+                continue;
+            }
+            if (st != TS_ERR_LIMIT) return st;
+        }
+        ts_buf_clear(&s->line);
+        ts_status st = write_row(s, b, r, &s->line, err);
         if (st == TS_ERR_LIMIT || st == TS_ERR_NOMEM) {
-            s->line.len = start;
+            ts_buf_clear(&s->line);
             return ts_err_set(err, st, "row %llu is too large to write", (unsigned long long)s->row_no);
         }
         if (st != TS_OK) return st;
-        if (s->line.len >= LP_CHUNK) TS_TRY(flush_lines(s, err));
+        TS_TRY(flush_lines(s, err));
     }
     return TS_OK;
 }
@@ -1212,7 +1246,7 @@ ts_status lp_sink_new(fmt_text_out *out, const fmt_write_opts *o, ts_sink **sink
     s->b.base.ops = &lp_sink_ops;
     s->out = out;
     if (o) s->o = *o;
-    ts_buf_init(&s->line, TS_MAX_LINE + LP_CHUNK);
+    ts_buf_init(&s->line, TS_MAX_LINE + 1024);
     ts_buf_init(&s->esc, TS_MAX_LINE);
     if ((o && o->measurement && !(s->measurement_override = ts_strdup(o->measurement))) ||
         (o && o->measurement_column && !(s->measurement_column = ts_strdup(o->measurement_column)))) {

@@ -86,6 +86,14 @@ static inline void put8(char *p, uint32_t v)
 
 size_t fmt_u64_digits(uint64_t u, char *out)
 {
+    if (u < 100) {
+        if (u < 10) {
+            out[0] = (char)('0' + u);
+            return 1;
+        }
+        put2(out, (uint32_t)u);
+        return 2;
+    }
     size_t len = u64_len(u);
     char *p = out + len;
     /* eight digits at a time (times have 19, double digits 15 to 17) */
@@ -100,12 +108,10 @@ size_t fmt_u64_digits(uint64_t u, char *out)
         put2(p, v % 100);
         v /= 100;
     }
-    if (v >= 10) {
-        p -= 2;
-        put2(p, v);
-    } else {
-        *--p = (char)('0' + v);
-    }
+    if (v >= 10)
+        put2(p - 2, v);
+    else
+        p[-1] = (char)('0' + v);
     return len;
 }
 
@@ -123,10 +129,10 @@ size_t fmt_i64(int64_t v, char *out)
 }
 
 /* 10^k as a 128-bit integer, 0 <= k <= 38. */
-static u128 pow10_128(int k)
+static inline u128 pow10_128(int k)
 {
     if (k < 20) return pow10_u64[k];
-    return (u128)pow10_u64[19] * pow10_128(k - 19);
+    return (u128)pow10_u64[19] * pow10_u64[k - 19];
 }
 
 /* v * 10^k = (q + rem / 2^s) rounded (ties to even) to a multiple of div;
@@ -142,6 +148,15 @@ static inline bool candidate(uint64_t q, uint64_t div, u128 rem, int s, u128 lo,
     u128 C = ((u128)t * div) << (s + 2);
     *r = t;
     return incl ? (C >= lo && C <= hi) : (C > lo && C < hi);
+}
+
+/* A multiple of div can lie in the read-back interval only when q is within
+ * its half-width (below hw + 1 units of q) plus one (rem) of such a multiple. */
+static inline bool in_reach(uint64_t q, uint64_t div, uint64_t hw)
+{
+    uint64_t d = q % div;
+    if (div - d < d) d = div - d;
+    return d < hw + 2;
 }
 
 /*
@@ -193,22 +208,48 @@ bool fmt_double_digits_fast(double a, char *dig, size_t *nd, int *xout)
     u128 lo = (frac == 0 && bexp > 1) ? N4 - P : N4 - 2 * P;
     u128 hi = N4 + 2 * P;
     bool incl = (m & 1) == 0;
-    /* 15, 16, then 17 digits; constant divisors so they compile to multiplications */
+    /* 15, 16, then 17 digits; constant divisors so they compile to
+     * multiplications. The interval's half-width is P / 2^(s+1) units of q,
+     * at least 0.55 (q >= 10^16 > m * 1.1), so most values skip the shorter
+     * candidates on q's last digits alone, and the 17-digit rounding (off by
+     * at most 0.5) needs no check unless the interval is halved below. */
+    uint64_t hw = (uint64_t)(P >> (s + 1));
     uint64_t r;
     int digits;
-    if (candidate(q64, 100, rem, s, lo, hi, incl, &r))
+    if (in_reach(q64, 100, hw) && candidate(q64, 100, rem, s, lo, hi, incl, &r)) {
         digits = 15;
-    else if (candidate(q64, 10, rem, s, lo, hi, incl, &r))
+    } else if (in_reach(q64, 10, hw) && candidate(q64, 10, rem, s, lo, hi, incl, &r)) {
         digits = 16;
-    else if (candidate(q64, 1, rem, s, lo, hi, incl, &r))
+    } else if (frac != 0 || bexp <= 1) {
+        u128 half = (u128)1 << (s - 1);
+        r = q64 + (rem > half || (rem == half && (q64 & 1)));
         digits = 17;
-    else
+    } else if (candidate(q64, 1, rem, s, lo, hi, incl, &r)) {
+        digits = 17;
+    } else {
         return false;
+    }
+    /* trailing zeros off in whole groups before any digit is written */
+    int nz = 0;
+    while (r % 100000000 == 0) {
+        r /= 100000000;
+        nz += 8;
+    }
+    if (r % 10000 == 0) {
+        r /= 10000;
+        nz += 4;
+    }
+    if (r % 100 == 0) {
+        r /= 100;
+        nz += 2;
+    }
+    if (r % 10 == 0) {
+        r /= 10;
+        nz += 1;
+    }
     size_t n = fmt_u64_digits(r, dig);
-    int xo = x + ((int)n - digits);
-    while (n > 1 && dig[n - 1] == '0') n--;
     *nd = n;
-    *xout = xo;
+    *xout = x + ((int)n + nz - digits);
     return true;
 }
 

@@ -415,6 +415,9 @@ ts_status fmt_text_in_line(fmt_text_in *in, const char **line, size_t *len, ts_e
  * the formatting. Memory stays OUT_BLOCKS * OUT_CHUNK. */
 #define OUT_CHUNK ((size_t)1 << 20)
 #define OUT_BLOCKS 4
+/* Room past OUT_CHUNK for a row formatted in place (fmt_text_out_span):
+ * the part past OUT_CHUNK moves to the next block. */
+#define OUT_SLACK ((size_t)64 << 10)
 #define COUT_CHUNK ((size_t)64 << 10)
 
 typedef struct out_block {
@@ -453,7 +456,7 @@ struct fmt_text_out {
 
 static bool block_alloc(out_block *b)
 {
-    b->raw = ts_malloc(OUT_CHUNK + BLOCK_ALIGN);
+    b->raw = ts_malloc(OUT_CHUNK + OUT_SLACK + BLOCK_ALIGN);
     if (!b->raw) return false;
     b->data = (uint8_t *)(((uintptr_t)b->raw + BLOCK_ALIGN - 1) & ~(BLOCK_ALIGN - 1));
     return true;
@@ -671,6 +674,38 @@ ts_status fmt_text_out_write(fmt_text_out *t, const void *p, size_t n, ts_error 
             b = &t->blocks[t->cur];
         }
     }
+    return TS_OK;
+}
+
+uint8_t *fmt_text_out_span(fmt_text_out *t, size_t *room)
+{
+    out_block *b = &t->blocks[t->cur];
+    if (t->failed || t->finished) {
+        *room = 0;
+        return NULL;
+    }
+    *room = OUT_CHUNK + OUT_SLACK - b->len; /* > OUT_SLACK: len < OUT_CHUNK between calls */
+    return b->data + b->len;
+}
+
+ts_status fmt_text_out_commit(fmt_text_out *t, size_t n, ts_error *err)
+{
+    out_block *b = &t->blocks[t->cur];
+    b->len += n;
+    if (b->len < OUT_CHUNK) return TS_OK;
+    /* Whole blocks go out (direct writes want them aligned); the overhang
+     * starts the next one. The worker reads only the first OUT_CHUNK bytes
+     * of the block it was handed, so the overhang can be read meanwhile. */
+    size_t tail = b->len - OUT_CHUNK;
+    b->len = OUT_CHUNK;
+    ts_status st = push_block(t, false, err);
+    if (st != TS_OK) {
+        t->failed = true;
+        return st;
+    }
+    out_block *nb = &t->blocks[t->cur];
+    memmove(nb->data, b->data + OUT_CHUNK, tail);
+    nb->len = tail;
     return TS_OK;
 }
 

@@ -343,6 +343,62 @@ static void test_sink_bad_rows(void **state)
     conv_free(&r);
 }
 
+/* Rows are formatted in place in the output's blocks; one that does not fit
+ * the room left (over 64 KiB) is written again through a line buffer. Rows
+ * of every size, long ones with escapes, and a bad row after a long value
+ * (skipped and counted once) come out exactly, in order. */
+static void test_sink_long_rows(void **state)
+{
+    (void)state;
+    const size_t lens[] = {3, 70000, (size_t)2 << 20, 10, 65530, 65536, 200000, 1, (size_t)1 << 20, 5};
+    const size_t nl = sizeof lens / sizeof lens[0];
+    size_t cap = 200000;
+    for (size_t i = 0; i < nl; i++) cap += 3 * (2 * lens[i] + 128);
+    char *jl = malloc(cap), *want = malloc(cap);
+    size_t jo = 0, wo = 0;
+    for (size_t rep = 0; rep < 3; rep++) {
+        for (size_t i = 0; i < nl; i++) {
+            size_t t = rep * nl + i + 1;
+            jo += (size_t)snprintf(jl + jo, cap - jo, "{\"time\":\"1970-01-01T00:00:%02zuZ\",\"k\":\"v%zu\",\"s\":\"", t, i);
+            wo += (size_t)snprintf(want + wo, cap - wo, "big,k=v%zu s=\"", i);
+            for (size_t j = 0; j < lens[i]; j++) {
+                bool q = j % 1000 == 999;
+                if (q) {
+                    memcpy(jl + jo, "\\\"", 2);
+                    jo += 2;
+                    memcpy(want + wo, "\\\"", 2);
+                    wo += 2;
+                } else {
+                    jl[jo++] = want[wo++] = (char)('a' + j % 26);
+                }
+            }
+            jo += (size_t)snprintf(jl + jo, cap - jo, "\"}\n");
+            wo += (size_t)snprintf(want + wo, cap - wo, "\" %zu000000000\n", t);
+        }
+        if (rep == 0) {
+            /* a long tag value on a row that is bad only in a later field */
+            jo += (size_t)snprintf(jl + jo, cap - jo, "{\"time\":\"1970-01-01T00:00:59Z\",\"k\":\"");
+            for (size_t j = 0; j < 100000; j++) jl[jo++] = 'x';
+            jo += (size_t)snprintf(jl + jo, cap - jo, "\",\"s\":\"a\\nb\"}\n");
+        }
+    }
+    jl[jo] = want[wo] = 0;
+    fmt_read_opts ro;
+    fmt_read_opts_init(&ro);
+    ro.schema = "s:string:measure";
+    fmt_write_opts o = {.skip_bad_rows = true};
+    conv_result r = conv(FMT_JSONL, "big.jsonl", jl, &ro, FMT_LP, &o);
+    if (r.st != TS_OK) fprintf(stderr, "convert failed: %s\n", r.msg);
+    assert_int_equal(r.st, TS_OK);
+    assert_int_equal(r.sink.bad_rows, 1);
+    assert_int_equal(r.sink.rows, 3 * nl);
+    assert_int_equal(strlen(r.out), wo);
+    assert_memory_equal(r.out, want, wo);
+    conv_free(&r);
+    free(jl);
+    free(want);
+}
+
 static void test_sink_measurement_column(void **state)
 {
     (void)state;
@@ -390,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_sink_types_and_counts),
         cmocka_unit_test(test_sink_doubles_round_trip_exactly),
         cmocka_unit_test(test_sink_bad_rows),
+        cmocka_unit_test(test_sink_long_rows),
         cmocka_unit_test(test_sink_measurement_column),
         cmocka_unit_test(test_sink_rename_collision),
     };

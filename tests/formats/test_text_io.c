@@ -274,6 +274,83 @@ static void test_threaded_writer_files(void **state)
     free(dir);
 }
 
+/* Formatting in place (span + commit), mixed with plain writes, threaded or
+ * not, with every compression: the file holds exactly the bytes, in order,
+ * across block boundaries at odd offsets (pieces up to the promised 64 KiB). */
+static void test_span_writer(void **state)
+{
+    (void)state;
+    char *dir = tmp_dir();
+    size_t n;
+    char *txt = varied_text(120000, &n);
+    const size_t pieces[] = {1, 100, 4093, (size_t)64 << 10, 17, (size_t)40 << 10, 3};
+    const fmt_compress comps[] = {FMT_COMP_NONE, FMT_COMP_GZIP, FMT_COMP_ZSTD};
+    for (size_t ci = 0; ci < 3; ci++) {
+        for (int threaded = 0; threaded < 2; threaded++) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/span-%zu-%d.txt", dir, ci, threaded);
+            ts_error e;
+            ts_err_clear(&e);
+            ts_output *o;
+            assert_int_equal(fmt_output_open(path, &o, &e), TS_OK);
+            fmt_text_out *t;
+            assert_int_equal(fmt_text_out_new(o, comps[ci], &t, &e), TS_OK);
+            if (threaded) assert_int_equal(fmt_text_out_start_thread(t, &e), TS_OK);
+            size_t off = 0;
+            for (size_t i = 0; off < n; i++) {
+                size_t k = pieces[i % 7];
+                if (k > n - off) k = n - off;
+                if (i % 5 == 4) {
+                    assert_int_equal(fmt_text_out_write(t, txt + off, k, &e), TS_OK);
+                } else {
+                    size_t room;
+                    uint8_t *sp = fmt_text_out_span(t, &room);
+                    assert_non_null(sp);
+                    assert_true(room > ((size_t)64 << 10));
+                    memcpy(sp, txt + off, k);
+                    assert_int_equal(fmt_text_out_commit(t, k, &e), TS_OK);
+                }
+                off += k;
+            }
+            assert_int_equal(access(path, F_OK), -1);
+            assert_int_equal(fmt_text_out_finish(t, &e), TS_OK);
+            size_t room;
+            assert_null(fmt_text_out_span(t, &room)); /* finished: no more spans */
+            assert_int_equal(room, 0);
+            fmt_text_out_free(t);
+            size_t got;
+            uint8_t *b;
+            if (comps[ci] == FMT_COMP_NONE) {
+                b = slurp(path, &got);
+            } else {
+                fmt_text_in *in;
+                assert_int_equal(fmt_text_in_open(path, false, &in, &e), TS_OK);
+                b = malloc(n + 1);
+                got = 0;
+                const char *l;
+                size_t ln;
+                for (;;) {
+                    assert_int_equal(fmt_text_in_line(in, &l, &ln, &e), TS_OK);
+                    if (!l) break;
+                    assert_true(got + ln + 1 <= n);
+                    memcpy(b + got, l, ln);
+                    b[got + ln] = '\n';
+                    got += ln + 1;
+                }
+                fmt_text_in_free(in);
+            }
+            assert_int_equal(got, n);
+            assert_memory_equal(b, txt, n);
+            free(b);
+            unlink(path);
+        }
+    }
+    assert_int_equal(dir_entries(dir), 0);
+    rmdir(dir);
+    free(txt);
+    free(dir);
+}
+
 /* Given up before finish (an error upstream, an interrupt): the worker
  * stops, nothing appears under the name and no temp file is left. */
 static void test_threaded_writer_abandoned(void **state)
@@ -405,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_zstd),
         cmocka_unit_test(test_gzip_members),
         cmocka_unit_test(test_threaded_writer_files),
+        cmocka_unit_test(test_span_writer),
         cmocka_unit_test(test_threaded_writer_abandoned),
         cmocka_unit_test(test_threaded_writer_error),
         cmocka_unit_test(test_registry),
