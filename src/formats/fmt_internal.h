@@ -44,10 +44,11 @@ ts_status fmt_cell_text(const ts_batch *b, size_t c, size_t r, char *buf, size_t
 
 /* ---- fast number text (fmt_number.c) ---- */
 
-/* Shortest round-trip decimal digits of a (> 0, 1e-5 <= a < 1e15) and the
- * decimal exponent of the first digit, exactly as fmt_double's printf/strtod
- * search would find them; false when a is outside what it handles. */
-bool fmt_double_digits_fast(double a, char *dig, size_t *nd, int *x);
+/* Shortest round-trip decimal digits of a (> 0, 1e-5 <= a < 1e15) as the
+ * integer *dv of *nd digits (no trailing zero) and the decimal exponent of
+ * the first digit, exactly as fmt_double's printf/strtod search would find
+ * them; false when a is outside what it handles. */
+bool fmt_double_dec_fast(double a, uint64_t *dv, size_t *nd, int *x);
 /* Copies n bytes; short runs (keys, tag values, digits) without a library
  * call: two overlapping word copies. Reads and writes stay within [0, n). */
 static inline void fmt_copy_short(void *dst, const void *src, size_t n)

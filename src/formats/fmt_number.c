@@ -176,7 +176,7 @@ static inline bool in_reach(uint64_t q, uint64_t div, uint64_t hw)
  * when it reads back, else the 17-digit one (which always does). These are
  * exactly the digits the strtod-checked printf search produces.
  */
-bool fmt_double_digits_fast(double a, char *dig, size_t *nd, int *xout)
+bool fmt_double_dec_fast(double a, uint64_t *dv, size_t *nd, int *xout)
 {
     uint64_t bits;
     memcpy(&bits, &a, sizeof bits);
@@ -229,25 +229,22 @@ bool fmt_double_digits_fast(double a, char *dig, size_t *nd, int *xout)
     } else {
         return false;
     }
-    /* trailing zeros off in whole groups before any digit is written */
+    /* trailing zeros off in whole groups before any digit is written: any
+     * number of 8s, then at most one each of 4, 2 and 1 */
     int nz = 0;
     while (r % 100000000 == 0) {
         r /= 100000000;
         nz += 8;
     }
-    if (r % 10000 == 0) {
-        r /= 10000;
-        nz += 4;
+    static const uint32_t group[3] = {10000, 100, 10};
+    for (int g = 0; g < 3; g++) {
+        if (r % group[g] == 0) {
+            r /= group[g];
+            nz += 4 >> g;
+        }
     }
-    if (r % 100 == 0) {
-        r /= 100;
-        nz += 2;
-    }
-    if (r % 10 == 0) {
-        r /= 10;
-        nz += 1;
-    }
-    size_t n = fmt_u64_digits(r, dig);
+    size_t n = u64_len(r);
+    *dv = r;
     *nd = n;
     *xout = x + ((int)n + nz - digits);
     return true;

@@ -209,6 +209,19 @@ static char *varied_text(size_t lines, size_t *len)
     return s;
 }
 
+/* An atomic file output with compression c, on a worker thread if asked. */
+static fmt_text_out *open_text_out(const char *path, fmt_compress c, bool threaded)
+{
+    ts_error e;
+    ts_err_clear(&e);
+    ts_output *o;
+    assert_int_equal(fmt_output_open(path, &o, &e), TS_OK);
+    fmt_text_out *t;
+    assert_int_equal(fmt_text_out_new(o, c, &t, &e), TS_OK);
+    if (threaded) assert_int_equal(fmt_text_out_start_thread(t, &e), TS_OK);
+    return t;
+}
+
 /* Every compression and write pattern (tiny writes, a writer's 256 KiB
  * chunks, one call larger than all the blocks together, an exact multiple of
  * the block size) gives, through the worker thread and into an atomic file,
@@ -230,11 +243,7 @@ static void test_threaded_writer_files(void **state)
             snprintf(path, sizeof path, "%s/out-%zu-%zu.txt", dir, ci, pi);
             ts_error e;
             ts_err_clear(&e);
-            ts_output *o;
-            assert_int_equal(fmt_output_open(path, &o, &e), TS_OK);
-            fmt_text_out *t;
-            assert_int_equal(fmt_text_out_new(o, comps[ci], &t, &e), TS_OK);
-            assert_int_equal(fmt_text_out_start_thread(t, &e), TS_OK);
+            fmt_text_out *t = open_text_out(path, comps[ci], true);
             for (size_t off = 0; off < total; off += patterns[pi]) {
                 size_t k = total - off < patterns[pi] ? total - off : patterns[pi];
                 assert_int_equal(fmt_text_out_write(t, txt + off, k, &e), TS_OK);
@@ -291,11 +300,7 @@ static void test_span_writer(void **state)
             snprintf(path, sizeof path, "%s/span-%zu-%d.txt", dir, ci, threaded);
             ts_error e;
             ts_err_clear(&e);
-            ts_output *o;
-            assert_int_equal(fmt_output_open(path, &o, &e), TS_OK);
-            fmt_text_out *t;
-            assert_int_equal(fmt_text_out_new(o, comps[ci], &t, &e), TS_OK);
-            if (threaded) assert_int_equal(fmt_text_out_start_thread(t, &e), TS_OK);
+            fmt_text_out *t = open_text_out(path, comps[ci], threaded);
             size_t off = 0;
             for (size_t i = 0; off < n; i++) {
                 size_t k = pieces[i % 7];
@@ -363,11 +368,7 @@ static void test_threaded_writer_abandoned(void **state)
     snprintf(path, sizeof path, "%s/abandoned.lp", dir);
     ts_error e;
     ts_err_clear(&e);
-    ts_output *o;
-    assert_int_equal(fmt_output_open(path, &o, &e), TS_OK);
-    fmt_text_out *t;
-    assert_int_equal(fmt_text_out_new(o, FMT_COMP_NONE, &t, &e), TS_OK);
-    assert_int_equal(fmt_text_out_start_thread(t, &e), TS_OK);
+    fmt_text_out *t = open_text_out(path, FMT_COMP_NONE, true);
     assert_int_equal(fmt_text_out_write(t, txt, n, &e), TS_OK);
     fmt_text_out_free(t);
     assert_int_equal(dir_entries(dir), 0);
