@@ -58,10 +58,13 @@ static json_t *archived_json(const char *root, const char *prefix, const arc_man
                                                f->sha256, "records", (json_int_t)f->records,
                                                "size", (json_int_t)f->size));
     }
-    return json_pack("{s:s,s:s,s:I,s:o,s:o,s:o}", "archive", root, "export_id",
-                     m->export_id ? m->export_id : "", "records", (json_int_t)t->records,
-                     "min_time", time_json(t->records, t->min_time), "max_time",
-                     time_json(t->records, t->max_time), "files", files);
+    json_t *o = json_pack("{s:s,s:s,s:I,s:o,s:o,s:o}", "archive", root, "export_id",
+                          m->export_id ? m->export_id : "", "records", (json_int_t)t->records,
+                          "min_time", time_json(t->records, t->min_time), "max_time",
+                          time_json(t->records, t->max_time), "files", files);
+    if (o && arc_time_window_bounded(&t->window)) /* export --since/--until */
+        json_object_set_new(o, "window", arc_time_window_json(&t->window));
+    return o;
 }
 
 static ts_status open_live(arc_cl_run *r, ts_error *err)

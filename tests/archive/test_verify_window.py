@@ -174,6 +174,14 @@ class TimestreamWindow(WindowMixin, unittest.TestCase):
             for k in ("export_id", "started_at", "finished_at"):
                 m.pop(k)
         self.assertEqual(a, b)
+        # 4. a windowed export over the whole one keeps its files: still the whole table
+        rc, out, err = self.tsa("export", "--from", "timestream://us-east-1", "--to", root,
+                                "--since", SINCE_S, "--until", UNTIL_S)
+        self.assertEqual(rc, 0, out + err)
+        c = manifest(root, DB)
+        for k in ("export_id", "started_at", "finished_at"):
+            c.pop(k)
+        self.assertEqual(c, b)
 
 
 class InfluxWindow(WindowMixin, unittest.TestCase):
@@ -267,6 +275,8 @@ class InterlockWindow(unittest.TestCase):
                 self.assertIn("only the export window %s .. %s" % (WINDOW["since"], WINDOW["until"]),
                               part["reason"])
                 self.assertEqual(items[CDB]["action"], "keep", items[CDB])
+                self.assertEqual(part["held"]["archived"]["window"], WINDOW, part["held"])
+                self.assertNotIn("window", full["held"]["archived"])
                 # an unfiltered export of it: the archive covers it whole, it may go
                 rc, out, err = tsa("export", "--from", "timestream://us-east-1", "--to", root,
                                    "--database", CDB, "--table", "part")
