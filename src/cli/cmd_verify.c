@@ -93,6 +93,20 @@ static json_t *time_json(uint64_t records, int64_t ns)
     return json_string(s);
 }
 
+/* [{database, table, since, until}]: the tables --against compared only
+ * inside their export window (export --since/--until). cmp may be NULL. */
+static json_t *windows_json(const arc_compare_report *cmp)
+{
+    json_t *ws = json_array();
+    for (size_t i = 0; cmp && i < cmp->nwindows; i++) {
+        json_t *w = arc_time_window_json(&cmp->windows[i].window);
+        json_object_set_new(w, "database", json_string(cmp->windows[i].database));
+        json_object_set_new(w, "table", json_string(cmp->windows[i].table));
+        json_array_append_new(ws, w);
+    }
+    return ws;
+}
+
 static void print_report(cli_ctx *ctx, const arc_verify_report *rep, const arc_compare_report *cmp,
                          bool quick, bool json, const char *root, const char *prefix,
                          const char *against, bool ran, const ts_error *err, int rc, double secs,
@@ -127,15 +141,7 @@ static void print_report(cli_ctx *ctx, const arc_verify_report *rep, const arc_c
             for (size_t i = 0; cmp && i < cmp->nmonths; i++)
                 json_array_append_new(ms, arc_compare_month_json(&cmp->months[i]));
             json_object_set_new(j, "months", ms);
-            /* tables compared only inside their export window */
-            json_t *ws = json_array();
-            for (size_t i = 0; cmp && i < cmp->nwindows; i++) {
-                json_t *w = arc_time_window_json(&cmp->windows[i].window);
-                json_object_set_new(w, "database", json_string(cmp->windows[i].database));
-                json_object_set_new(w, "table", json_string(cmp->windows[i].table));
-                json_array_append_new(ws, w);
-            }
-            json_object_set_new(j, "windows", ws);
+            json_object_set_new(j, "windows", windows_json(cmp));
         }
         if (!ran) {
             char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
@@ -374,6 +380,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
         json_object_set_new(f, "findings", kinds);
         if (against)
             json_object_set_new(f, "table_months_differing", json_integer((json_int_t)cmp.ndiffer));
+        if (against && cmp.nwindows) json_object_set_new(f, "windows", windows_json(&cmp));
         if (ret_ok) {
             json_object_set_new(f, "retention_verdict", json_string(arc_ret_verdict_name(ret.verdict)));
             json_object_set_new(f, "retention_exposed", json_integer((json_int_t)exposed));

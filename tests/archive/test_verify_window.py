@@ -127,6 +127,7 @@ class TimestreamWindow(WindowMixin, unittest.TestCase):
         self.check_months(rep, in_window, {})
         for m in rep["months"]:
             self.assertEqual(m.get("window"), WINDOW, m)
+        self.assertEqual(rep["windows"], [dict(WINDOW, database=DB, table=TABLE)])
         rc, out, err = self.tsa("verify", root, "--against", "timestream://us-east-1")
         self.assertEqual(rc, 0, out + err)
         self.assertIn("%s.%s: compared within the export window %s .. %s"
@@ -165,6 +166,7 @@ class TimestreamWindow(WindowMixin, unittest.TestCase):
         self.assertEqual(rc, 0, (rep, err))
         self.check_months(rep, month_counts(self.rows), {})
         self.assertTrue(all("window" not in m for m in rep["months"]), rep["months"])
+        self.assertEqual(rep["windows"], [])
         # ... and byte for byte what a fresh unfiltered export writes (apart from ids and times)
         fresh = os.path.join(self.tmp, "fresh")
         rc, out, err = self.tsa("export", "--from", "timestream://us-east-1", "--to", fresh)
