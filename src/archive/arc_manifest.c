@@ -309,7 +309,7 @@ static json_t *table_json(const arc_table *t, bool *ok)
     put(o, "record_count", json_integer((json_int_t)t->records), ok);
     put(o, "min_time", t->records ? jtime(t->min_time) : json_null(), ok);
     put(o, "max_time", t->records ? jtime(t->max_time) : json_null(), ok);
-    if (arc_time_window_bounded(&t->window)) { /* optional: only tables export cut */
+    if (arc_time_window_bounded(&t->window)) { /* optional: only a table an export --since/--until cut */
         json_t *w = json_object();
         if (w) {
             put(w, "since", t->window.has_since ? jtime(t->window.since) : json_null(), ok);
