@@ -1,7 +1,9 @@
 /* The cleanup interlock: a Timestream table may be deleted only when the
  * archive verifies for it (checksums and full decode, by arc_verify_run) and
  * its live record count and time range equal the archive's, checked once
- * while planning and again right before DeleteTable (by arc_compare). */
+ * while planning and again right before DeleteTable (by arc_compare). A
+ * table whose manifest records an export window (--since/--until) stays:
+ * the archive does not cover the whole live table. */
 #include <stdio.h>
 #include <string.h>
 
@@ -56,10 +58,13 @@ static json_t *archived_json(const char *root, const char *prefix, const arc_man
                                                f->sha256, "records", (json_int_t)f->records,
                                                "size", (json_int_t)f->size));
     }
-    return json_pack("{s:s,s:s,s:I,s:o,s:o,s:o}", "archive", root, "export_id",
-                     m->export_id ? m->export_id : "", "records", (json_int_t)t->records,
-                     "min_time", time_json(t->records, t->min_time), "max_time",
-                     time_json(t->records, t->max_time), "files", files);
+    json_t *o = json_pack("{s:s,s:s,s:I,s:o,s:o,s:o}", "archive", root, "export_id",
+                          m->export_id ? m->export_id : "", "records", (json_int_t)t->records,
+                          "min_time", time_json(t->records, t->min_time), "max_time",
+                          time_json(t->records, t->max_time), "files", files);
+    if (o && arc_time_window_bounded(&t->window)) /* export --since/--until */
+        json_object_set_new(o, "window", arc_time_window_json(&t->window));
+    return o;
 }
 
 static ts_status open_live(arc_cl_run *r, ts_error *err)
@@ -91,6 +96,16 @@ static ts_status compare_table(arc_cl_run *r, const char *db, const char *table,
     ts_status st = arc_compare_with(r->o->archive, r->il->live, &co, &rep, NULL, err);
     if (st == TS_OK) {
         *ok = rep.ndiffer == 0;
+        if (rep.nwindows) {
+            /* matching inside an export window says nothing of the rows outside it */
+            char w[2 * TS_TIME_STR_MAX + 8];
+            arc_time_window_text(&rep.windows[0].window, w, sizeof w);
+            snprintf(why, whysz,
+                     "the archive covers only the export window %s of it (export --since/--until); "
+                     "rows outside it are not archived: export it without --since/--until first",
+                     w);
+            *ok = false;
+        }
         uint64_t n = 0;
         int64_t lo = 0, hi = 0;
         for (size_t i = 0; i < rep.nmonths; i++) {

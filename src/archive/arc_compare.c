@@ -52,6 +52,11 @@ void arc_compare_report_free(arc_compare_report *r)
         arc_side_stats_free(&m->live);
     }
     ts_free(r->months);
+    for (size_t i = 0; i < r->nwindows; i++) {
+        ts_free(r->windows[i].database);
+        ts_free(r->windows[i].table);
+    }
+    ts_free(r->windows);
     memset(r, 0, sizeof *r);
 }
 
@@ -75,11 +80,16 @@ static void side_text(const arc_side_stats *s, char *out, size_t outsz)
 
 void arc_compare_month_text(const arc_compare_month *m, char *out, size_t outsz)
 {
-    char a[160], l[160];
+    char a[160], l[160], w[2 * TS_TIME_STR_MAX + 32] = "";
     side_text(&m->archive, a, sizeof a);
     side_text(&m->live, l, sizeof l);
-    snprintf(out, outsz, "%s.%s %04lld-%02u: archive %s; live %s%s%s", m->database, m->table,
-             (long long)m->month.year, m->month.month, a, l, m->why ? " — " : "",
+    if (arc_time_window_bounded(&m->window)) {
+        char wt[2 * TS_TIME_STR_MAX + 8];
+        arc_time_window_text(&m->window, wt, sizeof wt);
+        snprintf(w, sizeof w, " (export window %s)", wt);
+    }
+    snprintf(out, outsz, "%s.%s %04lld-%02u%s: archive %s; live %s%s%s", m->database, m->table,
+             (long long)m->month.year, m->month.month, w, a, l, m->why ? " — " : "",
              m->why ? m->why : "");
 }
 
@@ -110,6 +120,15 @@ static json_t *side_json(const arc_side_stats *s)
     return o;
 }
 
+json_t *arc_time_window_json(const arc_time_window *w)
+{
+    char a[TS_TIME_STR_MAX], b[TS_TIME_STR_MAX];
+    if (w->has_since) ts_time_format(w->since, a);
+    if (w->has_until) ts_time_format(w->until, b);
+    return json_pack("{s:o,s:o}", "since", w->has_since ? json_string(a) : json_null(), "until",
+                     w->has_until ? json_string(b) : json_null());
+}
+
 json_t *arc_compare_month_json(const arc_compare_month *m)
 {
     char month[16];
@@ -118,6 +137,8 @@ json_t *arc_compare_month_json(const arc_compare_month *m)
                           "month", month, "match", m->match, "archive", side_json(&m->archive),
                           "live", side_json(&m->live));
     if (m->why) json_object_set_new(o, "why", json_string(m->why));
+    if (arc_time_window_bounded(&m->window))
+        json_object_set_new(o, "window", arc_time_window_json(&m->window));
     return o;
 }
 
@@ -248,7 +269,8 @@ static int cmp_live_month(const void *a, const void *b)
  * measure count/sum/min/max), folded into months here — a month is a whole
  * number of days, and Timestream has no month bins. */
 static ts_status tsl_table_months(arc_live *l, const char *db, const char *table,
-                                  const char *const *measures, size_t nmeasures,
+                                  const arc_time_window *win, const char *const *measures,
+                                  size_t nmeasures,
                                   arc_live_month **months, size_t *nmonths, ts_error *err)
 {
     ts_live *tl = (ts_live *)l;
@@ -275,6 +297,18 @@ static ts_status tsl_table_months(arc_live *l, const char *db, const char *table
     if (st == TS_OK) st = append_ident(&q, db, err);
     if (st == TS_OK && ts_buf_append_byte(&q, '.') != TS_OK) st = ts_err_set(err, TS_ERR_LIMIT, "query too long");
     if (st == TS_OK) st = append_ident(&q, table, err);
+    if (st == TS_OK && arc_time_window_bounded(win)) {
+        /* the export's own bounds (arc_export.c range_sql): like with like */
+        char w[160];
+        if (win->has_since && win->has_until)
+            snprintf(w, sizeof w, " WHERE time >= from_nanoseconds(%lld) AND time < from_nanoseconds(%lld)",
+                     (long long)win->since, (long long)win->until);
+        else if (win->has_since)
+            snprintf(w, sizeof w, " WHERE time >= from_nanoseconds(%lld)", (long long)win->since);
+        else
+            snprintf(w, sizeof w, " WHERE time < from_nanoseconds(%lld)", (long long)win->until);
+        if (ts_buf_append_str(&q, w) != TS_OK) st = ts_err_set(err, TS_ERR_LIMIT, "query too long");
+    }
     if (st == TS_OK && (ts_buf_append_str(&q, " GROUP BY bin(time, 1d)") != TS_OK ||
                         ts_buf_nul(&q) != TS_OK))
         st = ts_err_set(err, TS_ERR_LIMIT, "query too long");
@@ -439,28 +473,32 @@ static ts_status ifl_window(arc_live *l, const char *db, const char *series, int
 
 /* The table's overall first/last point, then one count per month between. */
 static ts_status ifl_table_months(arc_live *l, const char *db, const char *table,
-                                  const char *const *measures, size_t nmeasures,
-                                  arc_live_month **months, size_t *nmonths, ts_error *err)
+                                  const arc_time_window *win, const char *const *measures,
+                                  size_t nmeasures, arc_live_month **months, size_t *nmonths,
+                                  ts_error *err)
 {
     (void)db; /* the database/bucket is the URL's */
     influx_live *il = (influx_live *)l;
     *months = NULL;
     *nmonths = 0;
+    int64_t lo = win && win->has_since ? win->since : INFLUX_MIN_NS;
+    int64_t hi_excl = win && win->has_until ? win->until : INFLUX_MAX_NS;
+    if (lo >= hi_excl) return TS_OK;
     arc_side_stats all;
     memset(&all, 0, sizeof all);
     ts_status st = measures_init(&all, measures, nmeasures, err);
-    if (st == TS_OK) st = ifl_count(il, table, INFLUX_MIN_NS, INFLUX_MAX_NS, measures, nmeasures, false,
-                                        &all, err);
+    if (st == TS_OK) st = ifl_count(il, table, lo, hi_excl, measures, nmeasures, false, &all, err);
     if (st == TS_OK && all.records) {
         arc_month m = arc_month_of(all.min_time), last = arc_month_of(all.max_time);
         for (; st == TS_OK && arc_month_cmp(m, last) <= 0; m = arc_month_next(m)) {
             arc_window w = arc_month_window(m);
+            int64_t mlo = w.lo > lo ? w.lo : lo;
+            int64_t mhi = w.hi == INT64_MAX ? w.hi : w.hi + 1;
+            if (mhi > hi_excl) mhi = hi_excl;
             arc_side_stats s;
             memset(&s, 0, sizeof s);
             st = measures_init(&s, measures, nmeasures, err);
-            if (st == TS_OK)
-                st = ifl_count(il, table, w.lo, w.hi == INT64_MAX ? w.hi : w.hi + 1, measures,
-                               nmeasures, false, &s, err);
+            if (st == TS_OK) st = ifl_count(il, table, mlo, mhi, measures, nmeasures, false, &s, err);
             if (st == TS_OK && s.records) {
                 arc_live_month *slot = month_slot(months, nmonths, m, NULL, 0, err);
                 if (!slot) st = err->code ? err->code : TS_ERR_NOMEM;
@@ -701,7 +739,24 @@ static ts_status compare_table(arc_storage *storage, arc_live *live, const arc_c
                              ? man->source_database : man->database;
     arc_live_month *lm = NULL;
     size_t nl = 0;
-    ts_status st = live->ops->table_months(live, livedb, t->name, names, nm, &lm, &nl, err);
+    if (arc_time_window_bounded(&t->window)) {
+        /* said in the report: the live side is counted only inside it */
+        arc_compare_window *nw = ts_realloc(rep->windows, (rep->nwindows + 1) * sizeof *nw);
+        if (!nw) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        rep->windows = nw;
+        nw = &nw[rep->nwindows];
+        nw->database = ts_strdup(man->database);
+        nw->table = ts_strdup(t->name);
+        nw->window = t->window;
+        if (!nw->database || !nw->table) {
+            ts_free(nw->database);
+            ts_free(nw->table);
+            return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        }
+        rep->nwindows++;
+    }
+    ts_status st = live->ops->table_months(live, livedb, t->name, &t->window, names, nm, &lm, &nl,
+                                           err);
     if (st != TS_OK) return st;
     /* archive months: one file per month (format 1) */
     size_t fi = 0, li = 0;
@@ -720,6 +775,7 @@ static ts_status compare_table(arc_storage *storage, arc_live *live, const arc_c
         m.table = ts_strdup(t->name);
         if (!m.database || !m.table) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
         m.month = c <= 0 ? fm : lm[li].month;
+        m.window = t->window;
         if (st == TS_OK) st = measures_init(&m.archive, names, nm, err);
         if (st == TS_OK && c <= 0) {
             m.archive.records = f->records;
@@ -780,7 +836,7 @@ static ts_status compare_live_only(arc_live *live, const arc_compare_opts *o,
         if (listed) continue;
         arc_live_month *lm = NULL;
         size_t nl = 0;
-        st = live->ops->table_months(live, livedb, names[i], NULL, 0, &lm, &nl, err);
+        st = live->ops->table_months(live, livedb, names[i], NULL, NULL, 0, &lm, &nl, err);
         for (size_t k = 0; st == TS_OK && k < nl; k++) {
             arc_compare_month m;
             memset(&m, 0, sizeof m);

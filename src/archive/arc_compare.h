@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "archive/arc_layout.h"
+#include "archive/arc_manifest.h"
 #include "core/ts_error.h"
 
 typedef struct aws_config aws_config;
@@ -45,26 +46,42 @@ typedef struct arc_compare_month {
     arc_side_stats archive, live;
     bool match;
     char *why; /* what differs, or NULL when match */
+    /* the table's export window (manifest "window"): the live side was
+     * counted only inside it; unbounded = the whole month */
+    arc_time_window window;
 } arc_compare_month;
+
+/* A table whose archive covers only a window, compared inside it. */
+typedef struct arc_compare_window {
+    char *database, *table;
+    arc_time_window window;
+} arc_compare_window;
 
 typedef struct arc_compare_report {
     arc_compare_month *months;
     size_t nmonths, cap;
     size_t ndiffer;
+    arc_compare_window *windows; /* one per windowed table compared, in order */
+    size_t nwindows;
 } arc_compare_report;
 
 void arc_compare_report_init(arc_compare_report *r);
 void arc_compare_report_free(arc_compare_report *r);
-/* "db.table 2024-01: archive 720 records 2024-01-01T.. .. ..; live 1440 records ..." */
+/* "db.table 2024-01: archive 720 records 2024-01-01T.. .. ..; live 1440 records ..."
+ * (after the month " (export window A .. B)" when the table has one) */
 void arc_compare_month_text(const arc_compare_month *m, char *out, size_t outsz);
-/* {"database","table","month","match","why","archive":{...},"live":{...}} (new reference). */
+/* {"database","table","month","match","why","archive":{...},"live":{...}} and, for a
+ * windowed table, "window":{"since","until"} (null = unbounded) (new reference). */
 json_t *arc_compare_month_json(const arc_compare_month *m);
+/* {"since": RFC 3339 or null, "until": ...} (new reference). */
+json_t *arc_time_window_json(const arc_time_window *w);
 
 /* ---- live count sources ---- */
 
 typedef struct arc_live arc_live;
 
-/* A live system's per-month figures for one table. `measures` are the
+/* A live system's per-month figures for one table, counting only rows in
+ * `win` (NULL or unbounded: all). `measures` are the
  * numeric measure columns to aggregate (deep; nmeasures 0 otherwise). The
  * callee fills *months (ts_malloc'd array of nmonths entries, sorted by
  * month, only months with records) with side stats whose measures follow
@@ -78,7 +95,8 @@ typedef struct arc_live_month {
 typedef struct arc_live_ops {
     const char *scheme; /* "timestream", "influx", "influx1" */
     ts_status (*table_months)(arc_live *l, const char *database, const char *table,
-                              const char *const *measures, size_t nmeasures,
+                              const arc_time_window *win, const char *const *measures,
+                              size_t nmeasures,
                               arc_live_month **months, size_t *nmonths, ts_error *err);
     /* The live database's tables (sorted, ts_strdup'd, freed by the caller
      * with ts_free each + the array), so tables missing from the archive are
@@ -142,7 +160,9 @@ typedef struct arc_compare_opts {
 } arc_compare_opts;
 
 /* Reads each database's manifest in `storage` (borrowed), asks the live
- * source for every table's months, and fills rep with one entry per
+ * source for every table's months (only inside the table's export window
+ * when the manifest records one; such tables are also listed in
+ * rep->windows), and fills rep with one entry per
  * table-month present on either side. Differences are also added to vrep
  * (when not NULL) as ARC_F_LIVE_MISMATCH findings. Returns TS_OK when the
  * comparison ran (whatever it found); an error when it could not (source

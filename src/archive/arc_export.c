@@ -1154,6 +1154,11 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db, char 
             if (ts_ == TS_OK) {
                 arc_set_str(&mt->time_unit, t->time_unit);
                 mt->time_ns = t->time_ns;
+                /* the window read, widened to the earlier one whose files may stay */
+                arc_table *pt = run->prev_ok ? arc_manifest_find_table(&run->prev, t->name) : NULL;
+                arc_time_window rw = {.has_since = run->o->has_since, .has_until = run->o->has_until,
+                                      .since = run->o->since, .until = run->o->until};
+                arc_table_set_window(mt, pt && same_columns(t, pt) ? pt : NULL, &rw);
             } else {
                 ts_ = ts_err_set(&e, TS_ERR_NOMEM, "out of memory");
             }

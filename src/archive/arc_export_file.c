@@ -616,6 +616,7 @@ static ts_status keep_earlier(xf_run *run, arc_storage *sto, const char *dbdir, 
                 if (arc_set_str(&mt->time_unit, pt->time_unit) != TS_OK)
                     return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
                 mt->time_ns = pt->time_ns;
+                mt->window = pt->window; /* an earlier --since/--until export's */
             }
             if (arc_table_put_file(mt, &pt->files[j]) != TS_OK)
                 return ts_err_set(err, TS_ERR_NOMEM, "out of memory");

@@ -45,6 +45,7 @@ ts_status arc_export_table_copy(arc_manifest *dst, const arc_table *pt, arc_tabl
     if (arc_set_str(&mt->time_unit, pt->time_unit) != TS_OK)
         return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     mt->time_ns = pt->time_ns;
+    mt->window = pt->window;
     *out = mt;
     return TS_OK;
 }

@@ -783,6 +783,11 @@ static ts_status manifest_table(ix_run *run, ix_table *t, ts_error *err)
     if (arc_set_str(&mt->time_unit, unit_name(run->o)) != TS_OK)
         return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     mt->time_ns = t->time_ns_col > 0;
+    /* the window read, widened to the earlier one whose files may stay */
+    arc_table *pt = run->prev_ok ? arc_manifest_find_table(&run->prev, t->name) : NULL;
+    arc_time_window rw = {.has_since = run->o->has_since, .has_until = run->o->has_until,
+                          .since = run->o->since, .until = run->o->until};
+    arc_table_set_window(mt, pt && same_columns(t, pt, unit_name(run->o)) ? pt : NULL, &rw);
     return TS_OK;
 }
 

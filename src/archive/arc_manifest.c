@@ -3,6 +3,7 @@
 #include "arc_manifest.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,6 +153,35 @@ const arc_file *arc_table_find_file(const arc_table *t, const char *path)
     return NULL;
 }
 
+bool arc_time_window_bounded(const arc_time_window *w)
+{
+    return w && (w->has_since || w->has_until);
+}
+
+void arc_time_window_text(const arc_time_window *w, char *out, size_t outsz)
+{
+    char a[TS_TIME_STR_MAX] = "-inf", b[TS_TIME_STR_MAX] = "+inf";
+    if (w && w->has_since) ts_time_format(w->since, a);
+    if (w && w->has_until) ts_time_format(w->until, b);
+    snprintf(out, outsz, "%s .. %s", a, b);
+}
+
+void arc_table_set_window(arc_table *t, const arc_table *prev, const arc_time_window *read)
+{
+    arc_time_window w = {0};
+    if (read) w = *read;
+    if (prev) {
+        const arc_time_window *p = &prev->window;
+        w.has_since = w.has_since && p->has_since;
+        w.since = w.has_since ? (p->since < w.since ? p->since : w.since) : 0;
+        w.has_until = w.has_until && p->has_until;
+        w.until = w.has_until ? (p->until > w.until ? p->until : w.until) : 0;
+    }
+    if (!w.has_since) w.since = 0;
+    if (!w.has_until) w.until = 0;
+    t->window = w;
+}
+
 void arc_table_update_totals(arc_table *t)
 {
     t->records = 0;
@@ -279,6 +309,14 @@ static json_t *table_json(const arc_table *t, bool *ok)
     put(o, "record_count", json_integer((json_int_t)t->records), ok);
     put(o, "min_time", t->records ? jtime(t->min_time) : json_null(), ok);
     put(o, "max_time", t->records ? jtime(t->max_time) : json_null(), ok);
+    if (arc_time_window_bounded(&t->window)) { /* optional: only a table an export --since/--until cut */
+        json_t *w = json_object();
+        if (w) {
+            put(w, "since", t->window.has_since ? jtime(t->window.since) : json_null(), ok);
+            put(w, "until", t->window.has_until ? jtime(t->window.until) : json_null(), ok);
+        }
+        put(o, "window", w, ok);
+    }
     const arc_file **sorted = ts_malloc((t->nfiles ? t->nfiles : 1) * sizeof *sorted);
     json_t *files = json_array();
     if (!sorted || !files) {
@@ -548,6 +586,27 @@ static ts_status parse_table(json_t *to, arc_manifest *m, size_t idx, ts_error *
         return st;
     if (rc && (mn != t->min_time || mx != t->max_time))
         return BAD("manifest: %s: min_time/max_time differ from its files'", where);
+    json_t *w = json_object_get(to, "window"); /* optional */
+    if (w && !json_is_null(w)) {
+        if (!json_is_object(w)) return BAD("manifest: %s: \"window\" must be an object", where);
+        char ww[ARC_NAME_MAX + 64];
+        snprintf(ww, sizeof ww, "%s: window", where);
+        json_t *js = json_object_get(w, "since"), *ju = json_object_get(w, "until");
+        t->window.has_since = js && !json_is_null(js);
+        t->window.has_until = ju && !json_is_null(ju);
+        if ((st = get_time(w, "since", true, &t->window.since, ww, err)) != TS_OK ||
+            (st = get_time(w, "until", true, &t->window.until, ww, err)) != TS_OK)
+            return st;
+        if (t->window.has_since && t->window.has_until && t->window.since >= t->window.until)
+            return BAD("manifest: %s: since is not before until", ww);
+        for (size_t k = 0; k < t->nfiles; k++) {
+            const arc_file *f = &t->files[k];
+            if (f->records && ((t->window.has_since && f->min_time < t->window.since) ||
+                               (t->window.has_until && f->max_time >= t->window.until)))
+                return BAD("manifest: %s: file %s holds rows outside the table's window", where,
+                           f->path);
+        }
+    }
     return TS_OK;
 }
 

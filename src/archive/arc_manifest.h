@@ -40,6 +40,19 @@ typedef struct arc_file {
     char sha256[TS_SHA256_HEX_LEN];
 } arc_file;
 
+/* A time range [since, until) in ns; has_since/has_until false = unbounded
+ * on that side. Both false = all time. */
+typedef struct arc_time_window {
+    bool has_since, has_until;
+    int64_t since, until;
+} arc_time_window;
+
+/* True when w is bounded on either side (a window, not all time). */
+bool arc_time_window_bounded(const arc_time_window *w);
+/* "2024-01-20T06:00:00.000000000Z .. 2024-04-15T00:00:00.000000000Z", an
+ * unbounded side as "-inf" / "+inf". outsz >= 2 * TS_TIME_STR_MAX + 8. */
+void arc_time_window_text(const arc_time_window *w, char *out, size_t outsz);
+
 typedef struct arc_table {
     char *name;
     size_t ncols;
@@ -50,6 +63,10 @@ typedef struct arc_table {
     int64_t min_time, max_time;
     size_t nfiles, files_cap;
     arc_file *files;
+    /* Optional "window" (export --since/--until): the time range whose rows
+     * the files hold, every one of them as of the export; no file holds a
+     * row outside it. Unbounded (the default) = the whole table. */
+    arc_time_window window;
 } arc_table;
 
 typedef struct arc_manifest {
@@ -89,6 +106,12 @@ ts_status arc_table_add_column(arc_table *t, const char *name, arc_col_role role
 ts_status arc_table_put_file(arc_table *t, const arc_file *f);
 const arc_file *arc_table_find_file(const arc_table *t, const char *path);
 void arc_table_remove_file(arc_table *t, const char *path);
+/* Sets t's window after an export that read `read` (unbounded = the whole
+ * table) and may have kept earlier files of prev (the table's earlier record
+ * with the same columns, or NULL when none of its files can be kept): read,
+ * widened to prev's window when prev is given — one range, the hull, so a
+ * gap between two windows is reported by verify rather than hidden. */
+void arc_table_set_window(arc_table *t, const arc_table *prev, const arc_time_window *read);
 /* Recomputes records/min/max from the files. */
 void arc_table_update_totals(arc_table *t);
 
