@@ -518,6 +518,29 @@ ts_status fmt_cell_text(const ts_batch *b, size_t c, size_t r, char *buf, size_t
     return TS_OK;
 }
 
+typedef struct csv_row {
+    const ts_batch *b;
+    size_t r;
+} csv_row;
+
+/* One row (fmt_record_fn: a full L is TS_ERR_LIMIT, nothing else changed). */
+static ts_status csv_record(void *ctx, ts_buf *L, ts_error *err)
+{
+    const csv_row *x = ctx;
+    const ts_batch *b = x->b;
+    char num[64];
+    for (size_t c = 0; c < b->schema->ncols; c++) {
+        if (c) TS_TRY(ts_buf_append_byte(L, ','));
+        if (!ts_batch_valid(b, c, x->r)) continue;
+        const char *p;
+        size_t n;
+        TS_TRY(fmt_cell_text(b, c, x->r, num, sizeof num, &p, &n));
+        TS_TRY(b->schema->fields[c].type == TS_TYPE_STRING ? put_text(L, p, n, true) : ts_buf_append(L, p, n));
+    }
+    (void)err;
+    return ts_buf_append_byte(L, '\n');
+}
+
 static ts_status csv_write(ts_sink *sk, const ts_batch *b, ts_error *err)
 {
     csv_sink *s = (csv_sink *)sk;
@@ -546,21 +569,12 @@ static ts_status csv_write(ts_sink *sk, const ts_batch *b, ts_error *err)
                               "the columns of table '%s' changed within the input; a CSV file has one header",
                               b->table ? b->table : "");
     }
-    char num[64];
+    csv_row x = {b, 0};
     for (size_t r = 0; r < b->nrows; r++) {
-        ts_buf_clear(L);
-        for (size_t c = 0; c < b->schema->ncols; c++) {
-            if (c) TS_TRY(ts_buf_append_byte(L, ','));
-            if (!ts_batch_valid(b, c, r)) continue;
-            const char *p;
-            size_t n;
-            TS_TRY(fmt_cell_text(b, c, r, num, sizeof num, &p, &n));
-            ts_status st = b->schema->fields[c].type == TS_TYPE_STRING ? put_text(L, p, n, true)
-                                                                       : ts_buf_append(L, p, n);
-            if (st != TS_OK) return ts_err_set(err, st, "row too large for CSV output");
-        }
-        TS_TRY(ts_buf_append_byte(L, '\n'));
-        TS_TRY(fmt_text_out_write(s->out, L->data, L->len, err));
+        x.r = r;
+        ts_status st = fmt_text_out_record(s->out, L, csv_record, &x, err);
+        if (st == TS_ERR_LIMIT || st == TS_ERR_NOMEM) return ts_err_set(err, st, "row too large for CSV output");
+        if (st != TS_OK) return st;
         s->b.counts.rows++;
     }
     return TS_OK;

@@ -3,6 +3,9 @@
 #ifndef FMT_INTERNAL_H
 #define FMT_INTERNAL_H
 
+#include <string.h>
+
+#include "core/ts_buf.h"
 #include "formats/fmt.h"
 
 typedef struct fmt_source_base {
@@ -41,6 +44,19 @@ ts_type fmt_infer_result(const fmt_infer *f, bool time_column);
  * buf needs 64 bytes. */
 ts_status fmt_cell_text(const ts_batch *b, size_t c, size_t r, char *buf, size_t bufsz, const char **p,
                         size_t *n);
+
+/* ---- records formatted in place (fmt_text_io.c) ---- */
+
+/* Appends one record to L. Contract: when L is full it returns TS_ERR_LIMIT
+ * without setting err, having changed nothing but L (no counts), so the
+ * record can be made again; any other failure is final. */
+typedef ts_status (*fmt_record_fn)(void *ctx, ts_buf *L, ts_error *err);
+
+/* Writes one record: formatted straight into the output's pending block
+ * (fmt_text_out_span) and, when it does not fit there, again into spill
+ * (capped by its max) and written from it. TS_ERR_LIMIT / TS_ERR_NOMEM come
+ * back without a message: the caller names the record. */
+ts_status fmt_text_out_record(fmt_text_out *t, ts_buf *spill, fmt_record_fn fn, void *ctx, ts_error *err);
 
 /* ---- fast number text (fmt_number.c) ---- */
 

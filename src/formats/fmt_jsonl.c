@@ -521,6 +521,40 @@ static void keys_free(jsonl_sink *s)
     s->keys_for = NULL;
 }
 
+typedef struct jl_row {
+    const jsonl_sink *s;
+    const ts_batch *b;
+    size_t r;
+} jl_row;
+
+/* One row (fmt_record_fn: a full L is TS_ERR_LIMIT, nothing else changed). */
+static ts_status jl_record(void *ctx, ts_buf *L, ts_error *err)
+{
+    const jl_row *x = ctx;
+    const ts_batch *b = x->b;
+    size_t r = x->r;
+    char num[64];
+    for (size_t c = 0; c < b->schema->ncols; c++) {
+        TS_TRY(ts_buf_append_str(L, x->s->keys[c]));
+        if (!ts_batch_valid(b, c, r)) {
+            TS_TRY(ts_buf_append(L, "null", 4));
+            continue;
+        }
+        const char *p;
+        size_t n;
+        TS_TRY(fmt_cell_text(b, c, r, num, sizeof num, &p, &n));
+        ts_type t = b->schema->fields[c].type;
+        double d = t == TS_TYPE_DOUBLE ? b->cols[c].v.f64[r] : 0;
+        if (t == TS_TYPE_STRING || t == TS_TYPE_TIMESTAMP || (t == TS_TYPE_DOUBLE && !isfinite(d)))
+            TS_TRY(json_str(L, p, n));
+        else
+            TS_TRY(ts_buf_append(L, p, n)); /* doubles keep ".0": read back as doubles */
+    }
+    if (b->schema->ncols == 0) TS_TRY(ts_buf_append_byte(L, '{'));
+    (void)err;
+    return ts_buf_append(L, "}\n", 2);
+}
+
 static ts_status jl_write(ts_sink *sk, const ts_batch *b, ts_error *err)
 {
     jsonl_sink *s = (jsonl_sink *)sk;
@@ -548,30 +582,13 @@ static ts_status jl_write(ts_sink *sk, const ts_batch *b, ts_error *err)
         }
         s->keys_for = b->schema;
     }
-    char num[64];
+    jl_row x = {s, b, 0};
     for (size_t r = 0; r < b->nrows; r++) {
-        ts_buf_clear(L);
-        for (size_t c = 0; c < b->schema->ncols; c++) {
-            TS_TRY(ts_buf_append_str(L, s->keys[c]));
-            if (!ts_batch_valid(b, c, r)) {
-                TS_TRY(ts_buf_append(L, "null", 4));
-                continue;
-            }
-            const char *p;
-            size_t n;
-            TS_TRY(fmt_cell_text(b, c, r, num, sizeof num, &p, &n));
-            ts_type t = b->schema->fields[c].type;
-            double d = t == TS_TYPE_DOUBLE ? b->cols[c].v.f64[r] : 0;
-            if (t == TS_TYPE_STRING || t == TS_TYPE_TIMESTAMP || (t == TS_TYPE_DOUBLE && !isfinite(d))) {
-                ts_status st = json_str(L, p, n);
-                if (st != TS_OK) return ts_err_set(err, st, "row too large for JSON Lines output");
-            } else {
-                TS_TRY(ts_buf_append(L, p, n)); /* doubles keep ".0": read back as doubles */
-            }
-        }
-        if (b->schema->ncols == 0) TS_TRY(ts_buf_append_byte(L, '{'));
-        TS_TRY(ts_buf_append(L, "}\n", 2));
-        TS_TRY(fmt_text_out_write(s->out, L->data, L->len, err));
+        x.r = r;
+        ts_status st = fmt_text_out_record(s->out, L, jl_record, &x, err);
+        if (st == TS_ERR_LIMIT || st == TS_ERR_NOMEM)
+            return ts_err_set(err, st, "row too large for JSON Lines output");
+        if (st != TS_OK) return st;
         s->b.counts.rows++;
     }
     return TS_OK;

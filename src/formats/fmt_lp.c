@@ -1169,12 +1169,16 @@ static ts_status write_row(lp_sink *s, const ts_batch *b, size_t r, ts_buf *L, t
     return TS_OK;
 }
 
-static ts_status flush_lines(lp_sink *s, ts_error *err)
+typedef struct lp_row {
+    lp_sink *s;
+    const ts_batch *b;
+    size_t r;
+} lp_row;
+
+static ts_status lp_record(void *ctx, ts_buf *L, ts_error *err)
 {
-    if (s->line.len == 0) return TS_OK;
-    ts_status st = fmt_text_out_write(s->out, s->line.data, s->line.len, err);
-    ts_buf_clear(&s->line);
-    return st;
+    lp_row *x = ctx;
+    return write_row(x->s, x->b, x->r, L, err);
 }
 
 static ts_status lp_write(ts_sink *sk, const ts_batch *b, ts_error *err)
@@ -1184,30 +1188,14 @@ static ts_status lp_write(ts_sink *sk, const ts_batch *b, ts_error *err)
     s->time_dense = ts_batch_col_dense(b, (size_t)s->time_col);
     for (size_t i = 0; i < s->ntags; i++) s->tags[i].dense = ts_batch_col_dense(b, s->tags[i].col);
     for (size_t i = 0; i < s->nfields; i++) s->fields[i].dense = ts_batch_col_dense(b, s->fields[i].col);
+    lp_row x = {s, b, 0};
     for (size_t r = 0; r < b->nrows; r++) {
         s->row_no++;
-        /* Straight into the output's pending block: a view with a hard cap
-         * of its room, so a row that does not fit fails with TS_ERR_LIMIT
-         * before anything counts it and is written again through s->line. */
-        size_t room;
-        uint8_t *span = fmt_text_out_span(s->out, &room);
-        if (span) {
-            ts_buf v = {span, 0, room, room};
-            ts_status st = write_row(s, b, r, &v, err);
-            if (st == TS_OK) {
-                if (v.len) TS_TRY(fmt_text_out_commit(s->out, v.len, err));
-                continue;
-            }
-            if (st != TS_ERR_LIMIT) return st;
-        }
-        ts_buf_clear(&s->line);
-        ts_status st = write_row(s, b, r, &s->line, err);
-        if (st == TS_ERR_LIMIT || st == TS_ERR_NOMEM) {
-            ts_buf_clear(&s->line);
+        x.r = r;
+        ts_status st = fmt_text_out_record(s->out, &s->line, lp_record, &x, err);
+        if (st == TS_ERR_LIMIT || st == TS_ERR_NOMEM)
             return ts_err_set(err, st, "row %llu is too large to write", (unsigned long long)s->row_no);
-        }
         if (st != TS_OK) return st;
-        TS_TRY(flush_lines(s, err));
     }
     return TS_OK;
 }
@@ -1215,7 +1203,6 @@ static ts_status lp_write(ts_sink *sk, const ts_batch *b, ts_error *err)
 static ts_status lp_finish(ts_sink *sk, ts_error *err)
 {
     lp_sink *s = (lp_sink *)sk;
-    TS_TRY(flush_lines(s, err));
     return fmt_text_out_finish(s->out, err);
 }
 

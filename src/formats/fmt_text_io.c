@@ -15,6 +15,7 @@
 #include "core/ts_alloc.h"
 #include "core/ts_buf.h"
 #include "formats/fmt.h"
+#include "formats/fmt_internal.h"
 
 #define RAW_CHUNK ((size_t)64 << 10)
 #define DEC_CHUNK ((size_t)64 << 10)
@@ -707,6 +708,26 @@ ts_status fmt_text_out_commit(fmt_text_out *t, size_t n, ts_error *err)
     memmove(nb->data, b->data + OUT_CHUNK, tail);
     nb->len = tail;
     return TS_OK;
+}
+
+ts_status fmt_text_out_record(fmt_text_out *t, ts_buf *spill, fmt_record_fn fn, void *ctx, ts_error *err)
+{
+    /* A view of the span with a hard cap of its room: a record that does
+     * not fit fails with TS_ERR_LIMIT (no message) before it has any effect,
+     * and is written again into spill. */
+    size_t room;
+    uint8_t *span = fmt_text_out_span(t, &room);
+    if (span) {
+        ts_buf v = {span, 0, room, room};
+        ts_status st = fn(ctx, &v, err);
+        if (st == TS_OK) return v.len ? fmt_text_out_commit(t, v.len, err) : TS_OK;
+        if (st != TS_ERR_LIMIT) return st;
+    }
+    ts_buf_clear(spill);
+    ts_status st = fn(ctx, spill, err);
+    if (st == TS_OK && spill->len) st = fmt_text_out_write(t, spill->data, spill->len, err);
+    ts_buf_clear(spill);
+    return st;
 }
 
 ts_status fmt_text_out_finish(fmt_text_out *t, ts_error *err)

@@ -354,11 +354,12 @@ static void test_sink_long_rows(void **state)
     const size_t nl = sizeof lens / sizeof lens[0];
     size_t cap = 200000;
     for (size_t i = 0; i < nl; i++) cap += 3 * (2 * lens[i] + 128);
-    char *jl = malloc(cap), *want = malloc(cap);
-    size_t jo = 0, wo = 0;
+    char *jl = malloc(cap), *want = malloc(cap), *wantj = malloc(cap);
+    size_t jo = 0, wo = 0, jw = 0;
     for (size_t rep = 0; rep < 3; rep++) {
         for (size_t i = 0; i < nl; i++) {
             size_t t = rep * nl + i + 1;
+            size_t row0 = jo;
             jo += (size_t)snprintf(jl + jo, cap - jo, "{\"time\":\"1970-01-01T00:00:%02zuZ\",\"k\":\"v%zu\",\"s\":\"", t, i);
             wo += (size_t)snprintf(want + wo, cap - wo, "big,k=v%zu s=\"", i);
             for (size_t j = 0; j < lens[i]; j++) {
@@ -374,15 +375,24 @@ static void test_sink_long_rows(void **state)
             }
             jo += (size_t)snprintf(jl + jo, cap - jo, "\"}\n");
             wo += (size_t)snprintf(want + wo, cap - wo, "\" %zu000000000\n", t);
+            /* JSON Lines out: the same row with the time written in full */
+            jw += (size_t)snprintf(wantj + jw, cap - jw, "{\"time\":\"1970-01-01T00:00:%02zu.000000000Z\"", t);
+            const char *rest = strstr(jl + row0, "Z\",") + 2;
+            memcpy(wantj + jw, rest, (size_t)(jl + jo - rest));
+            jw += (size_t)(jl + jo - rest);
         }
         if (rep == 0) {
             /* a long tag value on a row that is bad only in a later field */
             jo += (size_t)snprintf(jl + jo, cap - jo, "{\"time\":\"1970-01-01T00:00:59Z\",\"k\":\"");
             for (size_t j = 0; j < 100000; j++) jl[jo++] = 'x';
             jo += (size_t)snprintf(jl + jo, cap - jo, "\",\"s\":\"a\\nb\"}\n");
+            jw += (size_t)snprintf(wantj + jw, cap - jw, "{\"time\":\"1970-01-01T00:00:59.000000000Z\",\"k\":\"");
+            memset(wantj + jw, 'x', 100000);
+            jw += 100000;
+            jw += (size_t)snprintf(wantj + jw, cap - jw, "\",\"s\":\"a\\nb\"}\n");
         }
     }
-    jl[jo] = want[wo] = 0;
+    jl[jo] = want[wo] = wantj[jw] = 0;
     fmt_read_opts ro;
     fmt_read_opts_init(&ro);
     ro.schema = "s:string:measure";
@@ -395,8 +405,28 @@ static void test_sink_long_rows(void **state)
     assert_int_equal(strlen(r.out), wo);
     assert_memory_equal(r.out, want, wo);
     conv_free(&r);
+    /* the CSV and JSON Lines sinks take the same in-place path: through CSV and back */
+    conv_result j = conv(FMT_JSONL, "big.jsonl", jl, &ro, FMT_JSONL, NULL);
+    assert_int_equal(j.st, TS_OK);
+    assert_int_equal(j.sink.rows, 3 * nl + 1);
+    assert_int_equal(strlen(j.out), jw);
+    assert_memory_equal(j.out, wantj, jw);
+    fmt_read_opts cro;
+    fmt_read_opts_init(&cro);
+    cro.schema = "time:timestamp,k:string,s:string:measure";
+    conv_result c = conv(FMT_JSONL, "big.jsonl", jl, &ro, FMT_CSV, NULL);
+    assert_int_equal(c.st, TS_OK);
+    conv_result back = conv(FMT_CSV, "big.csv", c.out, &cro, FMT_JSONL, NULL);
+    if (back.st != TS_OK) fprintf(stderr, "csv back failed: %s\n", back.msg);
+    assert_int_equal(back.st, TS_OK);
+    assert_int_equal(strlen(back.out), jw);
+    assert_memory_equal(back.out, wantj, jw);
+    conv_free(&j);
+    conv_free(&c);
+    conv_free(&back);
     free(jl);
     free(want);
+    free(wantj);
 }
 
 static void test_sink_measurement_column(void **state)
