@@ -15,40 +15,27 @@ static void heading(rw *w, int level, const char *text)
     rw_raw(w, w->f->heading_end);
 }
 
-static void em(rw *w, const char *s)
+/* s between a format's open and close markup, as is or escaped. */
+static void wrap(rw *w, const char *const mk[2], const char *s, bool esc)
 {
-    rw_raw(w, w->f->em[0]);
-    rw_raw(w, s);
-    rw_raw(w, w->f->em[1]);
+    rw_raw(w, mk[0]);
+    if (esc)
+        rw_esc(w, s);
+    else
+        rw_raw(w, s);
+    rw_raw(w, mk[1]);
 }
 
-static void strong(rw *w, const char *s)
-{
-    rw_raw(w, w->f->strong[0]);
-    rw_raw(w, s);
-    rw_raw(w, w->f->strong[1]);
-}
-
-static void strong_esc(rw *w, const char *s)
-{
-    rw_raw(w, w->f->strong[0]);
-    rw_esc(w, s);
-    rw_raw(w, w->f->strong[1]);
-}
-
+static void em(rw *w, const char *s) { wrap(w, w->f->em, s, false); }
+static void strong(rw *w, const char *s) { wrap(w, w->f->strong, s, false); }
 /* Escaped text, set as code where the format does (HTML). */
-static void tt(rw *w, const char *s)
-{
-    rw_raw(w, w->f->tt[0]);
-    rw_esc(w, s);
-    rw_raw(w, w->f->tt[1]);
-}
+static void tt(rw *w, const char *s) { wrap(w, w->f->tt, s, true); }
 
 /* A paragraph that is one emphasised sentence. */
 static void para_em(rw *w, const char *s)
 {
     rw_raw(w, w->f->para[0]);
-    em(w, s);
+    wrap(w, w->f->em, s, false);
     rw_raw(w, w->f->para[1]);
 }
 
@@ -80,7 +67,7 @@ static void retention_summary(rw *w, const json_t *r)
         const json_t *a = json_object_get(r, "assessment");
         const char *v = rs(a, "verdict");
         w->f->mark(w, is(v, "holds") ? 1 : 0);
-        strong_esc(w, verdict_text(v));
+        wrap(w, w->f->strong, verdict_text(v), true);
         rw_escf(w, " (%lld-year policy): ", (long long)json_integer_value(json_object_get(a, "years")));
         rw_num(w, a, "objects_held");
         rw_raw(w, " of ");
@@ -813,7 +800,7 @@ static void assessment(rw *w, const json_t *r, const json_t *a)
     f->kv_row_end(w);
     f->kv_row(w, "verdict", NULL);
     f->mark(w, is(v, "holds") ? 1 : 0);
-    strong_esc(w, verdict_text(v));
+    wrap(w, w->f->strong, verdict_text(v), true);
     f->kv_row_end(w);
     f->kv_row(w, "assessed at", NULL);
     rw_field(w, a, "assessed_at", "?");

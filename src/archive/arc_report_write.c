@@ -14,29 +14,37 @@ void rw_raw(rw *w, const char *s)
     if (w->st == TS_OK && s) w->st = ts_buf_append_str(w->b, s);
 }
 
-void rw_rawf(rw *w, const char *fmt, ...)
-{
-    char m[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m, sizeof m, fmt, ap);
-    va_end(ap);
-    rw_raw(w, m);
-}
-
 void rw_esc(rw *w, const char *s)
 {
     if (w->st == TS_OK && s) w->st = w->f->esc(w->b, s);
 }
 
-void rw_escf(rw *w, const char *fmt, ...)
+/* Formats into a line-sized buffer (longer text is cut), then writes it. */
+static void rw_vf(rw *w, bool esc, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+static void rw_vf(rw *w, bool esc, const char *fmt, va_list ap)
 {
     char m[4096];
+    vsnprintf(m, sizeof m, fmt, ap);
+    if (esc)
+        rw_esc(w, m);
+    else
+        rw_raw(w, m);
+}
+
+void rw_rawf(rw *w, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(m, sizeof m, fmt, ap);
+    rw_vf(w, false, fmt, ap);
     va_end(ap);
-    rw_esc(w, m);
+}
+
+void rw_escf(rw *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rw_vf(w, true, fmt, ap);
+    va_end(ap);
 }
 
 void rw_field(rw *w, const json_t *o, const char *k, const char *absent)
