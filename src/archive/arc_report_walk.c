@@ -31,6 +31,28 @@ static void strong(rw *w, const char *s) { wrap(w, w->f->strong, s, false); }
 /* Escaped text, set as code where the format does (HTML). */
 static void tt(rw *w, const char *s) { wrap(w, w->f->tt, s, true); }
 
+/* One key/value row whose value is a number, a field or code. */
+static void kv_num(rw *w, const char *key, const char *cls, const json_t *o, const char *k)
+{
+    w->f->kv_row(w, key, cls);
+    rw_num(w, o, k);
+    w->f->kv_row_end(w);
+}
+
+static void kv_field(rw *w, const char *key, const json_t *o, const char *k, const char *absent)
+{
+    w->f->kv_row(w, key, NULL);
+    rw_field(w, o, k, absent);
+    w->f->kv_row_end(w);
+}
+
+static void kv_code(rw *w, const char *key, const char *s)
+{
+    w->f->kv_row(w, key, NULL);
+    w->f->code(w, s);
+    w->f->kv_row_end(w);
+}
+
 /* A paragraph that is one emphasised sentence. */
 static void para_em(rw *w, const char *s)
 {
@@ -232,15 +254,9 @@ static void table_block(rw *w, const json_t *db, const json_t *t)
     rw_raw(w, f->tt[1]);
     rw_raw(w, f->heading_end);
     f->kv_begin(w, RW_KV_TIGHT);
-    f->kv_row(w, "records", "n");
-    rw_num(w, t, "records");
-    f->kv_row_end(w);
-    f->kv_row(w, "first record", NULL);
-    rw_field(w, t, "min_time", "none (empty table)");
-    f->kv_row_end(w);
-    f->kv_row(w, "last record", NULL);
-    rw_field(w, t, "max_time", "none (empty table)");
-    f->kv_row_end(w);
+    kv_num(w, "records", "n", t, "records");
+    kv_field(w, "first record", t, "min_time", "none (empty table)");
+    kv_field(w, "last record", t, "max_time", "none (empty table)");
     f->kv_row(w, "files", NULL);
     rw_escf(w, "%zu, ", json_array_size(json_object_get(t, "files")));
     rw_bytes(w, ru(t, "bytes"));
@@ -392,15 +408,9 @@ static void where(rw *w, const json_t *m)
         f->kv_row(w, "storage", NULL);
         rw_raw(w, "Amazon S3");
         f->kv_row_end(w);
-        f->kv_row(w, "bucket", NULL);
-        f->code(w, rs(st, "bucket"));
-        f->kv_row_end(w);
-        f->kv_row(w, "prefix", NULL);
-        f->code(w, rs(st, "key_prefix"));
-        f->kv_row_end(w);
-        f->kv_row(w, "region", NULL);
-        rw_field(w, st, "region", "not configured");
-        f->kv_row_end(w);
+        kv_code(w, "bucket", rs(st, "bucket"));
+        kv_code(w, "prefix", rs(st, "key_prefix"));
+        kv_field(w, "region", st, "region", "not configured");
     } else {
         f->kv_row(w, "storage", NULL);
         rw_raw(w, "local directory");
@@ -475,9 +485,7 @@ static void manifests(rw *w, const json_t *m)
             f->code(w, rs(db, "name"));
             rw_raw(w, f->strong[1]);
             f->kv_row_end(w);
-            f->kv_row(w, "manifest", NULL);
-            f->code(w, rs(mj, "key"));
-            f->kv_row_end(w);
+            kv_code(w, "manifest", rs(mj, "key"));
             f->kv_row(w, "SHA-256 of the manifest", "hash");
             rw_field(w, mj, "sha256", "absent");
             f->kv_row_end(w);
@@ -627,9 +635,7 @@ static void latest_verify(rw *w, const json_t *lv)
         rw_esc(w, rs(lv, "error"));
     }
     f->kv_row_end(w);
-    f->kv_row(w, "audit object", NULL);
-    f->code(w, rs(lv, "object"));
-    f->kv_row_end(w);
+    kv_code(w, "audit object", rs(lv, "object"));
     rw_raw(w, f->kv_end);
     if (rb(lv, "export_after")) {
         rw_raw(w, f->para[0]);
@@ -661,12 +667,8 @@ static void audit_chain(rw *w, const json_t *ch)
     }
     f->kv_row_end(w);
     if (rb(ch, "ok")) {
-        f->kv_row(w, "runs", NULL);
-        rw_num(w, ch, "runs");
-        f->kv_row_end(w);
-        f->kv_row(w, "entries", NULL);
-        rw_num(w, ch, "entries");
-        f->kv_row_end(w);
+        kv_num(w, "runs", NULL, ch, "runs");
+        kv_num(w, "entries", NULL, ch, "entries");
         f->kv_row(w, "head hash", "hash");
         f->cell_hash(w, rs(ch, "head"));
         f->kv_row_end(w);
@@ -684,9 +686,7 @@ static void audit_chain(rw *w, const json_t *ch)
         em(w, "none: a broken chain has no trustworthy head");
         f->kv_row_end(w);
     }
-    f->kv_row(w, "log objects", NULL);
-    rw_num(w, ch, "objects");
-    f->kv_row_end(w);
+    kv_num(w, "log objects", NULL, ch, "objects");
     rw_raw(w, f->kv_end);
 }
 
@@ -802,9 +802,7 @@ static void assessment(rw *w, const json_t *r, const json_t *a)
     f->mark(w, is(v, "holds") ? 1 : 0);
     wrap(w, w->f->strong, verdict_text(v), true);
     f->kv_row_end(w);
-    f->kv_row(w, "assessed at", NULL);
-    rw_field(w, a, "assessed_at", "?");
-    f->kv_row_end(w);
+    kv_field(w, "assessed at", a, "assessed_at", "?");
     const json_t *b = json_object_get(a, "bucket_settings");
     if (s3 && json_is_object(b)) {
         const json_t *ol = json_object_get(b, "object_lock");
@@ -851,9 +849,7 @@ static void assessment(rw *w, const json_t *r, const json_t *a)
     rw_num(w, a, "objects_exposed");
     rw_raw(w, " could be deleted or overwritten before their date");
     f->kv_row_end(w);
-    f->kv_row(w, "latest lock until", NULL);
-    rw_field(w, a, "latest_lock_until", "no object is locked");
-    f->kv_row_end(w);
+    kv_field(w, "latest lock until", a, "latest_lock_until", "no object is locked");
     if (rs(a, "unreadable") && *rs(a, "unreadable")) {
         f->kv_row(w, "could not read", NULL);
         rw_esc(w, rs(a, "unreadable"));
@@ -911,12 +907,8 @@ static void head_locks(rw *w, const json_t *r)
         rw_raw(w, ")");
     }
     f->kv_row_end(w);
-    f->kv_row(w, "lock expired", NULL);
-    rw_num(w, r, "lock_expired");
-    f->kv_row_end(w);
-    f->kv_row(w, "never locked", NULL);
-    rw_num(w, r, "unlocked");
-    f->kv_row_end(w);
+    kv_num(w, "lock expired", NULL, r, "lock_expired");
+    kv_num(w, "never locked", NULL, r, "unlocked");
     f->kv_row(w, "locked until", NULL);
     rw_field(w, r, "earliest_until", "-");
     rw_raw(w, " (earliest) to ");
@@ -936,9 +928,7 @@ static void head_locks(rw *w, const json_t *r)
         f->kv_row_end(w);
     } else if (!f->detail) {
         json_array_foreach(ex, i, e) {
-            f->kv_row(w, "unlocked", NULL);
-            f->code(w, json_string_value(e));
-            f->kv_row_end(w);
+            kv_code(w, "unlocked", json_string_value(e));
         }
     }
     rw_raw(w, f->kv_end);
