@@ -57,7 +57,7 @@ static void kv_code(rw *w, const char *key, const char *s)
 static void para_em(rw *w, const char *s)
 {
     rw_raw(w, w->f->para[0]);
-    wrap(w, w->f->em, s, false);
+    em(w, s);
     rw_raw(w, w->f->para[1]);
 }
 

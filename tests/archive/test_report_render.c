@@ -328,61 +328,62 @@ static void assert_same(const char *what, const char *got, size_t got_len, const
              what, i, got_len, want_len, got + (i > 80 ? i - 80 : 0), want + (i > 80 ? i - 80 : 0));
 }
 
+typedef ts_status (*renderer)(const json_t *, ts_buf *, ts_error *);
+
+/* Renders the model into out (a new buffer of at most cap bytes). */
+static ts_status render(renderer fn, size_t cap, ts_buf *out, ts_error *err)
+{
+    json_t *m = load_model();
+    ts_buf_init(out, cap);
+    ts_err_clear(err);
+    ts_status st = fn(m, out, err);
+    json_decref(m);
+    return st;
+}
+
 static void test_markdown_is_pinned(void **state)
 {
     (void)state;
-    json_t *m = load_model();
     ts_buf out;
-    ts_buf_init(&out, (size_t)1 << 20);
     ts_error err;
-    ts_err_clear(&err);
-    assert_int_equal(arc_report_md(m, &out, &err), TS_OK);
+    assert_int_equal(render(arc_report_md, (size_t)1 << 20, &out, &err), TS_OK);
     assert_same("Markdown", (const char *)out.data, out.len, expected_md);
     ts_buf_free(&out);
-    json_decref(m);
 }
 
 static void test_html_is_pinned(void **state)
 {
     (void)state;
-    json_t *m = load_model();
     ts_buf out;
-    ts_buf_init(&out, (size_t)1 << 20);
     ts_error err;
-    ts_err_clear(&err);
-    assert_int_equal(arc_report_html(m, &out, &err), TS_OK);
-    const char *head_end = "</header>\n";
-    const char *doc = (const char *)out.data;
+    assert_int_equal(render(arc_report_html, (size_t)1 << 20, &out, &err), TS_OK);
+    const char *doc = (const char *)out.data, *head_end = "</header>\n";
     const char *body = NULL;
     for (size_t i = 0; i + strlen(head_end) <= out.len && !body; i++)
         if (memcmp(doc + i, head_end, strlen(head_end)) == 0) body = doc + i + strlen(head_end);
     assert_non_null(body);
     assert_same("HTML", body, out.len - (size_t)(body - doc), expected_html_body);
-    /* the head: the title and the archive's name, escaped */
+    /* the head: the title and the archive's name */
     assert_non_null(strstr(doc, "<title>Decommissioning record: s3://b/pre</title>"));
     assert_non_null(strstr(doc, "generated 2026-01-02T03:04:05Z by tsarchive 0.1.0 (build abc)."));
     ts_buf_free(&out);
-    json_decref(m);
 }
 
-/* A report that cannot grow its buffer fails with the format's name. */
+/* A report that outgrows its buffer fails, and the message names the format. */
 static void test_out_of_room_is_an_error(void **state)
 {
     (void)state;
-    json_t *m = load_model();
-    ts_buf out;
-    ts_buf_init(&out, 64);
-    ts_error err;
-    ts_err_clear(&err);
-    assert_int_not_equal(arc_report_md(m, &out, &err), TS_OK);
-    assert_non_null(strstr(err.msg, "Markdown"));
-    ts_buf_free(&out);
-    ts_buf_init(&out, 64);
-    ts_err_clear(&err);
-    assert_int_not_equal(arc_report_html(m, &out, &err), TS_OK);
-    assert_non_null(strstr(err.msg, "HTML"));
-    ts_buf_free(&out);
-    json_decref(m);
+    static const struct {
+        renderer fn;
+        const char *name;
+    } fmts[] = {{arc_report_md, "Markdown"}, {arc_report_html, "HTML"}};
+    for (size_t i = 0; i < sizeof fmts / sizeof *fmts; i++) {
+        ts_buf out;
+        ts_error err;
+        assert_int_not_equal(render(fmts[i].fn, 64, &out, &err), TS_OK);
+        if (!strstr(err.msg, fmts[i].name)) fail_msg("%s: message '%s'", fmts[i].name, err.msg);
+        ts_buf_free(&out);
+    }
 }
 
 int main(void)
