@@ -1,7 +1,9 @@
-/* The writing primitives both report renderers share: a sticky status, the
- * format's own escaping and emphasis, and the model's figures as text. */
+/* The writing primitives the report's walker and formats share: a sticky
+ * status, the format's own escaping and emphasis, and the model's figures as
+ * text. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arc_report.h"
@@ -14,17 +16,35 @@ void rw_raw(rw *w, const char *s)
 
 void rw_esc(rw *w, const char *s)
 {
-    if (w->st == TS_OK && s) w->st = w->esc(w->b, s);
+    if (w->st == TS_OK && s) w->st = w->f->esc(w->b, s);
+}
+
+/* Formats into a line-sized buffer (longer text is cut), then writes it. */
+static void rw_vf(rw *w, bool esc, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+static void rw_vf(rw *w, bool esc, const char *fmt, va_list ap)
+{
+    char m[4096];
+    vsnprintf(m, sizeof m, fmt, ap);
+    if (esc)
+        rw_esc(w, m);
+    else
+        rw_raw(w, m);
+}
+
+void rw_rawf(rw *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rw_vf(w, false, fmt, ap);
+    va_end(ap);
 }
 
 void rw_escf(rw *w, const char *fmt, ...)
 {
-    char m[4096];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(m, sizeof m, fmt, ap);
+    rw_vf(w, true, fmt, ap);
     va_end(ap);
-    rw_esc(w, m);
 }
 
 void rw_field(rw *w, const json_t *o, const char *k, const char *absent)
@@ -35,9 +55,9 @@ void rw_field(rw *w, const json_t *o, const char *k, const char *absent)
     } else if (strcmp(absent, "-") == 0) {
         rw_raw(w, "-");
     } else {
-        rw_raw(w, w->em_open);
+        rw_raw(w, w->f->em[0]);
         rw_esc(w, absent);
-        rw_raw(w, w->em_close);
+        rw_raw(w, w->f->em[1]);
     }
 }
 
@@ -72,9 +92,9 @@ void rw_yesno(rw *w, const json_t *o, const char *k)
     if (json_is_true(v) || json_is_false(v)) {
         rw_raw(w, json_is_true(v) ? "yes" : "no");
     } else {
-        rw_raw(w, w->em_open);
+        rw_raw(w, w->f->em[0]);
         rw_raw(w, "unknown");
-        rw_raw(w, w->em_close);
+        rw_raw(w, w->f->em[1]);
     }
 }
 
@@ -85,4 +105,24 @@ void rw_optnum(rw *w, const json_t *o, const char *k)
         rw_escf(w, "%lld", (long long)json_integer_value(v));
     else
         rw_raw(w, "-");
+}
+
+void rw_kv_inline(rw *w, const json_t *o)
+{
+    const char *k;
+    const json_t *v;
+    bool first = true;
+    json_object_foreach((json_t *)o, k, v) {
+        if (!first) rw_raw(w, ", ");
+        first = false;
+        rw_esc(w, k);
+        rw_raw(w, "=");
+        if (json_is_string(v)) {
+            rw_esc(w, json_string_value(v));
+        } else {
+            char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            rw_esc(w, t ? t : "?");
+            free(t); /* jansson's allocator */
+        }
+    }
 }
