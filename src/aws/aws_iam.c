@@ -79,7 +79,8 @@ static ts_status role_member(void *vec, const aws_xml_node *m, ts_error *err)
     return TS_OK;
 }
 
-static const aws_page_desc list_roles = {&iam_paging, "ListRoles", "Roles", .xml_item = role_member};
+static const aws_page_desc list_roles = {&iam_paging, "ListRoles", "Roles",
+                                         .xml_item = role_member};
 
 void aws_iam_roles_free(aws_iam_role *r, size_t n)
 {

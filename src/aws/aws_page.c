@@ -131,7 +131,8 @@ ts_status aws_page_list(const aws_page_desc *d, const aws_page_run *run, aws_svc
             break;
         }
         aws_page_req rq;
-        if ((st = build_request(s, &run->base, size, size_text, token, ps, &rq, err)) != TS_OK) break;
+        st = build_request(s, &run->base, size, size_text, token, ps, &rq, err);
+        if (st != TS_OK) break;
         aws_page_ans ans = {0};
         aws_svc_info local;
         st = s->call(run->call_ctx, d->op, &rq, &ans, &local, err);
@@ -152,8 +153,9 @@ ts_status aws_page_list(const aws_page_desc *d, const aws_page_run *run, aws_svc
         char *nt = NULL;
         if (st == TS_OK && next && *next) {
             if (token && strcmp(token, next) == 0)
-                st = ts_err_set(err, TS_ERR_CORRUPT, "%s %s: the service returned the same %s twice",
-                                s->service, d->op, s->token_out);
+                st = ts_err_set(err, TS_ERR_CORRUPT,
+                                "%s %s: the service returned the same %s twice", s->service,
+                                d->op, s->token_out);
             else if (!(nt = ts_strdup(next)))
                 st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
         }

@@ -332,7 +332,8 @@ static void test_out_of_memory(void **state)
         st = aws_page_list(&json_desc, &run, NULL, &e);
         if (st == TS_ERR_NOMEM) nomem++;
         ts_alloc_fail_after(0);
-        if (st != TS_OK && st != TS_ERR_NOMEM) printf("k=%ld: %s %s\n", k, ts_status_name(st), e.msg);
+        if (st != TS_OK && st != TS_ERR_NOMEM)
+            printf("k=%ld: %s %s\n", k, ts_status_name(st), e.msg);
         assert_true(st == TS_OK || st == TS_ERR_NOMEM);
         if (st == TS_OK) assert_int_equal(v.n, 2);
         aws_svc_names_free(v.items, v.n);
