@@ -1,34 +1,17 @@
-/* CloudWatch metric and composite alarms over awsQuery (aws_query_call):
- * DescribeAlarms (both types, paged) and a DeleteAlarms that deletes only
+/* CloudWatch metric and composite alarms over awsQuery (aws_svc_query_call):
+ * DescribeAlarms (both types, aws_page_list) and a DeleteAlarms that deletes only
  * what exists, because the service's call is all-or-nothing. */
 #include "aws/aws_cloudwatch.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "aws/aws_query.h"
+#include "aws/aws_page.h"
 #include "core/ts_alloc.h"
 
-#define CW_VERSION "2010-08-01"
-#define CW_MAX_PAGES 100000
 #define CW_BATCH 100
 
-static ts_status cw_call(aws_client *c, const char *action, const aws_param *params,
-                         size_t nparams, aws_xml_node **doc, aws_svc_info *info, ts_error *err)
-{
-    aws_svc_info_clear(info);
-    char *ep;
-    TS_TRY(aws_endpoint(aws_client_config(c), "CLOUDWATCH", &ep, NULL, err));
-    char code[AWS_ERR_CODE_MAX] = "";
-    ts_status st = aws_query_call(c, ep, "monitoring", NULL, action, CW_VERSION, params, nparams,
-                                  doc, code, err);
-    ts_free(ep);
-    if (st != TS_OK && code[0]) {
-        aws_svc_info_set_error(info, code, err->msg, "monitoring", action);
-        if (aws_svc_code_is_not_found(code)) st = TS_ERR_NOT_FOUND;
-    }
-    return st;
-}
+static const aws_svc_query cw_svc = {"CLOUDWATCH", "monitoring", "2010-08-01"};
 
 static void alarm_clear(aws_cw_alarm *a)
 {
@@ -146,6 +129,33 @@ static void order_by_type(aws_cw_alarm *a, size_t n)
     }
 }
 
+static ts_status cw_page_call(void *c, const char *op, const aws_page_req *rq, aws_page_ans *ans,
+                             aws_svc_info *info, ts_error *err)
+{
+    return aws_svc_query_call(c, &cw_svc, NULL, op, rq->params, rq->nparams, &ans->xml, info, err);
+}
+
+static const aws_page_style cw_paging = {
+    .service = "cloudwatch", .proto = AWS_PAGE_QUERY, .call = cw_page_call,
+    .size_field = "MaxRecords", .size_default = 100, .size_max = 100,
+    .token_in = "NextToken", .token_out = "NextToken"};
+
+typedef struct alarms_ctx {
+    aws_cw_alarm *arr;
+    size_t n, cap;
+} alarms_ctx;
+
+/* both lists of one page's result */
+static ts_status alarms_result(void *vctx, const aws_xml_node *r, ts_error *err)
+{
+    alarms_ctx *x = vctx;
+    const char *next; /* the pager follows NextToken itself */
+    return aws_cw_parse_alarms(r, &x->arr, &x->n, &x->cap, &next, err);
+}
+
+static const aws_page_desc describe_alarms = {&cw_paging, "DescribeAlarms", NULL,
+                                              .xml_item = alarms_result};
+
 /* DescribeAlarms of both types, by prefix or by names (at most 100). */
 static ts_status describe(aws_client *c, const char *prefix, const char *const *names,
                           size_t nnames, unsigned page_size, aws_cw_alarm **out, size_t *n,
@@ -155,70 +165,34 @@ static ts_status describe(aws_client *c, const char *prefix, const char *const *
     *n = 0;
     aws_svc_info_clear(info);
     if (nnames > CW_BATCH) return ts_err_set(err, TS_ERR_INTERNAL, "cloudwatch: too many names");
-    aws_param *ps = ts_calloc(nnames + 6, sizeof *ps);
+    aws_param *ps = ts_calloc(nnames + 3, sizeof *ps);
     char (*keys)[32] = nnames ? ts_calloc(nnames, sizeof *keys) : NULL;
     if (!ps || (nnames && !keys)) {
         ts_free(ps);
         ts_free(keys);
         return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
-    char maxrec[16];
-    snprintf(maxrec, sizeof maxrec, "%u", page_size ? (page_size > 100 ? 100 : page_size) : 100);
-    size_t base = 0;
-    ps[base++] = (aws_param){"AlarmTypes.member.1", "MetricAlarm"};
-    ps[base++] = (aws_param){"AlarmTypes.member.2", "CompositeAlarm"};
-    ps[base++] = (aws_param){"MaxRecords", maxrec};
-    if (prefix && *prefix) ps[base++] = (aws_param){"AlarmNamePrefix", prefix};
+    size_t np = 0;
+    ps[np++] = (aws_param){"AlarmTypes.member.1", "MetricAlarm"};
+    ps[np++] = (aws_param){"AlarmTypes.member.2", "CompositeAlarm"};
+    if (prefix && *prefix) ps[np++] = (aws_param){"AlarmNamePrefix", prefix};
     for (size_t i = 0; i < nnames; i++) {
         snprintf(keys[i], sizeof keys[i], "AlarmNames.member.%zu", i + 1);
-        ps[base++] = (aws_param){keys[i], names[i]};
+        ps[np++] = (aws_param){keys[i], names[i]};
     }
-    aws_cw_alarm *arr = NULL;
-    size_t cnt = 0, cap = 0;
-    char *token = NULL;
-    ts_status st = TS_OK;
-    for (int page = 0;; page++) {
-        if (page >= CW_MAX_PAGES) {
-            st = ts_err_set(err, TS_ERR_LIMIT, "cloudwatch DescribeAlarms: more than %d pages",
-                            CW_MAX_PAGES);
-            break;
-        }
-        size_t np = base;
-        if (token) ps[np++] = (aws_param){"NextToken", token};
-        aws_xml_node *doc = NULL;
-        aws_svc_info local;
-        st = cw_call(c, "DescribeAlarms", ps, np, &doc, &local, err);
-        if (st != TS_OK) {
-            if (info) *info = local;
-            if (st == TS_ERR_NOT_FOUND) st = TS_ERR_REMOTE;
-            break;
-        }
-        const char *next = NULL;
-        st = aws_cw_parse_alarms(aws_query_result(doc, "DescribeAlarms"), &arr, &cnt, &cap, &next,
-                                 err);
-        char *nt = NULL;
-        if (st == TS_OK && next) {
-            if (token && strcmp(token, next) == 0)
-                st = ts_err_set(err, TS_ERR_CORRUPT,
-                                "cloudwatch DescribeAlarms: the same NextToken twice");
-            else if (!(nt = ts_strdup(next)))
-                st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-        }
-        aws_xml_free(doc);
-        ts_free(token);
-        token = nt;
-        if (st != TS_OK || !token) break;
-    }
-    ts_free(token);
+    alarms_ctx x = {0};
+    aws_page_run run = {.call_ctx = c, .base = {.params = ps, .nparams = np},
+                        .page_size = page_size, .item_ctx = &x};
+    ts_status st = aws_page_list(&describe_alarms, &run, info, err);
     ts_free(ps);
     ts_free(keys);
     if (st != TS_OK) {
-        aws_cw_alarms_free(arr, cnt);
+        aws_cw_alarms_free(x.arr, x.n);
         return st;
     }
-    order_by_type(arr, cnt);
-    *out = arr;
-    *n = cnt;
+    order_by_type(x.arr, x.n);
+    *out = x.arr;
+    *n = x.n;
     return TS_OK;
 }
 
@@ -265,7 +239,7 @@ static ts_status delete_batch(aws_client *c, const char *const *names, size_t n,
     ts_status st = TS_OK;
     if (np) {
         aws_xml_node *doc = NULL;
-        st = cw_call(c, "DeleteAlarms", ps, np, &doc, info, err);
+        st = aws_svc_query_call(c, &cw_svc, NULL, "DeleteAlarms", ps, np, &doc, info, err);
         aws_xml_free(doc);
         if (st == TS_ERR_NOT_FOUND) {
             /* one vanished between the look-up and the delete: nothing of

@@ -1,17 +1,15 @@
-/* IAM roles, policies and instance profiles over awsQuery (aws_query_call),
- * signed for the partition's IAM region; lists follow Marker/IsTruncated,
- * deletes treat NoSuchEntity as done. */
+/* IAM roles, policies and instance profiles over awsQuery (aws_svc_query_call),
+ * signed for the partition's IAM region; lists page through aws_page_list
+ * (Marker/IsTruncated), deletes treat NoSuchEntity as done. */
 #include "aws/aws_iam.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "aws/aws_query.h"
+#include "aws/aws_page.h"
 #include "core/ts_alloc.h"
 
-#define IAM_VERSION "2010-05-08"
-#define IAM_MAX_PAGES 100000
-#define IAM_MAX_PARAMS 8
+static const aws_svc_query iam_svc = {"IAM", "iam", "2010-05-08"};
 
 /* IAM is global per partition: its signing region is fixed. */
 static const char *iam_region(const aws_client *c)
@@ -22,41 +20,41 @@ static const char *iam_region(const aws_client *c)
     return "us-east-1";
 }
 
-/* One IAM call; on a service error fills info (code, denied action). A
- * NoSuchEntity answer returns TS_ERR_NOT_FOUND so callers decide. */
-static ts_status iam_call(aws_client *c, const char *action, const aws_param *params,
-                          size_t nparams, aws_xml_node **doc, aws_svc_info *info, ts_error *err)
-{
-    aws_svc_info_clear(info);
-    char *ep;
-    TS_TRY(aws_endpoint(aws_client_config(c), "IAM", &ep, NULL, err));
-    char code[AWS_ERR_CODE_MAX] = "";
-    ts_status st = aws_query_call(c, ep, "iam", iam_region(c), action, IAM_VERSION, params,
-                                  nparams, doc, code, err);
-    ts_free(ep);
-    if (st != TS_OK && code[0]) {
-        aws_svc_info_set_error(info, code, err->msg, "iam", action);
-        if (aws_svc_code_is_not_found(code)) st = TS_ERR_NOT_FOUND;
-    }
-    return st;
-}
-
 /* A delete/detach/remove: NoSuchEntity → TS_OK + already_gone. */
 static ts_status iam_delete(aws_client *c, const char *action, const aws_param *params,
                             size_t nparams, aws_svc_info *info, ts_error *err)
 {
     aws_svc_info local;
     aws_xml_node *doc = NULL;
-    ts_status st = iam_call(c, action, params, nparams, &doc, &local, err);
+    ts_status st = aws_svc_query_call(c, &iam_svc, iam_region(c), action, params, nparams, &doc,
+                                      &local, err);
     aws_xml_free(doc);
-    if (st == TS_ERR_NOT_FOUND) {
-        ts_err_clear(err);
-        aws_svc_info_clear(info);
-        if (info) info->already_gone = true;
-        return TS_OK;
-    }
-    if (info) *info = local;
-    return st;
+    return aws_svc_delete_outcome(st, &local, info, err);
+}
+
+static ts_status iam_page_call(void *c, const char *op, const aws_page_req *rq, aws_page_ans *ans,
+                               aws_svc_info *info, ts_error *err)
+{
+    return aws_svc_query_call(c, &iam_svc, iam_region(c), op, rq->params, rq->nparams, &ans->xml,
+                              info, err);
+}
+
+/* Every list action: MaxItems + Marker, followed while IsTruncated. */
+static const aws_page_style iam_paging = {
+    .service = "iam", .proto = AWS_PAGE_QUERY, .call = iam_page_call,
+    .size_field = "MaxItems", .size_default = 1000, .size_max = 1000,
+    .token_in = "Marker", .token_out = "Marker", .truncated = "IsTruncated"};
+
+/* d with the one parameter key=value (value NULL = none) into v. */
+static ts_status iam_list(aws_client *c, const aws_page_desc *d, const char *key,
+                          const char *value, unsigned page_size, bool parent_may_vanish,
+                          void *v, aws_svc_info *info, ts_error *err)
+{
+    aws_param p[] = {{key, value}};
+    aws_page_run run = {.call_ctx = c, .base = {.params = p, .nparams = value ? 1 : 0},
+                        .page_size = page_size, .parent_may_vanish = parent_may_vanish,
+                        .item_ctx = v};
+    return aws_page_list(d, &run, info, err);
 }
 
 static char *dup_text(const aws_xml_node *n, const char *name)
@@ -65,98 +63,12 @@ static char *dup_text(const aws_xml_node *n, const char *name)
     return ts_strdup(t ? t : "");
 }
 
-/* Calls fn(ctx, member) for each <member> of list. */
-typedef ts_status (*member_fn)(void *ctx, const aws_xml_node *m, ts_error *err);
-
-static ts_status each_member(const aws_xml_node *list, member_fn fn, void *ctx, ts_error *err)
-{
-    if (!list) return TS_OK;
-    for (const aws_xml_node *m = list->first; m; m = m->next)
-        if (strcmp(m->name, "member") == 0) TS_TRY(fn(ctx, m, err));
-    return TS_OK;
-}
-
-typedef ts_status (*result_fn)(void *ctx, const aws_xml_node *result, ts_error *err);
-
-/* Every page of a list action: params + MaxItems + Marker, result() for each
- * <ActionResult>. parent_may_vanish: NoSuchEntity on the first page is an
- * empty list with info->already_gone. */
-static ts_status list_pages(aws_client *c, const char *action, const aws_param *params,
-                            size_t nparams, unsigned page_size, result_fn result, void *ctx,
-                            bool parent_may_vanish, aws_svc_info *info, ts_error *err)
-{
-    aws_svc_info_clear(info);
-    aws_param ps[IAM_MAX_PARAMS];
-    if (nparams + 2 > IAM_MAX_PARAMS) return ts_err_set(err, TS_ERR_INTERNAL, "iam: too many parameters");
-    memcpy(ps, params, nparams * sizeof *ps);
-    char maxitems[16];
-    snprintf(maxitems, sizeof maxitems, "%u", page_size ? (page_size > 1000 ? 1000 : page_size) : 1000);
-    char *marker = NULL;
-    ts_status st = TS_OK;
-    for (int page = 0;; page++) {
-        if (page >= IAM_MAX_PAGES) {
-            st = ts_err_set(err, TS_ERR_LIMIT, "iam %s: more than %d pages", action, IAM_MAX_PAGES);
-            break;
-        }
-        size_t np = nparams;
-        ps[np++] = (aws_param){"MaxItems", maxitems};
-        if (marker) ps[np++] = (aws_param){"Marker", marker};
-        aws_xml_node *doc = NULL;
-        aws_svc_info local;
-        st = iam_call(c, action, ps, np, &doc, &local, err);
-        if (st == TS_ERR_NOT_FOUND && parent_may_vanish && page == 0) {
-            ts_err_clear(err);
-            if (info) info->already_gone = true;
-            st = TS_OK;
-            break;
-        }
-        if (st != TS_OK) {
-            if (info) *info = local;
-            if (st == TS_ERR_NOT_FOUND) st = TS_ERR_REMOTE;
-            break;
-        }
-        const aws_xml_node *r = aws_query_result(doc, action);
-        if (!r) {
-            aws_xml_free(doc);
-            st = ts_err_set(err, TS_ERR_CORRUPT, "iam %s: no %sResult in the response", action,
-                            action);
-            break;
-        }
-        st = result(ctx, r, err);
-        const char *trunc = aws_xml_child_text(r, "IsTruncated");
-        const char *next = aws_xml_child_text(r, "Marker");
-        char *nm = NULL;
-        if (st == TS_OK && trunc && strcmp(trunc, "true") == 0) {
-            if (!next || !*next)
-                st = ts_err_set(err, TS_ERR_CORRUPT, "iam %s: IsTruncated without a Marker",
-                                action);
-            else if (marker && strcmp(marker, next) == 0)
-                st = ts_err_set(err, TS_ERR_CORRUPT,
-                                "iam %s: the service returned the same Marker twice", action);
-            else if (!(nm = ts_strdup(next)))
-                st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-        }
-        aws_xml_free(doc);
-        ts_free(marker);
-        marker = nm;
-        if (st != TS_OK || !marker) break;
-    }
-    ts_free(marker);
-    return st;
-}
-
 /* ---- roles ---- */
 
-typedef struct role_ctx {
-    aws_iam_role *arr;
-    size_t n, cap;
-} role_ctx;
-
-static ts_status role_member(void *vctx, const aws_xml_node *m, ts_error *err)
+static ts_status role_member(void *vec, const aws_xml_node *m, ts_error *err)
 {
-    role_ctx *x = vctx;
-    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
-    aws_iam_role *r = &x->arr[x->n++];
+    aws_iam_role *r = aws_page_vec_push(vec, sizeof *r, err);
+    if (!r) return TS_ERR_NOMEM;
     r->name = dup_text(m, "RoleName");
     r->arn = dup_text(m, "Arn");
     r->path = dup_text(m, "Path");
@@ -167,10 +79,8 @@ static ts_status role_member(void *vctx, const aws_xml_node *m, ts_error *err)
     return TS_OK;
 }
 
-static ts_status role_result(void *ctx, const aws_xml_node *r, ts_error *err)
-{
-    return each_member(aws_xml_child(r, "Roles"), role_member, ctx, err);
-}
+static const aws_page_desc list_roles = {&iam_paging, "ListRoles", "Roles",
+                                         .xml_item = role_member};
 
 void aws_iam_roles_free(aws_iam_role *r, size_t n)
 {
@@ -187,62 +97,35 @@ void aws_iam_roles_free(aws_iam_role *r, size_t n)
 ts_status aws_iam_list_roles(aws_client *c, const char *path_prefix, unsigned page_size,
                              aws_iam_role **out, size_t *n, aws_svc_info *info, ts_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    aws_param p[] = {{"PathPrefix", path_prefix}};
-    role_ctx x = {0};
-    ts_status st = list_pages(c, "ListRoles", p, path_prefix ? 1 : 0, page_size, role_result, &x,
-                              false, info, err);
-    if (st != TS_OK) {
-        aws_iam_roles_free(x.arr, x.n);
-        return st;
-    }
-    *out = x.arr;
-    *n = x.n;
-    return TS_OK;
+    aws_page_vec v = {0};
+    ts_status st = iam_list(c, &list_roles, "PathPrefix", path_prefix, page_size, false, &v, info,
+                            err);
+    if (st != TS_OK) aws_iam_roles_free(v.items, v.n);
+    *out = st == TS_OK ? v.items : NULL;
+    *n = st == TS_OK ? v.n : 0;
+    return st;
 }
 
 /* ---- inline policies ---- */
 
-typedef struct names_ctx {
-    char **arr;
-    size_t n, cap;
-    const char *list;
-} names_ctx;
-
-static ts_status names_push(names_ctx *x, const char *s, ts_error *err)
+static ts_status policy_name_member(void *vec, const aws_xml_node *m, ts_error *err)
 {
-    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
-    if (!(x->arr[x->n] = ts_strdup(s))) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    x->n++;
-    return TS_OK;
+    return m->text[0] ? aws_page_vec_push_str(vec, m->text, err) : TS_OK;
 }
 
-static ts_status names_result(void *vctx, const aws_xml_node *r, ts_error *err)
-{
-    names_ctx *x = vctx;
-    const aws_xml_node *list = aws_xml_child(r, x->list);
-    for (const aws_xml_node *m = list ? list->first : NULL; m; m = m->next)
-        if (strcmp(m->name, "member") == 0 && m->text[0]) TS_TRY(names_push(x, m->text, err));
-    return TS_OK;
-}
+static const aws_page_desc list_role_policies = {&iam_paging, "ListRolePolicies", "PolicyNames",
+                                                 .xml_item = policy_name_member};
 
 ts_status aws_iam_list_role_policies(aws_client *c, const char *role, unsigned page_size,
                                      char ***names, size_t *n, aws_svc_info *info, ts_error *err)
 {
-    *names = NULL;
-    *n = 0;
-    aws_param p[] = {{"RoleName", role}};
-    names_ctx x = {.list = "PolicyNames"};
-    ts_status st = list_pages(c, "ListRolePolicies", p, 1, page_size, names_result, &x, true,
-                              info, err);
-    if (st != TS_OK) {
-        aws_svc_names_free(x.arr, x.n);
-        return st;
-    }
-    *names = x.arr;
-    *n = x.n;
-    return TS_OK;
+    aws_page_vec v = {0};
+    ts_status st = iam_list(c, &list_role_policies, "RoleName", role, page_size, true, &v, info,
+                            err);
+    if (st != TS_OK) aws_svc_names_free(v.items, v.n);
+    *names = st == TS_OK ? v.items : NULL;
+    *n = st == TS_OK ? v.n : 0;
+    return st;
 }
 
 ts_status aws_iam_delete_role_policy(aws_client *c, const char *role, const char *policy_name,
@@ -254,16 +137,10 @@ ts_status aws_iam_delete_role_policy(aws_client *c, const char *role, const char
 
 /* ---- attached policies ---- */
 
-typedef struct att_ctx {
-    aws_iam_attached_policy *arr;
-    size_t n, cap;
-} att_ctx;
-
-static ts_status att_member(void *vctx, const aws_xml_node *m, ts_error *err)
+static ts_status att_member(void *vec, const aws_xml_node *m, ts_error *err)
 {
-    att_ctx *x = vctx;
-    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
-    aws_iam_attached_policy *p = &x->arr[x->n++];
+    aws_iam_attached_policy *p = aws_page_vec_push(vec, sizeof *p, err);
+    if (!p) return TS_ERR_NOMEM;
     p->name = dup_text(m, "PolicyName");
     p->arn = dup_text(m, "PolicyArn");
     if (!p->name || !p->arn) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
@@ -273,10 +150,8 @@ static ts_status att_member(void *vctx, const aws_xml_node *m, ts_error *err)
     return TS_OK;
 }
 
-static ts_status att_result(void *ctx, const aws_xml_node *r, ts_error *err)
-{
-    return each_member(aws_xml_child(r, "AttachedPolicies"), att_member, ctx, err);
-}
+static const aws_page_desc list_attached = {&iam_paging, "ListAttachedRolePolicies",
+                                            "AttachedPolicies", .xml_item = att_member};
 
 void aws_iam_attached_policies_free(aws_iam_attached_policy *p, size_t n)
 {
@@ -292,19 +167,12 @@ ts_status aws_iam_list_attached_role_policies(aws_client *c, const char *role, u
                                               aws_iam_attached_policy **out, size_t *n,
                                               aws_svc_info *info, ts_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    aws_param p[] = {{"RoleName", role}};
-    att_ctx x = {0};
-    ts_status st = list_pages(c, "ListAttachedRolePolicies", p, 1, page_size, att_result, &x,
-                              true, info, err);
-    if (st != TS_OK) {
-        aws_iam_attached_policies_free(x.arr, x.n);
-        return st;
-    }
-    *out = x.arr;
-    *n = x.n;
-    return TS_OK;
+    aws_page_vec v = {0};
+    ts_status st = iam_list(c, &list_attached, "RoleName", role, page_size, true, &v, info, err);
+    if (st != TS_OK) aws_iam_attached_policies_free(v.items, v.n);
+    *out = st == TS_OK ? v.items : NULL;
+    *n = st == TS_OK ? v.n : 0;
+    return st;
 }
 
 ts_status aws_iam_detach_role_policy(aws_client *c, const char *role, const char *policy_arn,
@@ -317,10 +185,10 @@ ts_status aws_iam_detach_role_policy(aws_client *c, const char *role, const char
 /* ---- entities for a policy ---- */
 
 typedef struct ent_ctx {
-    names_ctx roles, users, groups;
+    aws_page_vec roles, users, groups;
 } ent_ctx;
 
-static ts_status ent_list(names_ctx *x, const aws_xml_node *r, const char *list, const char *key,
+static ts_status ent_list(aws_page_vec *v, const aws_xml_node *r, const char *list, const char *key,
                           ts_error *err)
 {
     const aws_xml_node *l = aws_xml_child(r, list);
@@ -330,11 +198,12 @@ static ts_status ent_list(names_ctx *x, const aws_xml_node *r, const char *list,
         if (!name || !*name)
             return ts_err_set(err, TS_ERR_CORRUPT, "iam ListEntitiesForPolicy: %s without %s",
                               list, key);
-        TS_TRY(names_push(x, name, err));
+        TS_TRY(aws_page_vec_push_str(v, name, err));
     }
     return TS_OK;
 }
 
+/* three lists in one result */
 static ts_status ent_result(void *vctx, const aws_xml_node *r, ts_error *err)
 {
     ent_ctx *x = vctx;
@@ -342,6 +211,9 @@ static ts_status ent_result(void *vctx, const aws_xml_node *r, ts_error *err)
     TS_TRY(ent_list(&x->users, r, "PolicyUsers", "UserName", err));
     return ent_list(&x->groups, r, "PolicyGroups", "GroupName", err);
 }
+
+static const aws_page_desc list_entities = {&iam_paging, "ListEntitiesForPolicy", NULL,
+                                            .xml_item = ent_result};
 
 void aws_iam_policy_entities_free(aws_iam_policy_entities *e)
 {
@@ -356,46 +228,33 @@ ts_status aws_iam_list_entities_for_policy(aws_client *c, const char *policy_arn
                                            unsigned page_size, aws_iam_policy_entities *out,
                                            aws_svc_info *info, ts_error *err)
 {
-    memset(out, 0, sizeof *out);
-    aws_param p[] = {{"PolicyArn", policy_arn}};
     ent_ctx x = {0};
-    ts_status st = list_pages(c, "ListEntitiesForPolicy", p, 1, page_size, ent_result, &x, true,
-                              info, err);
-    out->roles = x.roles.arr;
-    out->nroles = x.roles.n;
-    out->users = x.users.arr;
-    out->nusers = x.users.n;
-    out->groups = x.groups.arr;
-    out->ngroups = x.groups.n;
+    ts_status st = iam_list(c, &list_entities, "PolicyArn", policy_arn, page_size, true, &x, info,
+                            err);
+    *out = (aws_iam_policy_entities){.roles = x.roles.items, .nroles = x.roles.n,
+                                     .users = x.users.items, .nusers = x.users.n,
+                                     .groups = x.groups.items, .ngroups = x.groups.n};
     if (st != TS_OK) aws_iam_policy_entities_free(out);
     return st;
 }
 
 /* ---- policy versions ---- */
 
-typedef struct pv_ctx {
-    aws_iam_policy_version *arr;
-    size_t n, cap;
-} pv_ctx;
-
-static ts_status pv_member(void *vctx, const aws_xml_node *m, ts_error *err)
+static ts_status pv_member(void *vec, const aws_xml_node *m, ts_error *err)
 {
-    pv_ctx *x = vctx;
-    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
-    aws_iam_policy_version *v = &x->arr[x->n++];
-    v->version_id = dup_text(m, "VersionId");
-    if (!v->version_id) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    if (!*v->version_id)
+    aws_iam_policy_version *pv = aws_page_vec_push(vec, sizeof *pv, err);
+    if (!pv) return TS_ERR_NOMEM;
+    pv->version_id = dup_text(m, "VersionId");
+    if (!pv->version_id) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    if (!*pv->version_id)
         return ts_err_set(err, TS_ERR_CORRUPT, "iam ListPolicyVersions: a version without VersionId");
     const char *d = aws_xml_child_text(m, "IsDefaultVersion");
-    v->is_default = d && strcmp(d, "true") == 0;
+    pv->is_default = d && strcmp(d, "true") == 0;
     return TS_OK;
 }
 
-static ts_status pv_result(void *ctx, const aws_xml_node *r, ts_error *err)
-{
-    return each_member(aws_xml_child(r, "Versions"), pv_member, ctx, err);
-}
+static const aws_page_desc list_versions = {&iam_paging, "ListPolicyVersions", "Versions",
+                                            .xml_item = pv_member};
 
 void aws_iam_policy_versions_free(aws_iam_policy_version *v, size_t n)
 {
@@ -408,19 +267,13 @@ ts_status aws_iam_list_policy_versions(aws_client *c, const char *policy_arn, un
                                        aws_iam_policy_version **out, size_t *n,
                                        aws_svc_info *info, ts_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    aws_param p[] = {{"PolicyArn", policy_arn}};
-    pv_ctx x = {0};
-    ts_status st = list_pages(c, "ListPolicyVersions", p, 1, page_size, pv_result, &x, true,
-                              info, err);
-    if (st != TS_OK) {
-        aws_iam_policy_versions_free(x.arr, x.n);
-        return st;
-    }
-    *out = x.arr;
-    *n = x.n;
-    return TS_OK;
+    aws_page_vec v = {0};
+    ts_status st = iam_list(c, &list_versions, "PolicyArn", policy_arn, page_size, true, &v, info,
+                            err);
+    if (st != TS_OK) aws_iam_policy_versions_free(v.items, v.n);
+    *out = st == TS_OK ? v.items : NULL;
+    *n = st == TS_OK ? v.n : 0;
+    return st;
 }
 
 ts_status aws_iam_delete_policy_version(aws_client *c, const char *policy_arn,
@@ -440,38 +293,30 @@ ts_status aws_iam_delete_policy(aws_client *c, const char *policy_arn, aws_svc_i
 
 /* ---- instance profiles ---- */
 
-typedef struct ip_ctx {
-    aws_iam_instance_profile *arr;
-    size_t n, cap;
-} ip_ctx;
-
-static ts_status ip_member(void *vctx, const aws_xml_node *m, ts_error *err)
+static ts_status ip_member(void *vec, const aws_xml_node *m, ts_error *err)
 {
-    ip_ctx *x = vctx;
-    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
-    aws_iam_instance_profile *p = &x->arr[x->n++];
+    aws_iam_instance_profile *p = aws_page_vec_push(vec, sizeof *p, err);
+    if (!p) return TS_ERR_NOMEM;
     p->name = dup_text(m, "InstanceProfileName");
     p->arn = dup_text(m, "Arn");
     if (!p->name || !p->arn) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     if (!*p->name)
         return ts_err_set(err, TS_ERR_CORRUPT,
                           "iam ListInstanceProfilesForRole: a profile without InstanceProfileName");
-    names_ctx roles = {0};
+    aws_page_vec roles = {0};
     const aws_xml_node *l = aws_xml_child(m, "Roles");
     ts_status st = TS_OK;
     for (const aws_xml_node *r = l ? l->first : NULL; r && st == TS_OK; r = r->next) {
         const char *rn = strcmp(r->name, "member") == 0 ? aws_xml_child_text(r, "RoleName") : NULL;
-        if (rn && *rn) st = names_push(&roles, rn, err);
+        if (rn && *rn) st = aws_page_vec_push_str(&roles, rn, err);
     }
-    p->roles = roles.arr;
+    p->roles = roles.items;
     p->nroles = roles.n;
     return st;
 }
 
-static ts_status ip_result(void *ctx, const aws_xml_node *r, ts_error *err)
-{
-    return each_member(aws_xml_child(r, "InstanceProfiles"), ip_member, ctx, err);
-}
+static const aws_page_desc list_profiles = {&iam_paging, "ListInstanceProfilesForRole",
+                                            "InstanceProfiles", .xml_item = ip_member};
 
 void aws_iam_instance_profiles_free(aws_iam_instance_profile *p, size_t n)
 {
@@ -489,19 +334,12 @@ ts_status aws_iam_list_instance_profiles_for_role(aws_client *c, const char *rol
                                                   aws_iam_instance_profile **out, size_t *n,
                                                   aws_svc_info *info, ts_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    aws_param p[] = {{"RoleName", role}};
-    ip_ctx x = {0};
-    ts_status st = list_pages(c, "ListInstanceProfilesForRole", p, 1, page_size, ip_result, &x,
-                              true, info, err);
-    if (st != TS_OK) {
-        aws_iam_instance_profiles_free(x.arr, x.n);
-        return st;
-    }
-    *out = x.arr;
-    *n = x.n;
-    return TS_OK;
+    aws_page_vec v = {0};
+    ts_status st = iam_list(c, &list_profiles, "RoleName", role, page_size, true, &v, info, err);
+    if (st != TS_OK) aws_iam_instance_profiles_free(v.items, v.n);
+    *out = st == TS_OK ? v.items : NULL;
+    *n = st == TS_OK ? v.n : 0;
+    return st;
 }
 
 ts_status aws_iam_remove_role_from_instance_profile(aws_client *c, const char *profile,

@@ -1,5 +1,6 @@
 /* AWS Lambda inventory and deletes over restJson1 (aws_rest_json_call):
- * every list follows NextMarker to the end, deletes treat 404 as done. */
+ * every list pages through aws_page_list (NextMarker), deletes treat 404 as
+ * done. */
 #include "aws/aws_lambda.h"
 
 #include <errno.h>
@@ -7,10 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/aws_page.h"
 #include "core/ts_alloc.h"
-
-#define LAMBDA_MAX_PAGES 100000
-#define LAMBDA_DEFAULT_PAGE 50
 
 /* ---- small helpers ---- */
 
@@ -21,104 +20,75 @@ static char *dup_member(const json_t *o, const char *key)
     return ts_strdup(v ? v : "");
 }
 
-typedef ts_status (*item_fn)(void *ctx, const json_t *item, ts_error *err);
+/* prefix + the percent-encoded seg (NULL = none) + suffix; NULL when out
+ * of memory. */
+static char *lambda_path(const char *prefix, const char *seg, const char *suffix)
+{
+    char *enc = aws_svc_uri_encode(seg ? seg : "");
+    if (!enc) return NULL;
+    size_t l = strlen(prefix) + strlen(enc) + strlen(suffix) + 1;
+    char *p = ts_malloc(l);
+    if (p) snprintf(p, l, "%s%s%s", prefix, enc, suffix);
+    ts_free(enc);
+    return p;
+}
 
-/* GET path?extra&Marker=&MaxItems= page after page; item() for each element
- * of list_key. With parent_may_vanish a 404 ends the listing with TS_OK and
- * info->already_gone (the function or layer is gone). */
-static ts_status list_pages(aws_client *c, const char *op, const char *path, const char *extra,
-                            unsigned page_size, const char *list_key, item_fn item, void *ctx,
-                            bool parent_may_vanish, aws_svc_info *info, ts_error *err)
+#define FUNCTIONS "/2015-03-31/functions"
+#define MAPPINGS "/2015-03-31/event-source-mappings"
+#define LAYERS "/2018-10-31/layers"
+
+static ts_status lambda_page_call(void *c, const char *op, const aws_page_req *rq,
+                                  aws_page_ans *ans, aws_svc_info *info, ts_error *err)
+{
+    return aws_rest_json_call(c, "LAMBDA", "lambda", op, "GET", rq->path_query, NULL, &ans->json,
+                              info, err);
+}
+
+/* Every list: GET path?...&MaxItems=&Marker=, followed by NextMarker. */
+static const aws_page_style lambda_paging = {
+    .service = "lambda", .proto = AWS_PAGE_REST, .call = lambda_page_call,
+    .size_field = "MaxItems", .size_default = 50,
+    .token_in = "Marker", .token_out = "NextMarker"};
+
+/* GET prefix<enc seg>suffix (seg NULL: prefix suffix) page after page into
+ * v; with parent_may_vanish a not-found first page is an empty list (the
+ * function or layer is gone). */
+static ts_status lambda_list(aws_client *c, const aws_page_desc *d, const char *prefix,
+                             const char *seg, const char *suffix, unsigned page_size,
+                             bool parent_may_vanish, aws_page_vec *v, aws_svc_info *info,
+                             ts_error *err)
 {
     aws_svc_info_clear(info);
-    aws_svc_info local;
-    char *marker = NULL;
-    ts_status st = TS_OK;
-    unsigned ps = page_size ? page_size : LAMBDA_DEFAULT_PAGE;
-    for (int page = 0;; page++) {
-        if (page >= LAMBDA_MAX_PAGES) {
-            st = ts_err_set(err, TS_ERR_LIMIT, "lambda %s: more than %d pages", op,
-                            LAMBDA_MAX_PAGES);
-            break;
-        }
-        char *enc = marker ? aws_svc_uri_encode(marker) : NULL;
-        if (marker && !enc) {
-            st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-            break;
-        }
-        size_t ql = strlen(path) + strlen(extra) + (enc ? strlen(enc) : 0) + 64;
-        char *pq = ts_malloc(ql);
-        if (!pq) {
-            ts_free(enc);
-            st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-            break;
-        }
-        snprintf(pq, ql, "%s?%s%sMaxItems=%u%s%s", path, extra, *extra ? "&" : "", ps,
-                 enc ? "&Marker=" : "", enc ? enc : "");
-        ts_free(enc);
-        json_t *out = NULL;
-        st = aws_rest_json_call(c, "LAMBDA", "lambda", op, "GET", pq, NULL, &out, &local, err);
-        ts_free(pq);
-        if (st == TS_ERR_NOT_FOUND && parent_may_vanish && page == 0 &&
-            strcmp(local.code, "ResourceNotFoundException") == 0) {
-            ts_err_clear(err);
-            if (info) info->already_gone = true;
-            st = TS_OK;
-            break;
-        }
-        if (st != TS_OK) {
-            if (info) *info = local;
-            if (st == TS_ERR_NOT_FOUND) st = TS_ERR_REMOTE;
-            break;
-        }
-        json_t *arr = json_object_get(out, list_key);
-        if (arr && !json_is_array(arr)) {
-            json_decref(out);
-            st = ts_err_set(err, TS_ERR_CORRUPT, "lambda %s: %s is not an array", op, list_key);
-            break;
-        }
-        size_t i;
-        json_t *e;
-        json_array_foreach(arr, i, e)
-        {
-            if (!json_is_object(e)) {
-                st = ts_err_set(err, TS_ERR_CORRUPT, "lambda %s: %s[%zu] is not an object", op,
-                                list_key, i);
-                break;
-            }
-            st = item(ctx, e, err);
-            if (st != TS_OK) break;
-        }
-        const char *next = json_string_value(json_object_get(out, "NextMarker"));
-        char *nm = NULL;
-        if (st == TS_OK && next && *next) {
-            if (marker && strcmp(marker, next) == 0)
-                st = ts_err_set(err, TS_ERR_CORRUPT,
-                                "lambda %s: the service returned the same NextMarker twice", op);
-            else if (!(nm = ts_strdup(next)))
-                st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-        }
-        json_decref(out);
-        ts_free(marker);
-        marker = nm;
-        if (st != TS_OK || !marker) break;
-    }
-    ts_free(marker);
+    char *path = lambda_path(prefix, seg, suffix);
+    if (!path) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    aws_page_run run = {.call_ctx = c, .base.path_query = path, .page_size = page_size,
+                        .parent_may_vanish = parent_may_vanish, .item_ctx = v};
+    ts_status st = aws_page_list(d, &run, info, err);
+    ts_free(path);
     return st;
+}
+
+/* DELETE path (owned; NULL = out of memory); not-found → TS_OK + already_gone. */
+static ts_status lambda_delete(aws_client *c, const char *op, char *path, aws_svc_info *info,
+                               ts_error *err)
+{
+    aws_svc_info_clear(info);
+    if (!path) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    aws_svc_info local;
+    json_t *out = NULL;
+    ts_status st = aws_rest_json_call(c, "LAMBDA", "lambda", op, "DELETE", path, NULL, &out,
+                                      &local, err);
+    json_decref(out);
+    ts_free(path);
+    return aws_svc_delete_outcome(st, &local, info, err);
 }
 
 /* ---- functions ---- */
 
-typedef struct fn_ctx {
-    aws_lambda_function *arr;
-    size_t n, cap;
-} fn_ctx;
-
-static ts_status fn_item(void *vctx, const json_t *e, ts_error *err)
+static ts_status fn_item(void *vec, const json_t *e, ts_error *err)
 {
-    fn_ctx *x = vctx;
-    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
-    aws_lambda_function *f = &x->arr[x->n++];
+    aws_lambda_function *f = aws_page_vec_push(vec, sizeof *f, err);
+    if (!f) return TS_ERR_NOMEM;
     const char *name = json_string_value(json_object_get(e, "FunctionName"));
     if (!name || !*name)
         return ts_err_set(err, TS_ERR_CORRUPT, "lambda ListFunctions: a function without FunctionName");
@@ -153,6 +123,9 @@ static ts_status fn_item(void *vctx, const json_t *e, ts_error *err)
     return TS_OK;
 }
 
+static const aws_page_desc list_functions = {&lambda_paging, "ListFunctions",
+                                             "Functions", .json_item = fn_item};
+
 void aws_lambda_functions_free(aws_lambda_function *f, size_t n)
 {
     if (!f) return;
@@ -170,33 +143,22 @@ void aws_lambda_functions_free(aws_lambda_function *f, size_t n)
 ts_status aws_lambda_list_functions(aws_client *c, unsigned page_size, aws_lambda_function **out,
                                     size_t *n, aws_svc_info *info, ts_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    fn_ctx x = {0};
-    ts_status st = list_pages(c, "ListFunctions", "/2015-03-31/functions", "", page_size,
-                              "Functions", fn_item, &x, false, info, err);
-    if (st != TS_OK) {
-        /* the array is zero-filled past n, so a half-built entry frees cleanly */
-        aws_lambda_functions_free(x.arr, x.n);
-        return st;
-    }
-    *out = x.arr;
-    *n = x.n;
-    return TS_OK;
+    aws_page_vec v = {0};
+    ts_status st = lambda_list(c, &list_functions, FUNCTIONS, NULL, "", page_size, false, &v,
+                               info, err);
+    /* the array is zero-filled past n, so a half-built entry frees cleanly */
+    if (st != TS_OK) aws_lambda_functions_free(v.items, v.n);
+    *out = st == TS_OK ? v.items : NULL;
+    *n = st == TS_OK ? v.n : 0;
+    return st;
 }
 
 /* ---- event source mappings ---- */
 
-typedef struct esm_ctx {
-    aws_lambda_mapping *arr;
-    size_t n, cap;
-} esm_ctx;
-
-static ts_status esm_item(void *vctx, const json_t *e, ts_error *err)
+static ts_status esm_item(void *vec, const json_t *e, ts_error *err)
 {
-    esm_ctx *x = vctx;
-    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
-    aws_lambda_mapping *m = &x->arr[x->n++];
+    aws_lambda_mapping *m = aws_page_vec_push(vec, sizeof *m, err);
+    if (!m) return TS_ERR_NOMEM;
     const char *uuid = json_string_value(json_object_get(e, "UUID"));
     if (!uuid || !*uuid)
         return ts_err_set(err, TS_ERR_CORRUPT,
@@ -210,6 +172,9 @@ static ts_status esm_item(void *vctx, const json_t *e, ts_error *err)
         return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     return TS_OK;
 }
+
+static const aws_page_desc list_mappings = {&lambda_paging, "ListEventSourceMappings",
+                                            "EventSourceMappings", .json_item = esm_item};
 
 void aws_lambda_mappings_free(aws_lambda_mapping *m, size_t n)
 {
@@ -228,55 +193,21 @@ ts_status aws_lambda_list_event_source_mappings(aws_client *c, const char *funct
                                                 unsigned page_size, aws_lambda_mapping **out,
                                                 size_t *n, aws_svc_info *info, ts_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    char *extra = NULL;
-    if (function) {
-        char *enc = aws_svc_uri_encode(function);
-        size_t l = enc ? strlen(enc) + 16 : 0;
-        extra = enc ? ts_malloc(l) : NULL;
-        if (extra) snprintf(extra, l, "FunctionName=%s", enc);
-        ts_free(enc);
-        if (!extra) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    }
-    esm_ctx x = {0};
-    ts_status st = list_pages(c, "ListEventSourceMappings", "/2015-03-31/event-source-mappings",
-                              extra ? extra : "", page_size, "EventSourceMappings", esm_item, &x,
-                              function != NULL, info, err);
-    ts_free(extra);
-    if (st != TS_OK) {
-        aws_lambda_mappings_free(x.arr, x.n);
-        return st;
-    }
-    *out = x.arr;
-    *n = x.n;
-    return TS_OK;
-}
-
-/* "/2015-03-31/functions/<enc name><suffix>" */
-static char *function_path(const char *function, const char *suffix)
-{
-    char *enc = aws_svc_uri_encode(function);
-    if (!enc) return NULL;
-    size_t l = strlen(enc) + strlen(suffix) + 32;
-    char *p = ts_malloc(l);
-    if (p) snprintf(p, l, "/2015-03-31/functions/%s%s", enc, suffix);
-    ts_free(enc);
-    return p;
+    aws_page_vec v = {0};
+    ts_status st = lambda_list(c, &list_mappings, function ? MAPPINGS "?FunctionName=" : MAPPINGS,
+                               function, "", page_size, function != NULL, &v, info, err);
+    if (st != TS_OK) aws_lambda_mappings_free(v.items, v.n);
+    *out = st == TS_OK ? v.items : NULL;
+    *n = st == TS_OK ? v.n : 0;
+    return st;
 }
 
 /* ---- aliases ---- */
 
-typedef struct alias_ctx {
-    aws_lambda_alias *arr;
-    size_t n, cap;
-} alias_ctx;
-
-static ts_status alias_item(void *vctx, const json_t *e, ts_error *err)
+static ts_status alias_item(void *vec, const json_t *e, ts_error *err)
 {
-    alias_ctx *x = vctx;
-    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
-    aws_lambda_alias *a = &x->arr[x->n++];
+    aws_lambda_alias *a = aws_page_vec_push(vec, sizeof *a, err);
+    if (!a) return TS_ERR_NOMEM;
     a->name = dup_member(e, "Name");
     a->arn = dup_member(e, "AliasArn");
     a->function_version = dup_member(e, "FunctionVersion");
@@ -285,6 +216,9 @@ static ts_status alias_item(void *vctx, const json_t *e, ts_error *err)
     if (!*a->name) return ts_err_set(err, TS_ERR_CORRUPT, "lambda ListAliases: an alias without Name");
     return TS_OK;
 }
+
+static const aws_page_desc list_aliases = {&lambda_paging, "ListAliases",
+                                           "Aliases", .json_item = alias_item};
 
 void aws_lambda_aliases_free(aws_lambda_alias *a, size_t n)
 {
@@ -301,35 +235,21 @@ ts_status aws_lambda_list_aliases(aws_client *c, const char *function, unsigned 
                                   aws_lambda_alias **out, size_t *n, aws_svc_info *info,
                                   ts_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    char *path = function_path(function, "/aliases");
-    if (!path) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    alias_ctx x = {0};
-    ts_status st = list_pages(c, "ListAliases", path, "", page_size, "Aliases", alias_item, &x,
-                              true, info, err);
-    ts_free(path);
-    if (st != TS_OK) {
-        aws_lambda_aliases_free(x.arr, x.n);
-        return st;
-    }
-    *out = x.arr;
-    *n = x.n;
-    return TS_OK;
+    aws_page_vec v = {0};
+    ts_status st = lambda_list(c, &list_aliases, FUNCTIONS "/", function, "/aliases", page_size,
+                               true, &v, info, err);
+    if (st != TS_OK) aws_lambda_aliases_free(v.items, v.n);
+    *out = st == TS_OK ? v.items : NULL;
+    *n = st == TS_OK ? v.n : 0;
+    return st;
 }
 
 /* ---- versions ---- */
 
-typedef struct ver_ctx {
-    aws_lambda_version *arr;
-    size_t n, cap;
-} ver_ctx;
-
-static ts_status ver_item(void *vctx, const json_t *e, ts_error *err)
+static ts_status ver_item(void *vec, const json_t *e, ts_error *err)
 {
-    ver_ctx *x = vctx;
-    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
-    aws_lambda_version *v = &x->arr[x->n++];
+    aws_lambda_version *v = aws_page_vec_push(vec, sizeof *v, err);
+    if (!v) return TS_ERR_NOMEM;
     v->version = dup_member(e, "Version");
     v->arn = dup_member(e, "FunctionArn");
     if (!v->version || !v->arn) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
@@ -338,6 +258,9 @@ static ts_status ver_item(void *vctx, const json_t *e, ts_error *err)
                           "lambda ListVersionsByFunction: a version without Version");
     return TS_OK;
 }
+
+static const aws_page_desc list_versions = {&lambda_paging, "ListVersionsByFunction",
+                                            "Versions", .json_item = ver_item};
 
 void aws_lambda_versions_free(aws_lambda_version *v, size_t n)
 {
@@ -353,97 +276,37 @@ ts_status aws_lambda_list_versions(aws_client *c, const char *function, unsigned
                                    aws_lambda_version **out, size_t *n, aws_svc_info *info,
                                    ts_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    char *path = function_path(function, "/versions");
-    if (!path) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    ver_ctx x = {0};
-    ts_status st = list_pages(c, "ListVersionsByFunction", path, "", page_size, "Versions",
-                              ver_item, &x, true, info, err);
-    ts_free(path);
-    if (st != TS_OK) {
-        aws_lambda_versions_free(x.arr, x.n);
-        return st;
-    }
-    *out = x.arr;
-    *n = x.n;
-    return TS_OK;
-}
-
-/* ---- deletes ---- */
-
-/* DELETE path; 404 not-found → TS_OK + already_gone. */
-static ts_status delete_call(aws_client *c, const char *op, const char *path, aws_svc_info *info,
-                             ts_error *err)
-{
-    aws_svc_info local;
-    json_t *out = NULL;
-    ts_status st = aws_rest_json_call(c, "LAMBDA", "lambda", op, "DELETE", path, NULL, &out,
-                                      &local, err);
-    json_decref(out);
-    if (st == TS_ERR_NOT_FOUND) {
-        ts_err_clear(err);
-        aws_svc_info_clear(info);
-        if (info) info->already_gone = true;
-        return TS_OK;
-    }
-    if (info) *info = local;
+    aws_page_vec v = {0};
+    ts_status st = lambda_list(c, &list_versions, FUNCTIONS "/", function, "/versions", page_size,
+                               true, &v, info, err);
+    if (st != TS_OK) aws_lambda_versions_free(v.items, v.n);
+    *out = st == TS_OK ? v.items : NULL;
+    *n = st == TS_OK ? v.n : 0;
     return st;
 }
 
 ts_status aws_lambda_delete_event_source_mapping(aws_client *c, const char *uuid,
                                                  aws_svc_info *info, ts_error *err)
 {
-    aws_svc_info_clear(info);
-    char *enc = aws_svc_uri_encode(uuid);
-    if (!enc) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    size_t l = strlen(enc) + 48;
-    char *path = ts_malloc(l);
-    if (!path) {
-        ts_free(enc);
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    }
-    snprintf(path, l, "/2015-03-31/event-source-mappings/%s", enc);
-    ts_free(enc);
-    ts_status st = delete_call(c, "DeleteEventSourceMapping", path, info, err);
-    ts_free(path);
-    return st;
+    return lambda_delete(c, "DeleteEventSourceMapping", lambda_path(MAPPINGS "/", uuid, ""), info,
+                         err);
 }
 
 ts_status aws_lambda_delete_function(aws_client *c, const char *function, const char *qualifier,
                                      aws_svc_info *info, ts_error *err)
 {
-    aws_svc_info_clear(info);
-    char *path = function_path(function, "");
-    char *q = qualifier ? aws_svc_uri_encode(qualifier) : NULL;
-    if (!path || (qualifier && !q)) {
-        ts_free(path);
-        ts_free(q);
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    }
-    size_t l = strlen(path) + (q ? strlen(q) : 0) + 16;
-    char *full = ts_malloc(l);
-    if (full) snprintf(full, l, "%s%s%s", path, q ? "?Qualifier=" : "", q ? q : "");
-    ts_free(path);
+    char *q = qualifier ? lambda_path("?Qualifier=", qualifier, "") : NULL;
+    char *path = qualifier && !q ? NULL : lambda_path(FUNCTIONS "/", function, q ? q : "");
     ts_free(q);
-    if (!full) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    ts_status st = delete_call(c, "DeleteFunction", full, info, err);
-    ts_free(full);
-    return st;
+    return lambda_delete(c, "DeleteFunction", path, info, err);
 }
 
 /* ---- layers ---- */
 
-typedef struct layer_ctx {
-    aws_lambda_layer *arr;
-    size_t n, cap;
-} layer_ctx;
-
-static ts_status layer_item(void *vctx, const json_t *e, ts_error *err)
+static ts_status layer_item(void *vec, const json_t *e, ts_error *err)
 {
-    layer_ctx *x = vctx;
-    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
-    aws_lambda_layer *l = &x->arr[x->n++];
+    aws_lambda_layer *l = aws_page_vec_push(vec, sizeof *l, err);
+    if (!l) return TS_ERR_NOMEM;
     json_t *lmv = json_object_get(e, "LatestMatchingVersion");
     l->name = dup_member(e, "LayerName");
     l->arn = dup_member(e, "LayerArn");
@@ -455,6 +318,9 @@ static ts_status layer_item(void *vctx, const json_t *e, ts_error *err)
     if (!*l->name) return ts_err_set(err, TS_ERR_CORRUPT, "lambda ListLayers: a layer without LayerName");
     return TS_OK;
 }
+
+static const aws_page_desc list_layers = {&lambda_paging, "ListLayers",
+                                          "Layers", .json_item = layer_item};
 
 void aws_lambda_layers_free(aws_lambda_layer *l, size_t n)
 {
@@ -470,30 +336,18 @@ void aws_lambda_layers_free(aws_lambda_layer *l, size_t n)
 ts_status aws_lambda_list_layers(aws_client *c, unsigned page_size, aws_lambda_layer **out,
                                  size_t *n, aws_svc_info *info, ts_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    layer_ctx x = {0};
-    ts_status st = list_pages(c, "ListLayers", "/2018-10-31/layers", "", page_size, "Layers",
-                              layer_item, &x, false, info, err);
-    if (st != TS_OK) {
-        aws_lambda_layers_free(x.arr, x.n);
-        return st;
-    }
-    *out = x.arr;
-    *n = x.n;
-    return TS_OK;
+    aws_page_vec v = {0};
+    ts_status st = lambda_list(c, &list_layers, LAYERS, NULL, "", page_size, false, &v, info, err);
+    if (st != TS_OK) aws_lambda_layers_free(v.items, v.n);
+    *out = st == TS_OK ? v.items : NULL;
+    *n = st == TS_OK ? v.n : 0;
+    return st;
 }
 
-typedef struct lv_ctx {
-    aws_lambda_layer_version *arr;
-    size_t n, cap;
-} lv_ctx;
-
-static ts_status lv_item(void *vctx, const json_t *e, ts_error *err)
+static ts_status lv_item(void *vec, const json_t *e, ts_error *err)
 {
-    lv_ctx *x = vctx;
-    TS_TRY(ts_grow((void **)&x->arr, sizeof *x->arr, x->n, &x->cap, 16, err));
-    aws_lambda_layer_version *v = &x->arr[x->n++];
+    aws_lambda_layer_version *v = aws_page_vec_push(vec, sizeof *v, err);
+    if (!v) return TS_ERR_NOMEM;
     v->arn = dup_member(e, "LayerVersionArn");
     if (!v->arn) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     json_t *ver = json_object_get(e, "Version");
@@ -505,6 +359,9 @@ static ts_status lv_item(void *vctx, const json_t *e, ts_error *err)
     return TS_OK;
 }
 
+static const aws_page_desc list_layer_versions = {&lambda_paging, "ListLayerVersions",
+                                                  "LayerVersions", .json_item = lv_item};
+
 void aws_lambda_layer_versions_free(aws_lambda_layer_version *v, size_t n)
 {
     if (!v) return;
@@ -512,37 +369,17 @@ void aws_lambda_layer_versions_free(aws_lambda_layer_version *v, size_t n)
     ts_free(v);
 }
 
-/* "/2018-10-31/layers/<enc layer><suffix>" */
-static char *layer_path(const char *layer, const char *suffix)
-{
-    char *enc = aws_svc_uri_encode(layer);
-    if (!enc) return NULL;
-    size_t l = strlen(enc) + strlen(suffix) + 32;
-    char *p = ts_malloc(l);
-    if (p) snprintf(p, l, "/2018-10-31/layers/%s%s", enc, suffix);
-    ts_free(enc);
-    return p;
-}
-
 ts_status aws_lambda_list_layer_versions(aws_client *c, const char *layer, unsigned page_size,
                                          aws_lambda_layer_version **out, size_t *n,
                                          aws_svc_info *info, ts_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    char *path = layer_path(layer, "/versions");
-    if (!path) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    lv_ctx x = {0};
-    ts_status st = list_pages(c, "ListLayerVersions", path, "", page_size, "LayerVersions",
-                              lv_item, &x, true, info, err);
-    ts_free(path);
-    if (st != TS_OK) {
-        aws_lambda_layer_versions_free(x.arr, x.n);
-        return st;
-    }
-    *out = x.arr;
-    *n = x.n;
-    return TS_OK;
+    aws_page_vec v = {0};
+    ts_status st = lambda_list(c, &list_layer_versions, LAYERS "/", layer, "/versions", page_size,
+                               true, &v, info, err);
+    if (st != TS_OK) aws_lambda_layer_versions_free(v.items, v.n);
+    *out = st == TS_OK ? v.items : NULL;
+    *n = st == TS_OK ? v.n : 0;
+    return st;
 }
 
 ts_status aws_lambda_delete_layer_version(aws_client *c, const char *layer, int64_t version,
@@ -554,11 +391,8 @@ ts_status aws_lambda_delete_layer_version(aws_client *c, const char *layer, int6
                           (long long)version, layer);
     char suffix[40];
     snprintf(suffix, sizeof suffix, "/versions/%lld", (long long)version);
-    char *path = layer_path(layer, suffix);
-    if (!path) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    ts_status st = delete_call(c, "DeleteLayerVersion", path, info, err);
-    ts_free(path);
-    return st;
+    return lambda_delete(c, "DeleteLayerVersion", lambda_path(LAYERS "/", layer, suffix), info,
+                         err);
 }
 
 ts_status aws_lambda_layer_arn_parse(const char *version_arn, char *layer_arn, size_t layer_arn_sz,

@@ -85,6 +85,44 @@ void aws_svc_info_set_error(aws_svc_info *info, const char *code, const char *ms
     }
 }
 
+ts_status aws_svc_outcome(ts_status st, const char *code, const char *signing_service,
+                          const char *op, aws_svc_info *info, const ts_error *err)
+{
+    aws_svc_info_clear(info);
+    if (st != TS_OK && code[0]) {
+        aws_svc_info_set_error(info, code, err->msg, signing_service, op);
+        if (aws_svc_code_is_not_found(code)) st = TS_ERR_NOT_FOUND;
+    }
+    return st;
+}
+
+ts_status aws_svc_delete_outcome(ts_status st, const aws_svc_info *local, aws_svc_info *info,
+                                 ts_error *err)
+{
+    if (st == TS_ERR_NOT_FOUND) {
+        ts_err_clear(err);
+        aws_svc_info_clear(info);
+        if (info) info->already_gone = true;
+        return TS_OK;
+    }
+    if (info) *info = *local;
+    return st;
+}
+
+ts_status aws_svc_query_call(aws_client *c, const aws_svc_query *s, const char *signing_region,
+                             const char *action, const aws_param *params, size_t nparams,
+                             aws_xml_node **doc, aws_svc_info *info, ts_error *err)
+{
+    char *ep = NULL;
+    char code[AWS_ERR_CODE_MAX] = "";
+    ts_status st = aws_endpoint(aws_client_config(c), s->service_id, &ep, NULL, err);
+    if (st == TS_OK)
+        st = aws_query_call(c, ep, s->signing_service, signing_region, action, s->version, params,
+                            nparams, doc, code, err);
+    ts_free(ep);
+    return aws_svc_outcome(st, code, s->signing_service, action, info, err);
+}
+
 char *aws_svc_uri_encode(const char *s)
 {
     ts_buf b;

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "aws/aws.h"
+#include "aws/aws_query.h"
 
 #define AWS_SVC_ACTION_MAX 128
 
@@ -54,6 +55,33 @@ bool aws_svc_code_is_not_found(const char *code);
  * signing_service>:<op>". NULL info is a no-op. */
 void aws_svc_info_set_error(aws_svc_info *info, const char *code, const char *msg,
                             const char *signing_service, const char *op);
+
+/* After a call through aws_json_call, aws_query_call or aws_ts_call that
+ * wrote the service's error code into code ("" = none): clears info, and on a
+ * service error fills it (aws_svc_info_set_error with err's message) and
+ * turns the not-found codes into TS_ERR_NOT_FOUND so that callers decide.
+ * Returns the status to report (st otherwise). */
+ts_status aws_svc_outcome(ts_status st, const char *code, const char *signing_service,
+                          const char *op, aws_svc_info *info, const ts_error *err);
+
+/* The end of a delete/detach/remove whose call filled *local: not-found
+ * (TS_ERR_NOT_FOUND) means done: err and info cleared, info->already_gone
+ * set, TS_OK. Anything else: info = *local, st returned. */
+ts_status aws_svc_delete_outcome(ts_status st, const aws_svc_info *local, aws_svc_info *info,
+                                 ts_error *err);
+
+/* An awsQuery service as the cleanup calls it. */
+typedef struct aws_svc_query {
+    const char *service_id;      /* endpoint: "IAM", "CLOUDWATCH" */
+    const char *signing_service; /* "iam", "monitoring" */
+    const char *version;         /* "2010-05-08" */
+} aws_svc_query;
+
+/* One awsQuery action on s's endpoint (signing_region NULL = the configured
+ * one); *doc as aws_query_call gives it; the outcome as aws_svc_outcome. */
+ts_status aws_svc_query_call(aws_client *c, const aws_svc_query *s, const char *signing_region,
+                             const char *action, const aws_param *params, size_t nparams,
+                             aws_xml_node **doc, aws_svc_info *info, ts_error *err);
 
 /* restJson1 (Lambda): method + path_query (already percent-encoded, starting
  * with '/') on the endpoint of service_id ("LAMBDA"), signed for

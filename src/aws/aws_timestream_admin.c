@@ -2,6 +2,7 @@
  * API) and scheduled queries (Query API), through aws_timestream.c's calls
  * so endpoint discovery and the cell cache exist once. */
 #include "aws/aws_timestream_admin.h"
+#include "aws/aws_page.h"
 #include "aws/aws_timestream.h"
 
 #include <stdio.h>
@@ -9,8 +10,6 @@
 
 #include "core/ts_alloc.h"
 #include "core/ts_time.h"
-
-#define TSA_MAX_PAGES 100000
 
 struct aws_tsa {
     aws_ts *ts; /* endpoints, discovery and the cell cache live there */
@@ -41,33 +40,22 @@ void aws_tsa_free(aws_tsa *t)
 static ts_status tsa_call(aws_tsa *t, bool write_api, const char *op, json_t *body,
                           json_t **out, aws_svc_info *info, ts_error *err)
 {
-    aws_svc_info_clear(info);
     char code[AWS_ERR_CODE_MAX] = "";
     ts_status st = aws_ts_call(t->ts, write_api, op, body, out, code, err);
-    if (st != TS_OK && code[0]) {
-        aws_svc_info_set_error(info, code, err->msg, "timestream", op);
-        if (aws_svc_code_is_not_found(code)) st = TS_ERR_NOT_FOUND;
-    }
-    return st;
+    return aws_svc_outcome(st, code, "timestream", op, info, err);
 }
 
 static ts_status tsa_delete(aws_tsa *t, bool write_api, const char *op, json_t *body,
                             aws_svc_info *info, ts_error *err)
 {
+    aws_svc_info_clear(info);
     if (!body) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     json_t *out = NULL;
     aws_svc_info local;
     ts_status st = tsa_call(t, write_api, op, body, &out, &local, err);
     json_decref(out);
     json_decref(body);
-    if (st == TS_ERR_NOT_FOUND) {
-        ts_err_clear(err);
-        aws_svc_info_clear(info);
-        if (info) info->already_gone = true;
-        return TS_OK;
-    }
-    if (info) *info = local;
-    return st;
+    return aws_svc_delete_outcome(st, &local, info, err);
 }
 
 ts_status aws_tsa_delete_table(aws_tsa *t, const char *database, const char *table,
@@ -97,6 +85,41 @@ static char *dup_str(const json_t *o, const char *key)
     return ts_strdup(v ? v : "");
 }
 
+/* ListScheduledQueries (Query API): MaxResults, NextToken. */
+static ts_status sq_page_call(void *t, const char *op, const aws_page_req *rq, aws_page_ans *ans,
+                              aws_svc_info *info, ts_error *err)
+{
+    return tsa_call(t, false, op, rq->body, &ans->json, info, err);
+}
+
+static const aws_page_style tsa_paging = {
+    .service = "timestream", .proto = AWS_PAGE_JSON, .call = sq_page_call,
+    .size_field = "MaxResults", .size_default = 1000, .size_max = 1000,
+    .token_in = "NextToken", .token_out = "NextToken"};
+
+static ts_status sq_item(void *vec, const json_t *e, ts_error *err)
+{
+    const char *arn = json_string_value(json_object_get(e, "Arn"));
+    if (!arn || !*arn)
+        return ts_err_set(err, TS_ERR_CORRUPT,
+                          "timestream ListScheduledQueries: a scheduled query without Arn");
+    aws_tsa_scheduled_query *q = aws_page_vec_push(vec, sizeof *q, err);
+    if (!q) return TS_ERR_NOMEM;
+    json_t *dest = json_object_get(json_object_get(e, "TargetDestination"),
+                                   "TimestreamDestination");
+    q->name = dup_str(e, "Name");
+    q->arn = ts_strdup(arn);
+    q->state = dup_str(e, "State");
+    q->target_database = dup_str(dest, "DatabaseName");
+    q->target_table = dup_str(dest, "TableName");
+    if (!q->name || !q->arn || !q->state || !q->target_database || !q->target_table)
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    return TS_OK;
+}
+
+static const aws_page_desc list_scheduled = {&tsa_paging, "ListScheduledQueries",
+                                             "ScheduledQueries", .json_item = sq_item};
+
 void aws_tsa_scheduled_queries_free(aws_tsa_scheduled_query *q, size_t n)
 {
     if (!q) return;
@@ -114,84 +137,13 @@ ts_status aws_tsa_list_scheduled_queries(aws_tsa *t, unsigned page_size,
                                          aws_tsa_scheduled_query **out, size_t *n,
                                          aws_svc_info *info, ts_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    aws_svc_info_clear(info);
-    aws_tsa_scheduled_query *arr = NULL;
-    size_t cnt = 0, cap = 0;
-    char *token = NULL;
-    ts_status st = TS_OK;
-    unsigned ps = page_size ? (page_size > 1000 ? 1000 : page_size) : 1000;
-    for (int page = 0;; page++) {
-        if (page >= TSA_MAX_PAGES) {
-            st = ts_err_set(err, TS_ERR_LIMIT, "timestream ListScheduledQueries: more than %d pages",
-                            TSA_MAX_PAGES);
-            break;
-        }
-        json_t *body = json_pack("{s:I}", "MaxResults", (json_int_t)ps);
-        if (!body || (token && json_object_set_new(body, "NextToken", json_string(token)))) {
-            json_decref(body);
-            st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-            break;
-        }
-        json_t *resp = NULL;
-        aws_svc_info local;
-        st = tsa_call(t, false, "ListScheduledQueries", body, &resp, &local, err);
-        json_decref(body);
-        if (st != TS_OK) {
-            if (info) *info = local;
-            if (st == TS_ERR_NOT_FOUND) st = TS_ERR_REMOTE;
-            break;
-        }
-        json_t *list = json_object_get(resp, "ScheduledQueries");
-        if (list && !json_is_array(list))
-            st = ts_err_set(err, TS_ERR_CORRUPT,
-                            "timestream ListScheduledQueries: ScheduledQueries is not an array");
-        size_t i;
-        json_t *e;
-        json_array_foreach(list, i, e)
-        {
-            if (st != TS_OK) break;
-            const char *arn = json_string_value(json_object_get(e, "Arn"));
-            if (!arn || !*arn) {
-                st = ts_err_set(err, TS_ERR_CORRUPT,
-                                "timestream ListScheduledQueries: entry %zu has no Arn", i);
-                break;
-            }
-            if ((st = ts_grow((void **)&arr, sizeof *arr, cnt, &cap, 16, err)) != TS_OK) break;
-            aws_tsa_scheduled_query *q = &arr[cnt++];
-            json_t *dest = json_object_get(json_object_get(e, "TargetDestination"),
-                                           "TimestreamDestination");
-            q->name = dup_str(e, "Name");
-            q->arn = ts_strdup(arn);
-            q->state = dup_str(e, "State");
-            q->target_database = dup_str(dest, "DatabaseName");
-            q->target_table = dup_str(dest, "TableName");
-            if (!q->name || !q->arn || !q->state || !q->target_database || !q->target_table)
-                st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-        }
-        const char *next = json_string_value(json_object_get(resp, "NextToken"));
-        char *nt = NULL;
-        if (st == TS_OK && next && *next) {
-            if (token && strcmp(token, next) == 0)
-                st = ts_err_set(err, TS_ERR_CORRUPT,
-                                "timestream ListScheduledQueries: the same NextToken twice");
-            else if (!(nt = ts_strdup(next)))
-                st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-        }
-        json_decref(resp);
-        ts_free(token);
-        token = nt;
-        if (st != TS_OK || !token) break;
-    }
-    ts_free(token);
-    if (st != TS_OK) {
-        aws_tsa_scheduled_queries_free(arr, cnt);
-        return st;
-    }
-    *out = arr;
-    *n = cnt;
-    return TS_OK;
+    aws_page_vec v = {0};
+    aws_page_run run = {.call_ctx = t, .page_size = page_size, .item_ctx = &v};
+    ts_status st = aws_page_list(&list_scheduled, &run, info, err);
+    if (st != TS_OK) aws_tsa_scheduled_queries_free(v.items, v.n);
+    *out = st == TS_OK ? v.items : NULL;
+    *n = st == TS_OK ? v.n : 0;
+    return st;
 }
 
 void aws_tsa_scheduled_query_detail_free(aws_tsa_scheduled_query_detail *d)
