@@ -2,7 +2,7 @@
  * monthly counts, sub-microsecond check), then export table-months in
  * parallel, each counted against Timestream, hashed while written and
  * committed atomically; a checkpoint after every file makes it resumable. */
-#include "arc_export.h"
+#include "arc_export_int.h"
 
 #include <fnmatch.h>
 #include <jansson.h>
@@ -51,7 +51,7 @@ typedef struct exp_table {
     uint64_t records;      /* Timestream's count(*) */
     bool failed;
     char error[512];
-    uint64_t files, skipped;
+    arc_export_tally n;
 } exp_table;
 
 typedef struct exp_part {
@@ -68,25 +68,12 @@ typedef struct exp_part {
 /* ---- the run ---- */
 
 typedef struct exp_run {
+    arc_export_core c; /* first: the runner's callbacks cast it back */
     const aws_config *aws;
-    const arc_export_opts *o;
-    arc_audit *audit;
-    pq_codec codec;
-    char dbdir[ARC_PATH_MAX]; /* "<prefix><db>" */
-    const char *db;
-    arc_manifest done;       /* files committed or verified this run */
-    arc_manifest prev;       /* earlier state/manifest, for resume */
-    bool prev_ok;
     exp_part *parts;
-    size_t nparts, next_part;
-    pthread_mutex_t mu;
-    arc_export_progress prog;
-    ts_status first_st;
-    ts_error first_err;
+    size_t nparts;
     char export_id[33];
     int64_t started_at;
-    int64_t state_written; /* mono ns of the last checkpoint write */
-    bool state_dirty;
 } exp_run;
 
 /* The checkpoint is rewritten at most this often (it grows with the files). */
@@ -98,11 +85,7 @@ static void table_free(exp_table *t)
     ts_free(t->db);
     ts_free(t->name);
     ts_schema_free(&t->schema);
-    for (size_t i = 0; i < t->ncols; i++) {
-        ts_free(t->cols[i].name);
-        ts_free(t->cols[i].source_type);
-    }
-    ts_free(t->cols);
+    arc_export_columns_free(t->cols, t->ncols);
     aws_ts_names_free(t->qnames, t->nq);
     ts_free(t->map);
     ts_free(t->select_sql);
@@ -121,23 +104,8 @@ static void table_fail(exp_table *t, const ts_error *e)
 static ts_status add_col(exp_table *t, const char *name, arc_col_role role, const char *stype,
                          ts_type type, bool nullable, ts_error *err)
 {
-    ts_role r = role == ARC_ROLE_TIME || role == ARC_ROLE_TIME_NS ? TS_ROLE_TIME
-                : role == ARC_ROLE_DIMENSION                     ? TS_ROLE_DIMENSION
-                : role == ARC_ROLE_MEASURE_NAME                  ? TS_ROLE_MEASURE_NAME
-                                                                 : TS_ROLE_MEASURE;
-    if (ts_schema_add(&t->schema, name, type, r, nullable) != TS_OK)
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    arc_column *c = ts_realloc(t->cols, (t->ncols + 1) * sizeof *c);
-    if (!c) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    t->cols = c;
-    c[t->ncols].name = ts_strdup(name);
-    c[t->ncols].source_type = ts_strdup(stype);
-    c[t->ncols].role = role;
-    c[t->ncols].type = type;
-    t->ncols++;
-    if (!c[t->ncols - 1].name || !c[t->ncols - 1].source_type)
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    return TS_OK;
+    return arc_export_add_column(&t->schema, &t->cols, &t->ncols, name, role, stype, type,
+                                 nullable, err);
 }
 
 static int cmp_col_name(const void *a, const void *b)
@@ -434,20 +402,21 @@ typedef struct worker {
     arc_storage *storage;
 } worker;
 
-static ts_status worker_open(exp_run *run, worker *w, ts_error *err)
+static ts_status worker_open(arc_export_core *c, void *wv, ts_error *err)
 {
+    exp_run *run = (exp_run *)c;
+    worker *w = wv;
     memset(w, 0, sizeof *w);
     w->run = run;
     TS_TRY(aws_client_new(run->aws, &w->client, err));
     TS_TRY(aws_ts_new(w->client, &w->ts, err));
-    TS_TRY(arc_storage_open(run->o->root, w->client, &w->storage, err));
-    if (run->o->lock_mode)
-        TS_TRY(arc_storage_set_object_lock(w->storage, run->o->lock_mode, run->o->lock_until, err));
+    TS_TRY(arc_export_storage_open(run->c.o, w->client, &w->storage, err));
     return TS_OK;
 }
 
-static void worker_close(worker *w)
+static void worker_close(void *wv)
 {
+    worker *w = wv;
     arc_storage_free(w->storage);
     aws_ts_free(w->ts);
     aws_client_free(w->client);
@@ -554,14 +523,7 @@ ts_status arc_manifest_store(arc_storage *s, const char *key, const arc_manifest
 
 static bool same_columns(const exp_table *t, const arc_table *p)
 {
-    if (p->ncols != t->ncols || p->time_ns != t->time_ns || strcmp(p->time_unit, t->time_unit) != 0)
-        return false;
-    for (size_t i = 0; i < t->ncols; i++)
-        if (strcmp(p->cols[i].name, t->cols[i].name) != 0 || p->cols[i].role != t->cols[i].role ||
-            p->cols[i].type != t->cols[i].type ||
-            strcmp(p->cols[i].source_type, t->cols[i].source_type) != 0)
-            return false;
-    return true;
+    return arc_export_same_columns(p, t->cols, t->ncols, t->time_unit, t->time_ns);
 }
 
 /* The stored object's size and SHA-256 equal the record's. */
@@ -622,7 +584,7 @@ static ts_status window_count(worker *w, exp_table *t, arc_window win, uint64_t 
 /* Splits [lo, hi] until each window holds at most max rows (by count). */
 static ts_status plan_windows(worker *w, exp_part *p, window_list *out, ts_error *err)
 {
-    uint64_t max = w->run->o->max_rows_per_query;
+    uint64_t max = w->run->c.o->max_rows_per_query;
     /* the whole calendar month (cut by --since/--until): rows that appear
      * after counting are read too, so the count check notices them */
     arc_window whole = {.lo = p->wlo, .hi = p->whi};
@@ -652,37 +614,18 @@ static ts_status export_partition_once(worker *w, exp_part *p, arc_file *rec, ts
     exp_run *run = w->run;
     exp_table *t = p->t;
     char key[ARC_PATH_MAX];
-    TS_TRY(arc_join(key, sizeof key, err, run->dbdir, p->path, NULL));
+    TS_TRY(arc_join(key, sizeof key, err, run->c.dbdir, p->path, NULL));
     window_list wl = {0};
     ts_status st = plan_windows(w, p, &wl, err);
-    ts_output *inner = NULL;
-    hash_out *h = NULL;
-    pq_writer *pw = NULL;
-    if (st == TS_OK) st = arc_storage_create(w->storage, key, &inner, err);
-    if (st == TS_OK) st = hash_out_new(inner, &h, err);
+    arc_export_writer fw = {0};
     if (st == TS_OK) {
-        pq_writer_opts po;
-        pq_writer_opts_default(&po);
-        po.codec = run->codec;
-        po.row_group_bytes = run->o->row_group_bytes;
-        po.time_unit = run->o->time_unit == ARC_TIME_NS   ? PQ_UNIT_NANOS
-                       : run->o->time_unit == ARC_TIME_MS ? PQ_UNIT_MILLIS
-                                                          : PQ_UNIT_MICROS;
-        bool *floor = ts_calloc(t->schema.ncols, sizeof *floor);
-        if (!floor) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-        else {
-            floor[0] = t->time_ns; /* time = floor(time_ns / 1000) by design */
-            po.time_floor = floor;
-            pq_kv kv[1] = {{.key = "tsarchive.columns", .value = t->columns_kv}};
-            po.kv = kv;
-            po.nkv = 1;
-            po.created_by = TS_CREATED_BY;
-            st = pq_writer_new(&h->base, &t->schema, &po, &pw, err);
-            ts_free(floor);
-        }
+        arc_export_writer_opts wo = {.codec = run->c.codec,
+                                     .row_group_bytes = run->c.o->row_group_bytes,
+                                     .time_unit = run->c.o->time_unit,
+                                     .time_ns = t->time_ns,
+                                     .columns_kv = t->columns_kv};
+        st = arc_export_writer_open(&fw, w->storage, key, &t->schema, &wo, err);
     }
-    uint64_t rows = 0;
-    int64_t mn = 0, mx = 0;
     for (size_t i = 0; st == TS_OK && i < wl.n; i++) {
         char sql[SQL_MAX + 256];
         int n = snprintf(sql, sizeof sql,
@@ -696,9 +639,9 @@ static ts_status export_partition_once(worker *w, exp_part *p, arc_file *rec, ts
         ts_source *src = NULL;
         st = aws_ts_source_new(w->ts, sql, &t->schema, t->name, t->map,
                                (const char *const *)t->qnames, t->nq, 0, t->time_ns_col,
-                               run->o->batch_rows, &src, err);
+                               run->c.o->batch_rows, &src, err);
         while (st == TS_OK) {
-            if (run->o->cancel && *run->o->cancel) {
+            if (run->c.o->cancel && *run->c.o->cancel) {
                 st = ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
                 break;
             }
@@ -706,56 +649,26 @@ static ts_status export_partition_once(worker *w, exp_part *p, arc_file *rec, ts
             st = ts_source_next(src, &b, err);
             if (st != TS_OK || !b) break;
             /* rows arrive in time order; min/max from the exact ns values */
-            for (size_t r = 0; r < b->nrows; r++) {
-                int64_t v = b->cols[0].v.i64[r];
-                if (rows + r == 0 || v < mn) mn = v;
-                if (rows + r == 0 || v > mx) mx = v;
-            }
-            st = pq_writer_write(pw, b, err);
-            if (st == TS_OK) {
-                rows += b->nrows;
-                pthread_mutex_lock(&run->mu);
-                run->prog.rows += b->nrows;
-                if (run->o->progress) run->o->progress(run->o->user, &run->prog);
-                pthread_mutex_unlock(&run->mu);
-            }
+            st = arc_export_writer_write(&fw, b, err);
+            if (st == TS_OK) arc_export_add_rows(&run->c, b->nrows);
         }
         ts_source_close(src);
     }
     ts_free(wl.v);
-    if (st == TS_OK && rows != p->count)
+    if (st == TS_OK && fw.rows != p->count)
         st = ts_err_set(err, TS_ERR_MISMATCH,
                         "table %s.%s month %04lld-%02u: Timestream counted %llu rows but the "
                         "export read %llu (the table changed during the export?); the month's "
                         "file was not written",
                         t->db, t->name, (long long)p->m.year, p->m.month,
-                        (unsigned long long)p->count, (unsigned long long)rows);
-    if (st == TS_OK && (mn != p->lo || mx != p->hi))
+                        (unsigned long long)p->count, (unsigned long long)fw.rows);
+    if (st == TS_OK && (fw.mn != p->lo || fw.mx != p->hi))
         st = ts_err_set(err, TS_ERR_MISMATCH,
                         "table %s.%s month %04lld-%02u: the rows read span other times than "
                         "Timestream's min/max for the month",
                         t->db, t->name, (long long)p->m.year, p->m.month);
-    if (st == TS_OK) st = pq_writer_close(pw, err);
-    if (st == TS_OK) st = ts_output_commit(&h->base, err);
-    if (st == TS_OK) {
-        memset(rec, 0, sizeof *rec);
-        rec->path = p->path;
-        rec->records = rows;
-        rec->min_time = mn;
-        rec->max_time = mx;
-        rec->size = h->base.written;
-        hash_hex(h, rec->sha256);
-        pthread_mutex_lock(&run->mu);
-        run->prog.bytes += rec->size;
-        pthread_mutex_unlock(&run->mu);
-    } else if (h) {
-        ts_output_abort(&h->base);
-    } else if (inner) {
-        ts_output_abort(inner);
-    }
-    pq_writer_free(pw);
-    if (h) ts_output_close(&h->base);
-    else ts_output_close(inner);
+    st = arc_export_writer_finish(&fw, st, p->path, rec, err);
+    if (st == TS_OK) arc_export_add_bytes(&run->c, rec->size);
     if (st != TS_OK) ts_err_context(err, "%s", key);
     return st;
 }
@@ -763,42 +676,17 @@ static ts_status export_partition_once(worker *w, exp_part *p, arc_file *rec, ts
 static ts_status record_file(worker *w, exp_part *p, const arc_file *rec, bool skipped,
                              ts_error *err)
 {
-    exp_run *run = w->run;
-    ts_status st = TS_OK;
-    pthread_mutex_lock(&run->mu);
-    arc_table *mt = arc_manifest_find_table(&run->done, p->t->name);
-    if (!mt || arc_table_put_file(mt, rec) != TS_OK)
-        st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    if (skipped) p->t->skipped++;
-    else p->t->files++;
-    run->prog.partitions_done++;
-    if (skipped) run->prog.partitions_skipped++;
-    if (run->o->progress) run->o->progress(run->o->user, &run->prog);
-    if (!skipped) run->state_dirty = true;
-    if (st == TS_OK && run->state_dirty && ts_mono_ns() - run->state_written >= STATE_INTERVAL_NS) {
-        char key[ARC_PATH_MAX];
-        st = arc_join(key, sizeof key, err, run->dbdir, ARC_STATE_NAME, NULL);
-        if (st == TS_OK) st = write_doc(w->storage, key, &run->done, NULL, NULL, err);
-        run->state_written = ts_mono_ns();
-        run->state_dirty = false;
-    }
-    if (run->audit) {
-        json_t *f = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "database", run->db, "table",
-                              p->t->name, "path", rec->path, "records", (json_int_t)rec->records,
-                              "size", (json_int_t)rec->size, "sha256", rec->sha256);
-        ts_error ae;
-        ts_err_clear(&ae);
-        arc_audit_add(run->audit, skipped ? "verified-existing" : "write", f, &ae);
-    }
-    pthread_mutex_unlock(&run->mu);
-    return st;
+    return arc_export_record(&w->run->c, w->storage, p->t->name, &p->t->n, rec, skipped,
+                             STATE_INTERVAL_NS, err);
 }
 
-static ts_status do_partition(worker *w, exp_part *p, ts_error *err)
+static ts_status do_partition(void *wv, void *pv, ts_error *err)
 {
+    worker *w = wv;
+    exp_part *p = pv;
     exp_run *run = w->run;
     char key[ARC_PATH_MAX];
-    TS_TRY(arc_join(key, sizeof key, err, run->dbdir, p->path, NULL));
+    TS_TRY(arc_join(key, sizeof key, err, run->c.dbdir, p->path, NULL));
     if (p->prev && p->prev->records == p->count && p->prev->min_time == p->lo &&
         p->prev->max_time == p->hi && object_matches(w, key, p->prev))
         return record_file(w, p, p->prev, true, err);
@@ -848,38 +736,28 @@ static ts_status do_partition(worker *w, exp_part *p, ts_error *err)
     return record_file(w, p, &rec, false, err);
 }
 
-static void *worker_main(void *arg)
+/* ---- the runner's callbacks ---- */
+
+static void *next_part(arc_export_core *c)
 {
-    worker *w = arg;
-    exp_run *run = w->run;
-    for (;;) {
-        pthread_mutex_lock(&run->mu);
-        exp_part *p = NULL;
-        while (run->next_part < run->nparts) {
-            exp_part *c = &run->parts[run->next_part++];
-            if (!c->t->failed) {
-                p = c;
-                break;
-            }
-        }
-        bool stop = run->first_st == TS_ERR_CANCELLED || (run->o->cancel && *run->o->cancel);
-        pthread_mutex_unlock(&run->mu);
-        if (!p || stop) break;
-        ts_error e;
-        ts_err_clear(&e);
-        ts_status st = do_partition(w, p, &e);
-        if (st != TS_OK) {
-            pthread_mutex_lock(&run->mu);
-            table_fail(p->t, &e);
-            if (run->first_st == TS_OK) {
-                run->first_st = st;
-                run->first_err = e;
-            }
-            pthread_mutex_unlock(&run->mu);
-        }
+    exp_run *run = (exp_run *)c;
+    while (c->next_part < run->nparts) {
+        exp_part *p = &run->parts[c->next_part++];
+        if (!p->t->failed) return p;
     }
     return NULL;
 }
+
+static void part_failed(void *p, const ts_error *e) { table_fail(((exp_part *)p)->t, e); }
+
+static const arc_export_source timestream_source = {
+    .worker_size = sizeof(worker),
+    .worker_open = worker_open,
+    .worker_close = worker_close,
+    .next_part = next_part,
+    .do_part = do_partition,
+    .part_failed = part_failed,
+};
 
 /* ---- planning ---- */
 
@@ -898,20 +776,21 @@ static ts_status plan_table(worker *w, exp_run *run, exp_table *t, ts_error *err
         st = aws_ts_quote_ident(t->name, q + ql, sizeof q - ql, err);
     }
     uint64_t sub = 0;
-    if (st == TS_OK && run->o->time_unit != ARC_TIME_NS) {
-        long long unit = run->o->time_unit == ARC_TIME_MS ? 1000000 : 1000;
+    if (st == TS_OK && run->c.o->time_unit != ARC_TIME_NS) {
+        long long unit = run->c.o->time_unit == ARC_TIME_MS ? 1000000 : 1000;
         snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE to_nanoseconds(time) %% %lld <> 0",
                  q, unit);
         st = count_query(w->ts, sql, &sub, err);
-        if (st == TS_OK && sub && run->o->time_unit == ARC_TIME_MS)
+        if (st == TS_OK && sub && run->c.o->time_unit == ARC_TIME_MS)
             st = ts_err_set(err, TS_ERR_REFUSED,
                             "table %s.%s: %llu rows have times finer than milliseconds; "
                             "--time-unit ms would lose digits (use us or ns)",
                             t->db, t->name, (unsigned long long)sub);
     }
-    if (st == TS_OK) st = build_schema(t, dc, nd, run->o->time_unit == ARC_TIME_US && sub > 0, err);
+    if (st == TS_OK)
+        st = build_schema(t, dc, nd, run->c.o->time_unit == ARC_TIME_US && sub > 0, err);
     aws_ts_columns_free(dc, nd);
-    t->time_unit = run->o->time_unit == ARC_TIME_NS ? "ns" : run->o->time_unit == ARC_TIME_MS ? "ms" : "us";
+    t->time_unit = arc_export_unit_name(run->c.o->time_unit);
     if (st == TS_OK) st = build_columns_kv(t, err);
     return st;
 }
@@ -922,7 +801,7 @@ static ts_status add_parts(worker *w, exp_run *run, exp_table *t, ts_error *err)
      * Both counts take --since/--until, so the months' check compares like
      * with like. */
     char sql[4096], range[256];
-    range_sql(run->o, "WHERE", range, sizeof range);
+    range_sql(run->c.o, "WHERE", range, sizeof range);
     snprintf(sql, sizeof sql,
              "SELECT count(*), min(time), max(time) FROM %s%s", t->qualified, range);
     char **cells;
@@ -946,7 +825,7 @@ static ts_status add_parts(worker *w, exp_run *run, exp_table *t, ts_error *err)
     aws_ts_page page = {0};
     ts_status st = TS_OK;
     uint64_t sum = 0;
-    arc_table *prev_t = run->prev_ok ? arc_manifest_find_table(&run->prev, t->name) : NULL;
+    arc_table *prev_t = run->c.prev_ok ? arc_manifest_find_table(&run->c.prev, t->name) : NULL;
     if (prev_t && !same_columns(t, prev_t)) prev_t = NULL;
     for (;;) {
         bool done;
@@ -986,12 +865,12 @@ static ts_status add_parts(worker *w, exp_run *run, exp_table *t, ts_error *err)
             arc_window mw = arc_month_window(p->m);
             p->wlo = mw.lo;
             p->whi = mw.hi;
-            if (run->o->has_since && p->wlo < run->o->since) {
-                p->wlo = run->o->since;
+            if (run->c.o->has_since && p->wlo < run->c.o->since) {
+                p->wlo = run->c.o->since;
                 p->cut = true;
             }
-            if (run->o->has_until && p->whi >= run->o->until) {
-                p->whi = run->o->until - 1;
+            if (run->c.o->has_until && p->whi >= run->c.o->until) {
+                p->whi = run->c.o->until - 1;
                 p->cut = true;
             }
             sum += p->count;
@@ -1011,27 +890,29 @@ static ts_status add_parts(worker *w, exp_run *run, exp_table *t, ts_error *err)
     return st;
 }
 
+typedef struct planned_ctx {
+    const exp_run *run;
+    const exp_table *t;
+} planned_ctx;
+
+static bool is_planned(const void *u, const char *path)
+{
+    const planned_ctx *pc = u;
+    for (size_t j = 0; j < pc->run->nparts; j++)
+        if (pc->run->parts[j].t == pc->t && strcmp(pc->run->parts[j].path, path) == 0) return true;
+    return false;
+}
+
 /* Earlier records of a month that Timestream no longer holds (retention
  * expiry) stay in the manifest when their file is intact. */
 static void keep_expired(worker *w, exp_run *run, exp_table *t)
 {
-    if (!run->prev_ok) return;
-    arc_table *pt = arc_manifest_find_table(&run->prev, t->name);
-    arc_table *mt = arc_manifest_find_table(&run->done, t->name);
+    if (!run->c.prev_ok) return;
+    arc_table *pt = arc_manifest_find_table(&run->c.prev, t->name);
+    arc_table *mt = arc_manifest_find_table(&run->c.done, t->name);
     if (!pt || !mt || !same_columns(t, pt)) return;
-    for (size_t i = 0; i < pt->nfiles; i++) {
-        bool planned = false;
-        for (size_t j = 0; j < run->nparts; j++)
-            if (run->parts[j].t == t && strcmp(run->parts[j].path, pt->files[i].path) == 0)
-                planned = true;
-        if (planned) continue;
-        char key[ARC_PATH_MAX];
-        ts_error e;
-        ts_err_clear(&e);
-        if (arc_join(key, sizeof key, &e, run->dbdir, pt->files[i].path, NULL) == TS_OK &&
-            object_matches(w, key, &pt->files[i]))
-            arc_table_put_file(mt, &pt->files[i]);
-    }
+    planned_ctx pc = {.run = run, .t = t};
+    arc_export_keep_unplanned(&run->c, w->storage, pt, mt, is_planned, &pc);
 }
 
 static int cmp_part(const void *a, const void *b)
@@ -1042,25 +923,14 @@ static int cmp_part(const void *a, const void *b)
     return arc_month_cmp(x->m, y->m);
 }
 
-/* A dry run's months of table t (from the plan), into tr. */
-/* The summary line of table t, appended to res (NULL when memory runs out:
- * the summary then lacks the line, the export's status is unaffected). */
+/* The summary line of table t, appended to res (or NULL: see arc_export_result_add). */
 static arc_export_table_result *add_table_result(arc_export_result *res, const char *db,
                                                  const exp_table *t)
 {
-    arc_export_table_result *tr = ts_realloc(res->tables_v, (res->ntables_v + 1) * sizeof *tr);
-    if (!tr) return NULL;
-    res->tables_v = tr;
-    tr = &tr[res->ntables_v++];
-    memset(tr, 0, sizeof *tr);
-    snprintf(tr->database, sizeof tr->database, "%s", db);
-    snprintf(tr->table, sizeof tr->table, "%s", t->name);
-    tr->records = t->records;
-    tr->ok = !t->failed;
-    snprintf(tr->error, sizeof tr->error, "%s", t->error);
-    return tr;
+    return arc_export_result_add(res, db, t->name, t->records, !t->failed, t->error);
 }
 
+/* A dry run's months of table t (from the plan), into tr. */
 static void dry_run_months(const exp_run *run, const exp_table *t, arc_export_table_result *tr)
 {
     size_t n = 0;
@@ -1077,61 +947,32 @@ static void dry_run_months(const exp_run *run, const exp_table *t, arc_export_ta
 static ts_status export_database(worker *mw, exp_run *run, const char *db, char **tables,
                                  size_t ntables, arc_export_result *res, ts_error *err)
 {
-    run->db = db;
-    run->state_dirty = false;
-    TS_TRY(arc_join(run->dbdir, sizeof run->dbdir, err, run->o->prefix, db, NULL));
+    run->c.db = db;
+    run->c.state_dirty = false;
+    TS_TRY(arc_join(run->c.dbdir, sizeof run->c.dbdir, err, run->c.o->prefix, db, NULL));
     if (!arc_name_ok(db))
         return ts_err_set(err, TS_ERR_UNSUPPORTED,
                           "database name \"%s\" cannot be an archive directory", db);
     /* earlier state (a run that stopped) over the earlier manifest */
-    char key[ARC_PATH_MAX];
-    bool found = false;
-    TS_TRY(arc_join(key, sizeof key, err, run->dbdir, ARC_STATE_NAME, NULL));
-    TS_TRY(read_doc(mw->storage, key, &run->prev, &found, err));
-    arc_manifest man;
-    bool man_found = false;
-    TS_TRY(arc_join(key, sizeof key, err, run->dbdir, ARC_MANIFEST_NAME, NULL));
-    TS_TRY(read_doc(mw->storage, key, &man, &man_found, err));
-    if (!found && man_found) {
-        run->prev = man;
-        found = true;
-    } else if (found && man_found) {
-        for (size_t i = 0; i < man.ntables; i++) {
-            arc_table *st_t = arc_manifest_find_table(&run->prev, man.tables[i].name);
-            /* a table only the manifest lists (one a --table run left out) stays known */
-            if (!st_t && arc_export_table_copy(&run->prev, &man.tables[i], &st_t, err) != TS_OK) {
-                arc_manifest_free(&man);
-                return err->code;
-            }
-            for (size_t j = 0; j < man.tables[i].nfiles; j++)
-                if (!arc_table_find_file(st_t, man.tables[i].files[j].path))
-                    arc_table_put_file(st_t, &man.tables[i].files[j]);
-        }
-        arc_manifest_free(&man);
-    }
-    run->prev_ok = found && run->prev.compression && strcmp(run->prev.compression, run->o->codec) == 0;
+    TS_TRY(arc_export_prev_read(mw->storage, run->c.dbdir, run->c.o->codec, &run->c.prev,
+                                &run->c.prev_ok, err));
 
     exp_table *tv = ts_calloc(ntables ? ntables : 1, sizeof *tv);
     if (!tv) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    arc_manifest_init(&run->done);
-    arc_set_str(&run->done.database, db);
-    arc_set_str(&run->done.compression, run->o->codec);
-    arc_set_str(&run->done.source_kind, "timestream");
-    arc_set_str(&run->done.source_region, run->aws->region);
-    arc_set_str(&run->done.source_database, db);
-    arc_set_str(&run->done.tool_version, TS_VERSION);
-    arc_set_str(&run->done.tool_build, TS_BUILD);
-    arc_set_str(&run->done.export_id, run->export_id);
-    run->done.started_at = run->started_at;
-    if (run->o->lock_mode) {
-        arc_set_str(&run->done.lock_mode, run->o->lock_mode);
-        arc_set_str(&run->done.lock_until, run->o->lock_until);
+    arc_manifest_init(&run->c.done);
+    ts_status st = arc_export_manifest_begin(&run->c.done, db, run->c.o->codec, "timestream", db,
+                                             run->export_id, run->started_at, run->c.o, err);
+    if (st == TS_OK && arc_set_str(&run->c.done.source_region, run->aws->region) != TS_OK)
+        st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    if (st != TS_OK) {
+        ts_free(tv);
+        return st;
     }
     const char *ep = NULL;
     ts_error epe;
     ts_err_clear(&epe);
-    if (aws_ts_query_endpoint(mw->ts, &ep, &epe) == TS_OK) arc_set_str(&run->done.source_endpoint, ep);
-    ts_status st = TS_OK;
+    if (aws_ts_query_endpoint(mw->ts, &ep, &epe) == TS_OK)
+        arc_set_str(&run->c.done.source_endpoint, ep);
     for (size_t i = 0; i < ntables; i++) {
         exp_table *t = &tv[i];
         t->db = ts_strdup(db);
@@ -1147,7 +988,7 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db, char 
         if (ts_ == TS_OK) ts_ = add_parts(mw, run, t, &e);
         if (ts_ == TS_OK) {
             arc_table *mt;
-            if (arc_manifest_add_table(&run->done, t->name, &mt) != TS_OK) ts_ = TS_ERR_NOMEM;
+            if (arc_manifest_add_table(&run->c.done, t->name, &mt) != TS_OK) ts_ = TS_ERR_NOMEM;
             for (size_t c = 0; ts_ == TS_OK && c < t->ncols; c++)
                 ts_ = arc_table_add_column(mt, t->cols[c].name, t->cols[c].role,
                                            t->cols[c].source_type, t->cols[c].type);
@@ -1155,22 +996,24 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db, char 
                 arc_set_str(&mt->time_unit, t->time_unit);
                 mt->time_ns = t->time_ns;
                 /* the window read, widened to the earlier one whose files may stay */
-                arc_table *pt = run->prev_ok ? arc_manifest_find_table(&run->prev, t->name) : NULL;
-                arc_time_window rw = {.has_since = run->o->has_since, .has_until = run->o->has_until,
-                                      .since = run->o->since, .until = run->o->until};
+                arc_table *pt =
+                    run->c.prev_ok ? arc_manifest_find_table(&run->c.prev, t->name) : NULL;
+                const arc_export_opts *o = run->c.o;
+                arc_time_window rw = {.has_since = o->has_since, .has_until = o->has_until,
+                                      .since = o->since, .until = o->until};
                 arc_table_set_window(mt, pt && same_columns(t, pt) ? pt : NULL, &rw);
             } else {
                 ts_ = ts_err_set(&e, TS_ERR_NOMEM, "out of memory");
             }
         }
-        if (run->audit) {
+        if (run->c.audit) {
             json_t *f = json_pack("{s:s,s:s,s:I,s:b,s:s}", "database", db, "table", t->name,
                                   "records", (json_int_t)t->records, "time_ns", t->time_ns,
                                   "outcome", ts_ == TS_OK ? "planned" : "failed");
             if (ts_ != TS_OK && f) json_object_set_new(f, "error", json_string(e.msg));
             ts_error ae;
             ts_err_clear(&ae);
-            arc_audit_add(run->audit, "read", f, &ae);
+            arc_audit_add(run->c.audit, "read", f, &ae);
         }
         if (ts_ != TS_OK) {
             if (!strstr(e.msg, t->name) && !strstr(e.ctx, t->name))
@@ -1183,10 +1026,10 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db, char 
         }
     }
     if (run->nparts) qsort(run->parts, run->nparts, sizeof *run->parts, cmp_part);
-    run->prog.partitions_total += run->nparts;
-    if (run->o->after_plan) run->o->after_plan(run->o->user, db);
+    run->c.prog.partitions_total += run->nparts;
+    if (run->c.o->after_plan) run->c.o->after_plan(run->c.o->user, db);
 
-    if (run->o->dry_run) {
+    if (run->c.o->dry_run) {
         /* the plan is the answer: nothing is read beyond the counts, nothing written */
         for (size_t i = 0; i < ntables; i++) {
             exp_table *t = &tv[i];
@@ -1205,49 +1048,12 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db, char 
     }
 
     /* export the partitions */
-    int jobs = run->o->jobs < 1 ? 1 : run->o->jobs;
-    if ((size_t)jobs > run->nparts) jobs = run->nparts ? (int)run->nparts : 1;
-    run->next_part = 0;
-    run->first_st = TS_OK;
-    ts_err_clear(&run->first_err);
-    worker *ws = ts_calloc((size_t)jobs, sizeof *ws);
-    pthread_t *th = ts_calloc((size_t)jobs, sizeof *th);
-    if (!ws || !th) {
-        ts_free(ws);
-        ts_free(th);
-        for (size_t i = 0; i < ntables; i++) table_free(&tv[i]);
-        ts_free(tv);
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    }
-    /* worker 0 is the planning worker; others get their own clients */
-    ws[0] = *mw;
-    ws[0].run = run;
-    int started = 1;
-    for (int i = 1; i < jobs; i++) {
-        ts_error e;
-        ts_err_clear(&e);
-        if (worker_open(run, &ws[i], &e) != TS_OK) {
-            worker_close(&ws[i]);
-            break;
-        }
-        started++;
-    }
-    for (int i = 1; i < started; i++)
-        if (pthread_create(&th[i], NULL, worker_main, &ws[i]) != 0) {
-            worker_close(&ws[i]);
-            ws[i].client = NULL;
-        }
-    worker_main(&ws[0]);
-    for (int i = 1; i < started; i++)
-        if (ws[i].client) {
-            pthread_join(th[i], NULL);
-            worker_close(&ws[i]);
-        }
-    ts_free(ws);
-    ts_free(th);
-    if (run->first_st != TS_OK && st == TS_OK) {
-        st = run->first_st;
-        *err = run->first_err;
+    run->c.first_st = TS_OK;
+    ts_err_clear(&run->c.first_err);
+    arc_export_pool_run(&run->c, &timestream_source, mw, run->nparts);
+    if (run->c.first_st != TS_OK && st == TS_OK) {
+        st = run->c.first_st;
+        *err = run->c.first_err;
     }
     bool all_ok = true;
     for (size_t i = 0; i < ntables; i++) {
@@ -1256,60 +1062,34 @@ static ts_status export_database(worker *mw, exp_run *run, const char *db, char 
         if (t->failed) all_ok = false;
         arc_export_table_result *tr = add_table_result(res, db, t);
         if (tr) {
-            tr->files = t->files;
-            tr->files_skipped = t->skipped;
+            tr->files = t->n.files;
+            tr->files_skipped = t->n.skipped;
         }
         res->tables++;
         if (t->failed) res->tables_failed++;
-        res->files += t->files;
-        res->files_skipped += t->skipped;
+        res->files += t->n.files;
+        res->files_skipped += t->n.skipped;
     }
-    bool cancelled = run->o->cancel && *run->o->cancel;
+    bool cancelled = run->c.o->cancel && *run->c.o->cancel;
     /* also before a checkpoint, so that a resumed run still knows them */
     if (!cancelled && (st == TS_OK || st == TS_ERR_MISMATCH || st == TS_ERR_REFUSED)) {
         ts_error ke;
         ts_err_clear(&ke);
-        ts_status ks = run->prev_ok ? arc_export_keep_unselected(mw->storage, run->dbdir, &run->prev,
-                                                                 &run->done, run->o->tables,
-                                                                 run->o->ntables, &ke)
-                                    : TS_OK;
+        ts_status ks = run->c.prev_ok ? arc_export_keep_unselected(mw->storage, run->c.dbdir,
+                                                                   &run->c.prev, &run->c.done,
+                                                                   run->c.o->tables,
+                                                                   run->c.o->ntables, &ke)
+                                      : TS_OK;
         if (ks != TS_OK && st == TS_OK) {
             st = ks;
             *err = ke;
         }
     }
-    if (!(all_ok && !cancelled && st == TS_OK) && run->state_dirty) {
-        /* stopping short: leave the checkpoint complete for the next run */
-        ts_error se;
-        ts_err_clear(&se);
-        if (arc_join(key, sizeof key, &se, run->dbdir, ARC_STATE_NAME, NULL) == TS_OK)
-            write_doc(mw->storage, key, &run->done, NULL, NULL, &se);
-        run->state_dirty = false;
-    }
-    if (all_ok && !cancelled && st == TS_OK) {
-        /* every table matched: the manifest, then the checkpoint goes */
-        char sha[TS_SHA256_HEX_LEN];
-        uint64_t size = 0;
-        TS_TRY(arc_join(key, sizeof key, err, run->dbdir, ARC_MANIFEST_NAME, NULL));
-        run->done.finished_at = ts_now_ns();
-        st = write_doc(mw->storage, key, &run->done, sha, &size, err);
-        if (st == TS_OK) {
-            char skey[ARC_PATH_MAX];
-            if (arc_join(skey, sizeof skey, err, run->dbdir, ARC_STATE_NAME, NULL) == TS_OK)
-                st = arc_storage_delete(mw->storage, skey, err);
-        }
-        if (run->audit) {
-            arc_totals tot;
-            arc_manifest_totals(&run->done, &tot);
-            json_t *f = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "database", db, "path", key,
-                                  "sha256", st == TS_OK ? sha : "", "size", (json_int_t)size,
-                                  "tables", (json_int_t)tot.tables, "files",
-                                  (json_int_t)tot.files, "records", (json_int_t)tot.records);
-            ts_error ae;
-            ts_err_clear(&ae);
-            arc_audit_add(run->audit, "write-manifest", f, &ae);
-        }
-    }
+    /* every table matched: the manifest, then the checkpoint goes; else a
+     * complete checkpoint for the next run */
+    ts_status es =
+        arc_export_db_end(&run->c, mw->storage, all_ok && !cancelled && st == TS_OK, err);
+    if (st == TS_OK) st = es;
     for (size_t i = 0; i < ntables; i++) table_free(&tv[i]);
     ts_free(tv);
     return st;
@@ -1372,28 +1152,19 @@ void arc_export_result_free(arc_export_result *r)
 ts_status arc_export_timestream(const aws_config *aws, const arc_export_opts *opts,
                                 arc_audit *audit, arc_export_result *res, ts_error *err)
 {
-    memset(res, 0, sizeof *res);
-    arc_export_opts o = *opts;
-    if (!o.prefix) o.prefix = ARC_DEFAULT_PREFIX;
-    if (!o.codec) o.codec = "zstd";
+    exp_run run;
+    memset(&run, 0, sizeof run);
+    arc_export_opts o;
+    TS_TRY(arc_export_start(opts, &o, &run.c.codec, res, err));
     if (!o.max_rows_per_query) o.max_rows_per_query = DEFAULT_MAX_ROWS_PER_QUERY;
     if (!o.batch_rows) o.batch_rows = DEFAULT_BATCH_ROWS;
     if (!o.row_group_bytes) o.row_group_bytes = DEFAULT_ROW_GROUP_BYTES;
-    exp_run run;
-    memset(&run, 0, sizeof run);
     run.aws = aws;
-    run.o = &o;
-    run.audit = audit;
-    if (strcmp(o.codec, "zstd") == 0) run.codec = PQ_CODEC_ZSTD;
-    else if (strcmp(o.codec, "snappy") == 0) run.codec = PQ_CODEC_SNAPPY;
-    else if (strcmp(o.codec, "gzip") == 0) run.codec = PQ_CODEC_GZIP;
-    else if (strcmp(o.codec, "none") == 0) run.codec = PQ_CODEC_UNCOMPRESSED;
-    else
-        return ts_err_set(err, TS_ERR_USAGE, "codec \"%s\": use zstd, snappy, gzip or none",
-                          o.codec);
-    pthread_mutex_init(&run.mu, NULL);
+    run.c.o = &o;
+    run.c.audit = audit;
+    pthread_mutex_init(&run.c.mu, NULL);
     worker mw;
-    ts_status st = worker_open(&run, &mw, err);
+    ts_status st = worker_open(&run.c, &mw, err);
     char **dbs = NULL;
     size_t ndbs = 0;
     if (st == TS_OK) {
@@ -1426,15 +1197,15 @@ ts_status arc_export_timestream(const aws_config *aws, const arc_export_opts *op
         res->databases++;
         run.parts = NULL;
         run.nparts = 0;
-        arc_manifest_init(&run.prev);
+        arc_manifest_init(&run.c.prev);
         ts_error e = dt[i].err;
         ts_status dst = dt[i].st;
         if (dst == TS_OK) dst = export_database(&mw, &run, dbs[i], dt[i].names, dt[i].n, res, &e);
         ts_free(run.parts);
         run.parts = NULL;
         run.nparts = 0;
-        arc_manifest_free(&run.prev);
-        arc_manifest_free(&run.done);
+        arc_manifest_free(&run.c.prev);
+        arc_manifest_free(&run.c.done);
         if (audit) {
             ts_error fe;
             ts_err_clear(&fe);
@@ -1455,12 +1226,12 @@ ts_status arc_export_timestream(const aws_config *aws, const arc_export_opts *op
         first = ts_err_set(err, TS_ERR_MISMATCH, "%llu table(s) were not exported completely",
                            (unsigned long long)res->tables_failed);
     st = first;
-    res->rows = run.prog.rows;
-    res->bytes = run.prog.bytes;
+    res->rows = run.c.prog.rows;
+    res->bytes = run.c.prog.bytes;
     for (size_t i = 0; dt && i < ndbs; i++) aws_ts_names_free(dt[i].names, dt[i].n);
     ts_free(dt);
     aws_ts_names_free(dbs, ndbs);
     worker_close(&mw);
-    pthread_mutex_destroy(&run.mu);
+    pthread_mutex_destroy(&run.c.mu);
     return st;
 }

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "arc_audit.h"
-#include "arc_export.h"
+#include "arc_export_int.h"
 #include "arc_layout.h"
 #include "arc_manifest.h"
 #include "arc_storage.h"
@@ -70,18 +70,6 @@ typedef struct xf_run {
 
 /* files are written fast: a checkpoint every second keeps a resume's redo small */
 #define STATE_INTERVAL_NS (INT64_C(1) * 1000000000)
-
-static const char *stype_of(ts_type t)
-{
-    switch (t) {
-    case TS_TYPE_TIMESTAMP: return "TIMESTAMP";
-    case TS_TYPE_STRING: return "VARCHAR";
-    case TS_TYPE_DOUBLE: return "DOUBLE";
-    case TS_TYPE_INT64: return "BIGINT";
-    case TS_TYPE_BOOL: return "BOOLEAN";
-    }
-    return "VARCHAR";
-}
 
 typedef struct ord {
     size_t col;
@@ -370,34 +358,17 @@ static ts_status write_partition(xf_run *run, arc_storage *sto, const char *dbdi
     char key[ARC_PATH_MAX];
     TS_TRY(arc_partition_path(t->name, p->m, path, pathsz, err));
     TS_TRY(arc_join(key, sizeof key, err, dbdir, path, NULL));
-    ts_output *inner = NULL, *h = NULL;
-    pq_writer *w = NULL;
+    arc_export_writer w;
+    memset(&w, 0, sizeof w);
     ts_column *cols = ts_calloc(fin->ncols + 1, sizeof *cols);
-    bool *floor = ts_calloc(fin->ncols + 1, sizeof *floor);
-    ts_status st = (!cols || !floor) ? ts_err_set(err, TS_ERR_NOMEM, "out of memory") : TS_OK;
-    if (st == TS_OK) st = arc_storage_create(sto, key, &inner, err);
-    if (st == TS_OK) {
-        st = arc_hash_output_new(inner, &h, err);
-        inner = NULL; /* owned by h (or closed) */
-    }
+    ts_status st = !cols ? ts_err_set(err, TS_ERR_NOMEM, "out of memory") : TS_OK;
     bool with_ns = o->time_unit == ARC_TIME_US && t->need_ns;
     if (st == TS_OK) {
-        pq_writer_opts po;
-        pq_writer_opts_default(&po);
-        po.codec = codec;
-        if (o->row_group_bytes) po.row_group_bytes = o->row_group_bytes;
-        po.time_unit = o->time_unit == ARC_TIME_NS   ? PQ_UNIT_NANOS
-                       : o->time_unit == ARC_TIME_MS ? PQ_UNIT_MILLIS
-                                                     : PQ_UNIT_MICROS;
-        floor[0] = with_ns; /* time = floor(time_ns / 1000) by design */
-        po.time_floor = floor;
-        pq_kv kv[1] = {{.key = "tsarchive.columns", .value = kvjson}};
-        po.kv = kv;
-        po.nkv = 1;
-        po.created_by = TS_CREATED_BY;
-        st = pq_writer_new(h, fin, &po, &w, err);
+        arc_export_writer_opts wo = {.codec = codec, .row_group_bytes = o->row_group_bytes,
+                                     .time_unit = o->time_unit, .time_ns = with_ns,
+                                     .columns_kv = kvjson};
+        st = arc_export_writer_open(&w, sto, key, fin, &wo, err);
     }
-    uint64_t rows = 0;
     for (size_t i = 0; st == TS_OK && i < p->nspills; i++) {
         ts_input *in = NULL;
         pq_reader *r = NULL;
@@ -420,35 +391,21 @@ static ts_status write_partition(xf_run *run, arc_storage *sto, const char *dbdi
                 cols[k++] = b->cols[c];
                 if (c == 0 && with_ns) cols[k++] = b->cols[0]; /* exact ns, unconverted */
             }
-            st = pq_writer_write(w, &v, err);
-            if (st == TS_OK) rows += b->nrows;
+            st = arc_export_writer_write(&w, &v, err);
         }
         pq_reader_free(r);
         ts_input_close(in);
     }
-    if (st == TS_OK && rows != p->count)
+    if (st == TS_OK && w.rows != p->count)
         st = ts_err_set(err, TS_ERR_INTERNAL, "table %s: spilled %llu rows but read back %llu",
-                        t->name, (unsigned long long)p->count, (unsigned long long)rows);
-    if (st == TS_OK) st = pq_writer_close(w, err);
-    if (st == TS_OK) st = ts_output_commit(h, err);
+                        t->name, (unsigned long long)p->count, (unsigned long long)w.rows);
+    st = arc_export_writer_finish(&w, st, path, rec, err);
     if (st == TS_OK) {
-        memset(rec, 0, sizeof *rec);
-        rec->path = path;
-        rec->records = rows;
+        /* the spill's own min/max (pass 1 saw every row) */
         rec->min_time = p->lo;
         rec->max_time = p->hi;
-        rec->size = h->written;
-        arc_hash_output_hex(h, rec->sha256);
-    } else if (h) {
-        ts_output_abort(h);
-    } else if (inner) {
-        ts_output_abort(inner);
     }
-    pq_writer_free(w);
-    ts_output_close(h);
-    ts_output_close(inner);
     ts_free(cols);
-    ts_free(floor);
     if (st != TS_OK) ts_err_context(err, "%s", key);
     return st;
 }
@@ -472,7 +429,7 @@ static ts_status prepare_table(xf_run *run, xf_table *t, arc_manifest *man, ts_e
                             : f->role == TS_ROLE_MEASURE_NAME  ? ARC_ROLE_MEASURE_NAME
                                                                : ARC_ROLE_MEASURE;
         if (ts_schema_add(&t->fin, f->name, f->type, f->role, f->nullable) != TS_OK ||
-            arc_table_add_column(mt, f->name, role, stype_of(f->type), f->type) != TS_OK)
+            arc_table_add_column(mt, f->name, role, arc_export_stype(f->type), f->type) != TS_OK)
             st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
         if (st == TS_OK && c == 0 && with_ns &&
             (ts_schema_add(&t->fin, "time_ns", TS_TYPE_INT64, TS_ROLE_TIME, false) != TS_OK ||
@@ -480,9 +437,7 @@ static ts_status prepare_table(xf_run *run, xf_table *t, arc_manifest *man, ts_e
                  TS_OK))
             st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
-    if (st == TS_OK && (arc_set_str(&mt->time_unit, o->time_unit == ARC_TIME_NS   ? "ns"
-                                                   : o->time_unit == ARC_TIME_MS ? "ms"
-                                                                                 : "us") != TS_OK))
+    if (st == TS_OK && arc_set_str(&mt->time_unit, arc_export_unit_name(o->time_unit)) != TS_OK)
         st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     mt->time_ns = with_ns;
     if (st == TS_OK) st = arc_columns_kv(mt->cols, mt->ncols, &t->kvjson, err);
@@ -493,27 +448,7 @@ static ts_status prepare_table(xf_run *run, xf_table *t, arc_manifest *man, ts_e
 /* The earlier table's columns, time unit and time_ns choice equal mt's. */
 static bool same_table_columns(const arc_table *a, const arc_table *b)
 {
-    if (a->ncols != b->ncols || a->time_ns != b->time_ns || !a->time_unit || !b->time_unit ||
-        strcmp(a->time_unit, b->time_unit) != 0)
-        return false;
-    for (size_t i = 0; i < a->ncols; i++)
-        if (strcmp(a->cols[i].name, b->cols[i].name) != 0 || a->cols[i].role != b->cols[i].role ||
-            a->cols[i].type != b->cols[i].type ||
-            strcmp(a->cols[i].source_type, b->cols[i].source_type) != 0)
-            return false;
-    return true;
-}
-
-static void audit_file(arc_audit *audit, const char *db, const char *table, const arc_file *rec,
-                       bool skipped)
-{
-    if (!audit) return;
-    json_t *f = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "database", db, "table", table, "path",
-                          rec->path, "records", (json_int_t)rec->records, "size",
-                          (json_int_t)rec->size, "sha256", rec->sha256);
-    ts_error ae;
-    ts_err_clear(&ae);
-    arc_audit_add(audit, skipped ? "verified-existing" : "write", f, &ae);
+    return arc_export_same_columns(a, b->cols, b->ncols, b->time_unit, b->time_ns);
 }
 
 /* Pass 2 for one table: each month's file, skipped when the earlier run's
@@ -528,8 +463,6 @@ static ts_status write_table(xf_run *run, arc_storage *sto, const char *dbdir, a
     arc_table *pt = run->prev_ok ? arc_manifest_find_table(&run->prev, t->name) : NULL;
     if (pt && (!mt || !same_table_columns(pt, mt))) pt = NULL;
     uint64_t files = 0, skipped = 0;
-    char skey[ARC_PATH_MAX];
-    st = arc_join(skey, sizeof skey, err, dbdir, ARC_STATE_NAME, NULL);
     for (size_t i = 0; st == TS_OK && i < t->nparts; i++) {
         xf_part *p = &t->parts[i];
         arc_file rec;
@@ -553,7 +486,7 @@ static ts_status write_table(xf_run *run, arc_storage *sto, const char *dbdir, a
         }
         mt = arc_manifest_find_table(man, t->name);
         if (arc_table_put_file(mt, &rec) != TS_OK) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-        audit_file(audit, run->fo->database, t->name, &rec, skip);
+        arc_export_audit_file(audit, run->fo->database, t->name, &rec, skip);
         if (skip) {
             skipped++;
             res->files_skipped++;
@@ -566,22 +499,16 @@ static ts_status write_table(xf_run *run, arc_storage *sto, const char *dbdir, a
         }
         if (st == TS_OK && run->state_dirty &&
             ts_mono_ns() - run->state_written >= STATE_INTERVAL_NS) {
-            st = arc_manifest_store(sto, skey, man, NULL, NULL, err);
+            st = arc_export_state_store(sto, dbdir, man, err);
             run->state_written = ts_mono_ns();
             run->state_dirty = false;
         }
     }
-    arc_export_table_result *tr = ts_realloc(res->tables_v, (res->ntables_v + 1) * sizeof *tr);
+    arc_export_table_result *tr =
+        arc_export_result_add(res, run->fo->database, t->name, t->count, st == TS_OK, NULL);
     if (tr) {
-        res->tables_v = tr;
-        tr = &tr[res->ntables_v++];
-        memset(tr, 0, sizeof *tr);
-        snprintf(tr->database, sizeof tr->database, "%s", run->fo->database);
-        snprintf(tr->table, sizeof tr->table, "%s", t->name);
-        tr->records = t->count;
         tr->files = files;
         tr->files_skipped = skipped;
-        tr->ok = st == TS_OK;
         if (st != TS_OK) ts_err_format(err, tr->error, sizeof tr->error);
     }
     res->tables++;
@@ -599,29 +526,17 @@ static ts_status keep_earlier(xf_run *run, arc_storage *sto, const char *dbdir, 
     for (size_t i = 0; i < run->prev.ntables; i++) {
         arc_table *pt = &run->prev.tables[i];
         arc_table *mt = arc_manifest_find_table(man, pt->name);
-        bool fresh = mt == NULL;
         if (mt && !same_table_columns(pt, mt)) continue; /* the new columns win */
         for (size_t j = 0; j < pt->nfiles; j++) {
             if (mt && arc_table_find_file(mt, pt->files[j].path)) continue;
             char key[ARC_PATH_MAX];
             TS_TRY(arc_join(key, sizeof key, err, dbdir, pt->files[j].path, NULL));
             if (!arc_object_matches(sto, key, &pt->files[j])) continue;
-            if (!mt) {
-                if (arc_manifest_add_table(man, pt->name, &mt) != TS_OK)
-                    return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-                for (size_t c = 0; c < pt->ncols; c++)
-                    if (arc_table_add_column(mt, pt->cols[c].name, pt->cols[c].role,
-                                             pt->cols[c].source_type, pt->cols[c].type) != TS_OK)
-                        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-                if (arc_set_str(&mt->time_unit, pt->time_unit) != TS_OK)
-                    return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-                mt->time_ns = pt->time_ns;
-                mt->window = pt->window; /* an earlier --since/--until export's */
-            }
+            /* with an earlier --since/--until export's window */
+            if (!mt) TS_TRY(arc_export_table_copy(man, pt, &mt, err));
             if (arc_table_put_file(mt, &pt->files[j]) != TS_OK)
                 return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
         }
-        (void)fresh;
     }
     return TS_OK;
 }
@@ -655,17 +570,9 @@ static void run_free(xf_run *run)
 ts_status arc_export_file(const arc_export_file_opts *fo, const arc_export_opts *opts,
                           arc_audit *audit, arc_export_result *res, ts_error *err)
 {
-    memset(res, 0, sizeof *res);
-    arc_export_opts o = *opts;
-    if (!o.prefix) o.prefix = ARC_DEFAULT_PREFIX;
-    if (!o.codec) o.codec = "zstd";
+    arc_export_opts o;
     pq_codec codec;
-    if (strcmp(o.codec, "zstd") == 0) codec = PQ_CODEC_ZSTD;
-    else if (strcmp(o.codec, "snappy") == 0) codec = PQ_CODEC_SNAPPY;
-    else if (strcmp(o.codec, "gzip") == 0) codec = PQ_CODEC_GZIP;
-    else if (strcmp(o.codec, "none") == 0) codec = PQ_CODEC_UNCOMPRESSED;
-    else
-        return ts_err_set(err, TS_ERR_USAGE, "codec \"%s\": use zstd, snappy, gzip or none", o.codec);
+    TS_TRY(arc_export_start(opts, &o, &codec, res, err));
     if (!fo->database || !arc_name_ok(fo->database))
         return ts_err_set(err, TS_ERR_USAGE,
                           "--database \"%s\" cannot be an archive directory ([A-Za-z0-9_.-], not "
@@ -739,21 +646,11 @@ ts_status arc_export_file(const arc_export_file_opts *fo, const arc_export_opts 
     if (st == TS_OK) {
         char id[33];
         st = arc_random_id(id, err);
-        if (st == TS_OK &&
-            (arc_set_str(&man.database, fo->database) != TS_OK ||
-             arc_set_str(&man.compression, o.codec) != TS_OK ||
-             arc_set_str(&man.source_kind, "file") != TS_OK ||
-             arc_set_str(&man.source_database, fo->path) != TS_OK ||
-             arc_set_str(&man.tool_version, TS_VERSION) != TS_OK ||
-             arc_set_str(&man.tool_build, TS_BUILD) != TS_OK ||
-             arc_set_str(&man.export_id, id) != TS_OK))
-            st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-        man.started_at = started;
-        if (st == TS_OK && o.lock_mode &&
-            (arc_set_str(&man.lock_mode, o.lock_mode) != TS_OK ||
-             arc_set_str(&man.lock_until, o.lock_until) != TS_OK ||
-             arc_storage_set_object_lock(sto, o.lock_mode, o.lock_until, err) != TS_OK))
-            st = err->code ? err->code : ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+        if (st == TS_OK)
+            st = arc_export_manifest_begin(&man, fo->database, o.codec, "file", fo->path, id,
+                                           started, &o, err);
+        if (st == TS_OK && o.lock_mode)
+            st = arc_storage_set_object_lock(sto, o.lock_mode, o.lock_until, err);
     }
     if (st == TS_OK && run.ntables) qsort(run.tables, run.ntables, sizeof *run.tables, cmp_table_name);
     arc_manifest_init(&run.prev);
@@ -767,36 +664,12 @@ ts_status arc_export_file(const arc_export_file_opts *fo, const arc_export_opts 
     if (st == TS_OK) st = keep_earlier(&run, sto, dbdir, &man, err);
     if (st != TS_OK && run.state_dirty && sto) {
         /* stopping short: leave the checkpoint complete for the next run */
-        char skey[ARC_PATH_MAX];
         ts_error se;
         ts_err_clear(&se);
-        if (arc_join(skey, sizeof skey, &se, dbdir, ARC_STATE_NAME, NULL) == TS_OK)
-            arc_manifest_store(sto, skey, &man, NULL, NULL, &se);
+        arc_export_state_store(sto, dbdir, &man, &se);
     }
-    if (st == TS_OK) {
-        char key[ARC_PATH_MAX], sha[TS_SHA256_HEX_LEN];
-        uint64_t size = 0;
-        st = arc_join(key, sizeof key, err, dbdir, ARC_MANIFEST_NAME, NULL);
-        man.finished_at = ts_now_ns();
-        if (st == TS_OK) st = arc_manifest_store(sto, key, &man, sha, &size, err);
-        if (st == TS_OK) {
-            /* the run is complete: its checkpoint goes */
-            char skey[ARC_PATH_MAX];
-            if (arc_join(skey, sizeof skey, err, dbdir, ARC_STATE_NAME, NULL) == TS_OK)
-                st = arc_storage_delete(sto, skey, err);
-        }
-        if (audit) {
-            arc_totals tot;
-            arc_manifest_totals(&man, &tot);
-            json_t *f = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "database", fo->database,
-                                  "path", key, "sha256", st == TS_OK ? sha : "", "size",
-                                  (json_int_t)size, "tables", (json_int_t)tot.tables, "files",
-                                  (json_int_t)tot.files, "records", (json_int_t)tot.records);
-            ts_error ae;
-            ts_err_clear(&ae);
-            arc_audit_add(audit, "write-manifest", f, &ae);
-        }
-    }
+    if (st == TS_OK) /* the run is complete: the manifest, then its checkpoint goes */
+        st = arc_export_manifest_finish(sto, dbdir, fo->database, &man, audit, err);
     arc_manifest_free(&man);
     arc_manifest_free(&run.prev);
     arc_storage_free(own);

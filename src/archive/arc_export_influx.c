@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "arc_audit.h"
-#include "arc_export.h"
+#include "arc_export_int.h"
 #include "arc_layout.h"
 #include "arc_manifest.h"
 #include "arc_storage.h"
@@ -52,8 +52,8 @@ typedef struct ix_table {
     uint64_t points;        /* InfluxDB's count (max over fields) in the range */
     bool failed;
     char error[512];
-    uint64_t files, skipped, months;
-    uint64_t rows, bytes;   /* written this run (files in the manifest) */
+    arc_export_tally n;     /* files written/kept this run */
+    uint64_t months;
 } ix_table;
 
 typedef struct ix_part {
@@ -67,25 +67,13 @@ typedef struct ix_part {
 } ix_part;
 
 typedef struct ix_run {
+    arc_export_core c; /* first: the runner's callbacks cast it back */
     const arc_export_influx_opts *io;
-    const arc_export_opts *o;
-    arc_audit *audit;
-    pq_codec codec;
-    const char *db;
-    char dbdir[ARC_PATH_MAX];
-    arc_manifest done, prev;
-    bool prev_ok;
     ix_table *tables;
     size_t ntables;
     ix_part *parts;
-    size_t nparts, next_part;
+    size_t nparts;
     int round;
-    pthread_mutex_t mu;
-    arc_export_progress prog;
-    ts_status first_st;
-    ts_error first_err;
-    int64_t state_written;
-    bool state_dirty;
 } ix_run;
 
 typedef struct ix_worker {
@@ -96,18 +84,6 @@ typedef struct ix_worker {
     influx_querier *q;
 } ix_worker;
 
-static const char *stype_of(ts_type t)
-{
-    switch (t) {
-    case TS_TYPE_TIMESTAMP: return "TIMESTAMP";
-    case TS_TYPE_STRING: return "VARCHAR";
-    case TS_TYPE_DOUBLE: return "DOUBLE";
-    case TS_TYPE_INT64: return "BIGINT";
-    case TS_TYPE_BOOL: return "BOOLEAN";
-    }
-    return "VARCHAR";
-}
-
 static void names_free(char **v, size_t n)
 {
     for (size_t i = 0; v && i < n; i++) ts_free(v[i]);
@@ -117,11 +93,7 @@ static void names_free(char **v, size_t n)
 static void table_clear_schema(ix_table *t)
 {
     ts_schema_free(&t->schema);
-    for (size_t i = 0; i < t->ncols; i++) {
-        ts_free(t->cols[i].name);
-        ts_free(t->cols[i].source_type);
-    }
-    ts_free(t->cols);
+    arc_export_columns_free(t->cols, t->ncols);
     t->cols = NULL;
     t->ncols = 0;
     ts_free(t->columns_kv);
@@ -148,25 +120,10 @@ static void table_fail(ix_table *t, const ts_error *e)
 static ts_status add_col(ix_table *t, const char *name, arc_col_role role, ts_type type,
                          ts_error *err)
 {
-    ts_role r = role == ARC_ROLE_TIME || role == ARC_ROLE_TIME_NS ? TS_ROLE_TIME
-                : role == ARC_ROLE_DIMENSION                     ? TS_ROLE_DIMENSION
-                : role == ARC_ROLE_MEASURE_NAME                  ? TS_ROLE_MEASURE_NAME
-                                                                 : TS_ROLE_MEASURE;
-    bool nullable = role != ARC_ROLE_TIME && role != ARC_ROLE_TIME_NS;
-    if (ts_schema_add(&t->schema, name, type, r, nullable) != TS_OK)
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    arc_column *c = ts_realloc(t->cols, (t->ncols + 1) * sizeof *c);
-    if (!c) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    t->cols = c;
-    c[t->ncols] = (arc_column){.name = ts_strdup(name),
-                               .source_type = ts_strdup(role == ARC_ROLE_TIME_NS ? "TIMESTAMP"
-                                                                                  : stype_of(type)),
-                               .role = role,
-                               .type = type};
-    t->ncols++;
-    if (!c[t->ncols - 1].name || !c[t->ncols - 1].source_type)
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    return TS_OK;
+    bool is_time = role == ARC_ROLE_TIME || role == ARC_ROLE_TIME_NS;
+    return arc_export_add_column(&t->schema, &t->cols, &t->ncols, name, role,
+                                 role == ARC_ROLE_TIME_NS ? "TIMESTAMP" : arc_export_stype(type),
+                                 type, !is_time, err);
 }
 
 static bool ftype_parse(const char *s, ts_type *out)
@@ -186,7 +143,7 @@ static ts_status build_schema(ix_run *run, ix_table *t, ts_error *err)
     ts_schema_init(&t->schema);
     t->time_ns_col = -1;
     TS_TRY(add_col(t, "time", ARC_ROLE_TIME, TS_TYPE_TIMESTAMP, err));
-    if (t->time_ns && run->o->time_unit == ARC_TIME_US) {
+    if (t->time_ns && run->c.o->time_unit == ARC_TIME_US) {
         t->time_ns_col = (long)t->schema.ncols;
         TS_TRY(add_col(t, "time_ns", ARC_ROLE_TIME_NS, TS_TYPE_INT64, err));
     }
@@ -327,50 +284,36 @@ static ts_status describe_table(ix_worker *w, ix_table *t, ts_error *err)
 
 static bool same_columns(const ix_table *t, const arc_table *p, const char *unit)
 {
-    if (p->ncols != t->ncols || !p->time_unit || strcmp(p->time_unit, unit) != 0 ||
-        p->time_ns != (t->time_ns_col > 0))
-        return false;
-    for (size_t i = 0; i < t->ncols; i++)
-        if (strcmp(p->cols[i].name, t->cols[i].name) != 0 || p->cols[i].role != t->cols[i].role ||
-            p->cols[i].type != t->cols[i].type ||
-            strcmp(p->cols[i].source_type, t->cols[i].source_type) != 0)
-            return false;
-    return true;
+    return arc_export_same_columns(p, t->cols, t->ncols, unit, t->time_ns_col > 0);
 }
 
 static const char *unit_name(const arc_export_opts *o)
 {
-    return o->time_unit == ARC_TIME_NS ? "ns" : o->time_unit == ARC_TIME_MS ? "ms" : "us";
+    return arc_export_unit_name(o->time_unit);
 }
 
 /* ---- workers ---- */
 
-static ts_status worker_open(ix_run *run, ix_worker *w, ts_error *err)
+static ts_status worker_open(arc_export_core *c, void *wv, ts_error *err)
 {
+    ix_run *run = (ix_run *)c;
+    ix_worker *w = wv;
     memset(w, 0, sizeof *w);
     w->run = run;
     if (run->io->aws) TS_TRY(aws_client_new(run->io->aws, &w->client, err));
-    TS_TRY(arc_storage_open(run->o->root, w->client, &w->storage, err));
-    if (run->o->lock_mode)
-        TS_TRY(arc_storage_set_object_lock(w->storage, run->o->lock_mode, run->o->lock_until, err));
+    TS_TRY(arc_export_storage_open(run->c.o, w->client, &w->storage, err));
     TS_TRY(influx_reader_new(run->io->target, run->io->chunk_size, &w->reader, err));
     return influx_querier_new(run->io->target, &w->q, err);
 }
 
-static void worker_close(ix_worker *w)
+static void worker_close(void *wv)
 {
+    ix_worker *w = wv;
     influx_querier_free(w->q);
     influx_reader_free(w->reader);
     arc_storage_free(w->storage);
     aws_client_free(w->client);
     memset(w, 0, sizeof *w);
-}
-
-static ts_status write_state(ix_run *run, arc_storage *s, ts_error *err)
-{
-    char key[ARC_PATH_MAX];
-    TS_TRY(arc_join(key, sizeof key, err, run->dbdir, ARC_STATE_NAME, NULL));
-    return arc_manifest_store(s, key, &run->done, NULL, NULL, err);
 }
 
 /* The stored file's footer: rows and, per measure, non-NULL values equal the
@@ -414,10 +357,8 @@ static bool footer_matches(ix_worker *w, const char *key, const ix_part *p)
 typedef struct part_ctx {
     ix_worker *w;
     ix_part *p;
-    pq_writer *pw;
-    uint64_t rows;
+    arc_export_writer fw;
     uint64_t *nonnull;  /* per schema column */
-    int64_t mn, mx;
     bool flip;          /* a sub-microsecond time while the table has no time_ns */
     bool sub_ms;
 } part_ctx;
@@ -426,14 +367,13 @@ static ts_status on_batch(void *user, const ts_batch *b, ts_error *err)
 {
     part_ctx *c = user;
     ix_run *run = c->w->run;
-    if (run->o->cancel && *run->o->cancel) return ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
+    if (run->c.o->cancel && *run->c.o->cancel)
+        return ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
     const ix_table *t = c->p->t;
     for (size_t r = 0; r < b->nrows; r++) {
         int64_t v = b->cols[0].v.i64[r];
-        if (c->rows + r == 0 || v < c->mn) c->mn = v;
-        if (c->rows + r == 0 || v > c->mx) c->mx = v;
-        if (run->o->time_unit == ARC_TIME_US && !t->time_ns && v % 1000 != 0) c->flip = true;
-        if (run->o->time_unit == ARC_TIME_MS && v % 1000000 != 0) c->sub_ms = true;
+        if (run->c.o->time_unit == ARC_TIME_US && !t->time_ns && v % 1000 != 0) c->flip = true;
+        if (run->c.o->time_unit == ARC_TIME_MS && v % 1000000 != 0) c->sub_ms = true;
     }
     if (c->flip)
         return ts_err_set(err, TS_ERR_REFUSED, "table %s: sub-microsecond times (needs time_ns)",
@@ -445,12 +385,8 @@ static ts_status on_batch(void *user, const ts_batch *b, ts_error *err)
                           t->name);
     for (size_t col = 0; col < b->schema->ncols; col++)
         for (size_t r = 0; r < b->nrows; r++) c->nonnull[col] += ts_batch_valid(b, col, r);
-    TS_TRY(pq_writer_write(c->pw, b, err));
-    c->rows += b->nrows;
-    pthread_mutex_lock(&run->mu);
-    run->prog.rows += b->nrows;
-    if (run->o->progress) run->o->progress(run->o->user, &run->prog);
-    pthread_mutex_unlock(&run->mu);
+    TS_TRY(arc_export_writer_write(&c->fw, b, err));
+    arc_export_add_rows(&run->c, b->nrows);
     return TS_OK;
 }
 
@@ -460,32 +396,18 @@ static ts_status export_partition_once(ix_worker *w, ix_part *p, arc_file *rec, 
     ix_run *run = w->run;
     ix_table *t = p->t;
     char key[ARC_PATH_MAX];
-    TS_TRY(arc_join(key, sizeof key, err, run->dbdir, p->path, NULL));
-    ts_output *inner = NULL, *h = NULL;
+    TS_TRY(arc_join(key, sizeof key, err, run->c.dbdir, p->path, NULL));
     part_ctx c = {.w = w, .p = p};
     c.nonnull = ts_calloc(t->ncols + 1, sizeof *c.nonnull);
-    bool *floor = ts_calloc(t->ncols + 1, sizeof *floor);
-    ts_status st = (!c.nonnull || !floor) ? ts_err_set(err, TS_ERR_NOMEM, "out of memory") : TS_OK;
-    if (st == TS_OK) st = arc_storage_create(w->storage, key, &inner, err);
+    ts_status st = !c.nonnull ? ts_err_set(err, TS_ERR_NOMEM, "out of memory") : TS_OK;
     if (st == TS_OK) {
-        st = arc_hash_output_new(inner, &h, err);
-        inner = NULL;
-    }
-    if (st == TS_OK) {
-        pq_writer_opts po;
-        pq_writer_opts_default(&po);
-        po.codec = run->codec;
-        po.row_group_bytes = run->o->row_group_bytes ? run->o->row_group_bytes : DEFAULT_ROW_GROUP_BYTES;
-        po.time_unit = run->o->time_unit == ARC_TIME_NS   ? PQ_UNIT_NANOS
-                       : run->o->time_unit == ARC_TIME_MS ? PQ_UNIT_MILLIS
-                                                          : PQ_UNIT_MICROS;
-        floor[0] = t->time_ns_col > 0; /* time = floor(time_ns / 1000) by design */
-        po.time_floor = floor;
-        pq_kv kv[1] = {{.key = "tsarchive.columns", .value = t->columns_kv}};
-        po.kv = kv;
-        po.nkv = 1;
-        po.created_by = TS_CREATED_BY;
-        st = pq_writer_new(h, &t->schema, &po, &c.pw, err);
+        arc_export_writer_opts wo = {
+            .codec = run->c.codec,
+            .row_group_bytes = run->c.o->row_group_bytes ? run->c.o->row_group_bytes
+                                                       : DEFAULT_ROW_GROUP_BYTES,
+            .time_unit = run->c.o->time_unit, .time_ns = t->time_ns_col > 0,
+            .columns_kv = t->columns_kv};
+        st = arc_export_writer_open(&c.fw, w->storage, key, &t->schema, &wo, err);
     }
     if (st == TS_OK) {
         char ql[8192 + 128];
@@ -497,9 +419,10 @@ static ts_status export_partition_once(ix_worker *w, ix_part *p, arc_file *rec, 
             st = ts_err_set(err, TS_ERR_LIMIT, "query too long");
         (void)ql;
         if (st == TS_OK)
-            st = influx_reader_select(w->reader, (const char *)q.data, &t->schema, t->time_ns_col,
-                                      run->o->batch_rows ? run->o->batch_rows : DEFAULT_BATCH_ROWS,
-                                      t->name, on_batch, &c, NULL, err);
+            st = influx_reader_select(
+                w->reader, (const char *)q.data, &t->schema, t->time_ns_col,
+                run->c.o->batch_rows ? run->c.o->batch_rows : DEFAULT_BATCH_ROWS, t->name,
+                on_batch, &c, NULL, err);
         ts_buf_free(&q);
     }
     *flip = c.flip;
@@ -515,33 +438,16 @@ static ts_status export_partition_once(ix_worker *w, ix_part *p, arc_file *rec, 
                             t->name, (long long)p->m.year, p->m.month, (unsigned long long)live,
                             t->cols[col].name, (unsigned long long)c.nonnull[col]);
     }
-    if (st == TS_OK && (c.rows < p->live.points || (c.rows && (c.mn != p->live.min_time ||
-                                                               c.mx != p->live.max_time))))
+    if (st == TS_OK &&
+        (c.fw.rows < p->live.points ||
+         (c.fw.rows && (c.fw.mn != p->live.min_time || c.fw.mx != p->live.max_time))))
         st = ts_err_set(err, TS_ERR_MISMATCH,
                         "table %s month %04lld-%02u: the %llu rows read span other times than "
                         "InfluxDB's first/last point of the month",
-                        t->name, (long long)p->m.year, p->m.month, (unsigned long long)c.rows);
-    if (st == TS_OK) st = pq_writer_close(c.pw, err);
-    if (st == TS_OK) st = ts_output_commit(h, err);
-    if (st == TS_OK) {
-        memset(rec, 0, sizeof *rec);
-        rec->path = p->path;
-        rec->records = c.rows;
-        rec->min_time = c.mn;
-        rec->max_time = c.mx;
-        rec->size = h->written;
-        arc_hash_output_hex(h, rec->sha256);
-        pthread_mutex_lock(&run->mu);
-        run->prog.bytes += rec->size;
-        pthread_mutex_unlock(&run->mu);
-    } else if (h) {
-        ts_output_abort(h);
-    }
-    pq_writer_free(c.pw);
-    ts_output_close(h);
-    ts_output_close(inner);
+                        t->name, (long long)p->m.year, p->m.month, (unsigned long long)c.fw.rows);
+    st = arc_export_writer_finish(&c.fw, st, p->path, rec, err);
+    if (st == TS_OK) arc_export_add_bytes(&run->c, rec->size);
     ts_free(c.nonnull);
-    ts_free(floor);
     if (st != TS_OK && !*flip) ts_err_context(err, "%s", key);
     return st;
 }
@@ -549,44 +455,17 @@ static ts_status export_partition_once(ix_worker *w, ix_part *p, arc_file *rec, 
 static ts_status record_file(ix_worker *w, ix_part *p, const arc_file *rec, bool skipped,
                              ts_error *err)
 {
-    ix_run *run = w->run;
-    ts_status st = TS_OK;
-    pthread_mutex_lock(&run->mu);
-    arc_table *mt = arc_manifest_find_table(&run->done, p->t->name);
-    if (!mt || arc_table_put_file(mt, rec) != TS_OK) st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    if (skipped) {
-        p->t->skipped++;
-    } else {
-        p->t->files++;
-        p->t->rows += rec->records;
-        p->t->bytes += rec->size;
-    }
-    run->prog.partitions_done++;
-    if (skipped) run->prog.partitions_skipped++;
-    if (run->o->progress) run->o->progress(run->o->user, &run->prog);
-    if (!skipped) run->state_dirty = true;
-    if (st == TS_OK && run->state_dirty && ts_mono_ns() - run->state_written >= STATE_INTERVAL_NS) {
-        st = write_state(run, w->storage, err);
-        run->state_written = ts_mono_ns();
-        run->state_dirty = false;
-    }
-    if (run->audit) {
-        json_t *f = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s}", "database", run->db, "table", p->t->name,
-                              "path", rec->path, "records", (json_int_t)rec->records, "size",
-                              (json_int_t)rec->size, "sha256", rec->sha256);
-        ts_error ae;
-        ts_err_clear(&ae);
-        arc_audit_add(run->audit, skipped ? "verified-existing" : "write", f, &ae);
-    }
-    pthread_mutex_unlock(&run->mu);
-    return st;
+    return arc_export_record(&w->run->c, w->storage, p->t->name, &p->t->n, rec, skipped,
+                             STATE_INTERVAL_NS, err);
 }
 
-static ts_status do_partition(ix_worker *w, ix_part *p, ts_error *err)
+static ts_status do_partition(void *wv, void *pv, ts_error *err)
 {
+    ix_worker *w = wv;
+    ix_part *p = pv;
     ix_run *run = w->run;
     char key[ARC_PATH_MAX];
-    TS_TRY(arc_join(key, sizeof key, err, run->dbdir, p->path, NULL));
+    TS_TRY(arc_join(key, sizeof key, err, run->c.dbdir, p->path, NULL));
     if (p->prev && p->prev->min_time == p->live.min_time && p->prev->max_time == p->live.max_time &&
         p->prev->records >= p->live.points && arc_object_matches(w->storage, key, p->prev) &&
         footer_matches(w, key, p))
@@ -621,7 +500,7 @@ static ts_status do_partition(ix_worker *w, ix_part *p, ts_error *err)
                           "from %s to %s, beyond this export's --since/--until, and InfluxDB's "
                           "points differ from it; a filtered export does not replace it with part "
                           "of the month (export the whole month without --since/--until)",
-                          run->db, p->t->name, (long long)p->m.year, p->m.month,
+                          run->c.db, p->t->name, (long long)p->m.year, p->m.month,
                           (unsigned long long)p->prev->records, a, b);
     }
     ts_status st = TS_OK;
@@ -632,9 +511,9 @@ static ts_status do_partition(ix_worker *w, ix_part *p, ts_error *err)
         bool flip = false;
         st = export_partition_once(w, p, &rec, &flip, &e);
         if (flip) {
-            pthread_mutex_lock(&run->mu);
+            pthread_mutex_lock(&run->c.mu);
             p->t->flip = true;
-            pthread_mutex_unlock(&run->mu);
+            pthread_mutex_unlock(&run->c.mu);
             return TS_OK; /* round 2 redoes the table with time_ns */
         }
         if (st == TS_OK) break;
@@ -647,78 +526,36 @@ static ts_status do_partition(ix_worker *w, ix_part *p, ts_error *err)
     return record_file(w, p, &rec, false, err);
 }
 
-static void *worker_main(void *arg)
+/* ---- the runner's callbacks ---- */
+
+static void *next_part(arc_export_core *c)
 {
-    ix_worker *w = arg;
-    ix_run *run = w->run;
-    for (;;) {
-        pthread_mutex_lock(&run->mu);
-        ix_part *p = NULL;
-        while (run->next_part < run->nparts) {
-            ix_part *c = &run->parts[run->next_part++];
-            if (c->t->failed || c->t->flip) continue;
-            if (run->round == 2 && !c->redo) continue;
-            p = c;
-            break;
-        }
-        bool stop = run->first_st == TS_ERR_CANCELLED || (run->o->cancel && *run->o->cancel);
-        pthread_mutex_unlock(&run->mu);
-        if (!p || stop) break;
-        ts_error e;
-        ts_err_clear(&e);
-        ts_status st = do_partition(w, p, &e);
-        if (st != TS_OK) {
-            pthread_mutex_lock(&run->mu);
-            table_fail(p->t, &e);
-            if (run->first_st == TS_OK) {
-                run->first_st = st;
-                run->first_err = e;
-            }
-            pthread_mutex_unlock(&run->mu);
-        }
+    ix_run *run = (ix_run *)c;
+    while (c->next_part < run->nparts) {
+        ix_part *p = &run->parts[c->next_part++];
+        if (p->t->failed || p->t->flip) continue;
+        if (run->round == 2 && !p->redo) continue;
+        return p;
     }
     return NULL;
 }
 
-/* Runs the partitions with `jobs` workers; worker 0 is mw (the planner's). */
-static void run_pool(ix_run *run, ix_worker *mw)
-{
-    int jobs = run->o->jobs < 1 ? 1 : run->o->jobs;
-    if ((size_t)jobs > run->nparts) jobs = run->nparts ? (int)run->nparts : 1;
-    run->next_part = 0;
-    ix_worker *ws = ts_calloc((size_t)jobs, sizeof *ws);
-    pthread_t *th = ts_calloc((size_t)jobs, sizeof *th);
-    bool *live = ts_calloc((size_t)jobs, sizeof *live);
-    if (!ws || !th || !live) {
-        jobs = 1;
-    } else {
-        for (int i = 1; i < jobs; i++) {
-            ts_error e;
-            ts_err_clear(&e);
-            if (worker_open(run, &ws[i], &e) != TS_OK) {
-                worker_close(&ws[i]);
-                continue;
-            }
-            live[i] = pthread_create(&th[i], NULL, worker_main, &ws[i]) == 0;
-            if (!live[i]) worker_close(&ws[i]);
-        }
-    }
-    worker_main(mw);
-    for (int i = 1; ws && th && live && i < jobs; i++)
-        if (live[i]) {
-            pthread_join(th[i], NULL);
-            worker_close(&ws[i]);
-        }
-    ts_free(ws);
-    ts_free(th);
-    ts_free(live);
-}
+static void part_failed(void *p, const ts_error *e) { table_fail(((ix_part *)p)->t, e); }
+
+static const arc_export_source influx_source = {
+    .worker_size = sizeof(ix_worker),
+    .worker_open = worker_open,
+    .worker_close = worker_close,
+    .next_part = next_part,
+    .do_part = do_partition,
+    .part_failed = part_failed,
+};
 
 /* ---- planning ---- */
 
 static ts_status add_month_parts(ix_worker *w, ix_run *run, ix_table *t, ts_error *err)
 {
-    const arc_export_opts *o = run->o;
+    const arc_export_opts *o = run->c.o;
     int64_t lo = o->has_since ? o->since : INFLUX_MIN_NS;
     int64_t hi_excl = o->has_until ? o->until : INFLUX_MAX_NS;
     if (lo >= hi_excl) return TS_OK;
@@ -731,8 +568,8 @@ static ts_status add_month_parts(ix_worker *w, ix_run *run, ix_table *t, ts_erro
     }
     arc_month m = arc_month_of(all.min_time), last = arc_month_of(all.max_time);
     influx_count_free(&all);
-    arc_table *prev_t = run->prev_ok ? arc_manifest_find_table(&run->prev, t->name) : NULL;
-    if (prev_t && !same_columns(t, prev_t, unit_name(run->o))) prev_t = NULL;
+    arc_table *prev_t = run->c.prev_ok ? arc_manifest_find_table(&run->c.prev, t->name) : NULL;
+    if (prev_t && !same_columns(t, prev_t, unit_name(run->c.o))) prev_t = NULL;
     ts_status st = TS_OK;
     for (;; m = arc_month_next(m)) {
         arc_window win = arc_month_window(m);
@@ -772,45 +609,48 @@ static ts_status add_month_parts(ix_worker *w, ix_run *run, ix_table *t, ts_erro
 
 static ts_status manifest_table(ix_run *run, ix_table *t, ts_error *err)
 {
-    arc_manifest_remove_table(&run->done, t->name);
+    arc_manifest_remove_table(&run->c.done, t->name);
     arc_table *mt;
-    if (arc_manifest_add_table(&run->done, t->name, &mt) != TS_OK)
+    if (arc_manifest_add_table(&run->c.done, t->name, &mt) != TS_OK)
         return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     for (size_t c = 0; c < t->ncols; c++)
         if (arc_table_add_column(mt, t->cols[c].name, t->cols[c].role, t->cols[c].source_type,
                                  t->cols[c].type) != TS_OK)
             return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    if (arc_set_str(&mt->time_unit, unit_name(run->o)) != TS_OK)
+    if (arc_set_str(&mt->time_unit, unit_name(run->c.o)) != TS_OK)
         return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     mt->time_ns = t->time_ns_col > 0;
     /* the window read, widened to the earlier one whose files may stay */
-    arc_table *pt = run->prev_ok ? arc_manifest_find_table(&run->prev, t->name) : NULL;
-    arc_time_window rw = {.has_since = run->o->has_since, .has_until = run->o->has_until,
-                          .since = run->o->since, .until = run->o->until};
-    arc_table_set_window(mt, pt && same_columns(t, pt, unit_name(run->o)) ? pt : NULL, &rw);
+    arc_table *pt = run->c.prev_ok ? arc_manifest_find_table(&run->c.prev, t->name) : NULL;
+    arc_time_window rw = {.has_since = run->c.o->has_since, .has_until = run->c.o->has_until,
+                          .since = run->c.o->since, .until = run->c.o->until};
+    arc_table_set_window(mt, pt && same_columns(t, pt, unit_name(run->c.o)) ? pt : NULL, &rw);
     return TS_OK;
+}
+
+typedef struct planned_ctx {
+    const ix_run *run;
+    const ix_table *t;
+} planned_ctx;
+
+static bool is_planned(const void *u, const char *path)
+{
+    const planned_ctx *pc = u;
+    for (size_t j = 0; j < pc->run->nparts; j++)
+        if (pc->run->parts[j].t == pc->t && strcmp(pc->run->parts[j].path, path) == 0) return true;
+    return false;
 }
 
 /* Earlier files of a month not planned this run (outside --since/--until, or
  * gone from InfluxDB by retention) stay in the manifest when intact. */
 static void keep_unplanned(ix_worker *w, ix_run *run, ix_table *t)
 {
-    if (!run->prev_ok) return;
-    arc_table *pt = arc_manifest_find_table(&run->prev, t->name);
-    arc_table *mt = arc_manifest_find_table(&run->done, t->name);
-    if (!pt || !mt || !same_columns(t, pt, unit_name(run->o))) return;
-    for (size_t i = 0; i < pt->nfiles; i++) {
-        bool planned = false;
-        for (size_t j = 0; j < run->nparts && !planned; j++)
-            planned = run->parts[j].t == t && strcmp(run->parts[j].path, pt->files[i].path) == 0;
-        if (planned) continue;
-        char key[ARC_PATH_MAX];
-        ts_error e;
-        ts_err_clear(&e);
-        if (arc_join(key, sizeof key, &e, run->dbdir, pt->files[i].path, NULL) == TS_OK &&
-            arc_object_matches(w->storage, key, &pt->files[i]))
-            arc_table_put_file(mt, &pt->files[i]);
-    }
+    if (!run->c.prev_ok) return;
+    arc_table *pt = arc_manifest_find_table(&run->c.prev, t->name);
+    arc_table *mt = arc_manifest_find_table(&run->c.done, t->name);
+    if (!pt || !mt || !same_columns(t, pt, unit_name(run->c.o))) return;
+    planned_ctx pc = {.run = run, .t = t};
+    arc_export_keep_unplanned(&run->c, w->storage, pt, mt, is_planned, &pc);
 }
 
 static int cmp_part(const void *a, const void *b)
@@ -822,7 +662,8 @@ static int cmp_part(const void *a, const void *b)
 
 static ts_status read_prev(ix_run *run, arc_storage *s, ts_error *err)
 {
-    return arc_export_prev_read(s, run->dbdir, run->o->codec, &run->prev, &run->prev_ok, err);
+    return arc_export_prev_read(s, run->c.dbdir, run->c.o->codec, &run->c.prev, &run->c.prev_ok,
+                                err);
 }
 
 void arc_export_influx_db_default(const influx_target *t, const char **name)
@@ -833,20 +674,13 @@ void arc_export_influx_db_default(const influx_target *t, const char **name)
 ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_opts *opts,
                             arc_audit *audit, arc_export_result *res, ts_error *err)
 {
-    memset(res, 0, sizeof *res);
-    arc_export_opts o = *opts;
-    if (!o.prefix) o.prefix = ARC_DEFAULT_PREFIX;
-    if (!o.codec) o.codec = "zstd";
     ix_run run;
     memset(&run, 0, sizeof run);
+    arc_export_opts o;
+    TS_TRY(arc_export_start(opts, &o, &run.c.codec, res, err));
     run.io = io;
-    run.o = &o;
-    run.audit = audit;
-    if (strcmp(o.codec, "zstd") == 0) run.codec = PQ_CODEC_ZSTD;
-    else if (strcmp(o.codec, "snappy") == 0) run.codec = PQ_CODEC_SNAPPY;
-    else if (strcmp(o.codec, "gzip") == 0) run.codec = PQ_CODEC_GZIP;
-    else if (strcmp(o.codec, "none") == 0) run.codec = PQ_CODEC_UNCOMPRESSED;
-    else return ts_err_set(err, TS_ERR_USAGE, "codec \"%s\": use zstd, snappy, gzip or none", o.codec);
+    run.c.o = &o;
+    run.c.audit = audit;
     const char *db = io->database;
     if (!db) arc_export_influx_db_default(io->target, &db);
     if (!db || !arc_name_ok(db))
@@ -854,14 +688,14 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
                           "archive database \"%s\" cannot be an archive directory ([A-Za-z0-9_.-], "
                           "not starting with '.' or '_'); name it with --database",
                           db ? db : "");
-    run.db = db;
-    TS_TRY(arc_join(run.dbdir, sizeof run.dbdir, err, o.prefix, db, NULL));
-    pthread_mutex_init(&run.mu, NULL);
-    arc_manifest_init(&run.done);
-    arc_manifest_init(&run.prev);
+    run.c.db = db;
+    TS_TRY(arc_join(run.c.dbdir, sizeof run.c.dbdir, err, o.prefix, db, NULL));
+    pthread_mutex_init(&run.c.mu, NULL);
+    arc_manifest_init(&run.c.done);
+    arc_manifest_init(&run.c.prev);
     ix_worker mw;
     int64_t started = o.started_at ? o.started_at : ts_now_ns();
-    ts_status st = worker_open(&run, &mw, err);
+    ts_status st = worker_open(&run.c, &mw, err);
     if (st == TS_OK) st = read_prev(&run, mw.storage, err);
     char id[33];
     if (st == TS_OK) st = arc_random_id(id, err);
@@ -870,21 +704,13 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
         ts_buf_init(&d, 4096);
         influx_target_describe(io->target, &d);
         const char *src_db = io->target->api == INFLUX_API_V2 ? io->target->bucket : io->target->db;
-        if (arc_set_str(&run.done.database, db) != TS_OK ||
-            arc_set_str(&run.done.compression, o.codec) != TS_OK ||
-            arc_set_str(&run.done.source_kind, io->target->api == INFLUX_API_V2 ? "influx" : "influx1") != TS_OK ||
-            arc_set_str(&run.done.source_endpoint, d.len ? (const char *)d.data : NULL) != TS_OK ||
-            arc_set_str(&run.done.source_database, src_db) != TS_OK ||
-            arc_set_str(&run.done.tool_version, TS_VERSION) != TS_OK ||
-            arc_set_str(&run.done.tool_build, TS_BUILD) != TS_OK ||
-            arc_set_str(&run.done.export_id, id) != TS_OK)
+        st = arc_export_manifest_begin(&run.c.done, db, o.codec,
+                                       io->target->api == INFLUX_API_V2 ? "influx" : "influx1",
+                                       src_db, id, started, &o, err);
+        if (st == TS_OK &&
+            arc_set_str(&run.c.done.source_endpoint, d.len ? (const char *)d.data : NULL) != TS_OK)
             st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
         ts_buf_free(&d);
-        run.done.started_at = started;
-        if (st == TS_OK && o.lock_mode &&
-            (arc_set_str(&run.done.lock_mode, o.lock_mode) != TS_OK ||
-             arc_set_str(&run.done.lock_until, o.lock_until) != TS_OK))
-            st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
     }
     /* the measurements and their columns */
     char **names = NULL;
@@ -925,9 +751,9 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
                              "([A-Za-z0-9_.-], not starting with '.' or '_')",
                              t->name);
         if (ts_ == TS_OK) ts_ = describe_table(&mw, t, &e);
-        if (ts_ == TS_OK && o.time_unit == ARC_TIME_US && run.prev_ok) {
+        if (ts_ == TS_OK && o.time_unit == ARC_TIME_US && run.c.prev_ok) {
             /* the earlier run's time_ns choice is the first guess */
-            arc_table *pt = arc_manifest_find_table(&run.prev, t->name);
+            arc_table *pt = arc_manifest_find_table(&run.c.prev, t->name);
             t->time_ns = pt && pt->time_ns;
         }
         if (ts_ == TS_OK) ts_ = build_schema(&run, t, &e);
@@ -960,13 +786,13 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
                                 io->target->api == INFLUX_API_V2 ? io->target->bucket : io->target->db,
                                 o.ntables ? " matching --table" : "");
     if (st == TS_OK && run.nparts) qsort(run.parts, run.nparts, sizeof *run.parts, cmp_part);
-    run.prog.partitions_total = run.nparts;
+    run.c.prog.partitions_total = run.nparts;
     if (st == TS_OK && o.after_plan) o.after_plan(o.user, db);
 
     if (st == TS_OK && !o.dry_run) {
         run.round = 1;
-        run.first_st = TS_OK;
-        run_pool(&run, &mw);
+        run.c.first_st = TS_OK;
+        arc_export_pool_run(&run.c, &influx_source, &mw, run.nparts);
         /* tables that turned out to need time_ns: again, with it */
         bool again = false;
         for (size_t i = 0; i < run.ntables; i++) {
@@ -976,16 +802,16 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
             ts_err_clear(&e);
             t->time_ns = true;
             t->flip = false;
-            t->files = t->skipped = t->rows = t->bytes = 0;
+            t->n = (arc_export_tally){0};
             ts_status ts_ = build_schema(&run, t, &e);
             if (ts_ == TS_OK) ts_ = manifest_table(&run, t, &e);
-            arc_table *pt = run.prev_ok ? arc_manifest_find_table(&run.prev, t->name) : NULL;
+            arc_table *pt = run.c.prev_ok ? arc_manifest_find_table(&run.c.prev, t->name) : NULL;
             if (pt && !same_columns(t, pt, unit_name(&o))) pt = NULL;
             for (size_t j = 0; j < run.nparts; j++)
                 if (run.parts[j].t == t) {
                     run.parts[j].redo = true;
                     run.parts[j].prev = pt ? arc_table_find_file(pt, run.parts[j].path) : NULL;
-                    run.prog.partitions_total++;
+                    run.c.prog.partitions_total++;
                 }
             if (ts_ != TS_OK) {
                 table_fail(t, &e);
@@ -996,13 +822,13 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
             }
             again = true;
         }
-        if (again && !(o.cancel && *o.cancel) && run.first_st != TS_ERR_CANCELLED) {
+        if (again && !(o.cancel && *o.cancel) && run.c.first_st != TS_ERR_CANCELLED) {
             run.round = 2;
-            run_pool(&run, &mw);
+            arc_export_pool_run(&run.c, &influx_source, &mw, run.nparts);
         }
-        if (run.first_st != TS_OK && first == TS_OK) {
-            first = run.first_st;
-            *err = run.first_err;
+        if (run.c.first_st != TS_OK && first == TS_OK) {
+            first = run.c.first_st;
+            *err = run.c.first_err;
         }
     }
     /* results */
@@ -1011,35 +837,28 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
         ix_table *t = &run.tables[i];
         if (!t->failed && !o.dry_run && st == TS_OK) keep_unplanned(&mw, &run, t);
         if (t->failed || t->flip) all_ok = false;
-        arc_export_table_result *tr = ts_realloc(res->tables_v, (res->ntables_v + 1) * sizeof *tr);
+        arc_export_table_result *tr =
+            arc_export_result_add(res, db, t->name, t->points, !t->failed, t->error);
         if (tr) {
-            res->tables_v = tr;
-            tr = &tr[res->ntables_v++];
-            memset(tr, 0, sizeof *tr);
-            snprintf(tr->database, sizeof tr->database, "%s", db);
-            snprintf(tr->table, sizeof tr->table, "%s", t->name);
-            tr->records = t->points;
-            tr->files = o.dry_run ? t->months : t->files;
-            tr->files_skipped = t->skipped;
-            tr->ok = !t->failed;
-            snprintf(tr->error, sizeof tr->error, "%s", t->error);
+            tr->files = o.dry_run ? t->months : t->n.files;
+            tr->files_skipped = t->n.skipped;
         }
         res->tables++;
         if (t->failed) res->tables_failed++;
-        res->files += o.dry_run ? t->months : t->files;
-        res->files_skipped += t->skipped;
-        res->rows += t->rows;
-        res->bytes += t->bytes;
+        res->files += o.dry_run ? t->months : t->n.files;
+        res->files_skipped += t->n.skipped;
+        res->rows += t->n.rows;
+        res->bytes += t->n.bytes;
     }
     if (first != TS_OK) all_ok = false;
     bool cancelled = o.cancel && *o.cancel;
     /* measurements --table leaves out stay listed with their intact files
      * (also in a checkpoint, so that a resumed run still knows them) */
-    if (!o.dry_run && mw.storage && st == TS_OK && !cancelled && run.prev_ok) {
+    if (!o.dry_run && mw.storage && st == TS_OK && !cancelled && run.c.prev_ok) {
         ts_error ke;
         ts_err_clear(&ke);
-        ts_status ks = arc_export_keep_unselected(mw.storage, run.dbdir, &run.prev, &run.done,
-                                                  o.tables, o.ntables, &ke);
+        ts_status ks = arc_export_keep_unselected(mw.storage, run.c.dbdir, &run.c.prev,
+                                                  &run.c.done, o.tables, o.ntables, &ke);
         if (ks != TS_OK) {
             all_ok = false;
             if (first == TS_OK) {
@@ -1050,34 +869,10 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
     }
     if (cancelled && first == TS_OK) first = ts_err_set(err, TS_ERR_CANCELLED, "interrupted");
     if (!o.dry_run && mw.storage) {
-        if (!(all_ok && !cancelled) && run.state_dirty) {
-            ts_error se;
-            ts_err_clear(&se);
-            write_state(&run, mw.storage, &se);
-        } else if (all_ok && !cancelled) {
-            char key[ARC_PATH_MAX], sha[TS_SHA256_HEX_LEN];
-            uint64_t size = 0;
-            ts_status ms = arc_join(key, sizeof key, err, run.dbdir, ARC_MANIFEST_NAME, NULL);
-            run.done.finished_at = ts_now_ns();
-            if (ms == TS_OK) ms = arc_manifest_store(mw.storage, key, &run.done, sha, &size, err);
-            if (ms == TS_OK) {
-                char skey[ARC_PATH_MAX];
-                if (arc_join(skey, sizeof skey, err, run.dbdir, ARC_STATE_NAME, NULL) == TS_OK)
-                    ms = arc_storage_delete(mw.storage, skey, err);
-            }
-            if (audit) {
-                arc_totals tot;
-                arc_manifest_totals(&run.done, &tot);
-                json_t *f = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "database", db, "path", key,
-                                      "sha256", ms == TS_OK ? sha : "", "size", (json_int_t)size,
-                                      "tables", (json_int_t)tot.tables, "files",
-                                      (json_int_t)tot.files, "records", (json_int_t)tot.records);
-                ts_error ae;
-                ts_err_clear(&ae);
-                arc_audit_add(audit, "write-manifest", f, &ae);
-            }
-            if (first == TS_OK) first = ms;
-        }
+        /* every table matched: the manifest, then the checkpoint goes; else
+         * a complete checkpoint for the next run */
+        ts_status ms = arc_export_db_end(&run.c, mw.storage, all_ok && !cancelled, err);
+        if (first == TS_OK) first = ms;
     }
     if (first == TS_OK && res->tables_failed)
         first = ts_err_set(err, TS_ERR_MISMATCH, "%llu table(s) were not exported completely",
@@ -1086,9 +881,9 @@ ts_status arc_export_influx(const arc_export_influx_opts *io, const arc_export_o
     ts_free(run.parts);
     for (size_t i = 0; i < run.ntables; i++) table_free(&run.tables[i]);
     ts_free(run.tables);
-    arc_manifest_free(&run.done);
-    arc_manifest_free(&run.prev);
+    arc_manifest_free(&run.c.done);
+    arc_manifest_free(&run.c.prev);
     worker_close(&mw);
-    pthread_mutex_destroy(&run.mu);
+    pthread_mutex_destroy(&run.c.mu);
     return first;
 }
