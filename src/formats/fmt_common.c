@@ -208,6 +208,31 @@ ts_role fmt_default_role(const char *name, ts_type t, bool *time_taken)
     return TS_ROLE_MEASURE;
 }
 
+bool fmt_schema_spec_has_time(const fmt_schema_spec *spec)
+{
+    for (size_t i = 0; i < spec->n; i++)
+        if (spec->e[i].has_role && spec->e[i].role == TS_ROLE_TIME) return true;
+    return false;
+}
+
+ts_status fmt_schema_add_column(ts_schema *schema, const fmt_schema_spec *spec, const char *what,
+                                const char *name, ts_type t, bool is_time_col, bool *time_taken, ts_error *err)
+{
+    const fmt_schema_spec_entry *e = fmt_schema_spec_find(spec, name, strlen(name));
+    ts_role role;
+    if (e && e->has_role)
+        role = e->role;
+    else if (is_time_col)
+        role = TS_ROLE_TIME;
+    else
+        role = fmt_default_role(name, t, time_taken);
+    if (role == TS_ROLE_TIME && t != TS_TYPE_TIMESTAMP)
+        return ts_err_set(err, TS_ERR_USAGE, "%s '%s' has role time but type %s", what, name, ts_type_name(t));
+    if (ts_schema_add(schema, name, t, role, role != TS_ROLE_TIME) != TS_OK)
+        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
+    return TS_OK;
+}
+
 /* ---- numbers and times ---- */
 
 /* The exponent after 'e' in printf's %e output. */

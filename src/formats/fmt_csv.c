@@ -168,7 +168,6 @@ typedef struct csv_source {
     char *table;
     ts_schema schema;
     bool *inferred; /* per column: type guessed, not given */
-    size_t infer_rows;
     ts_batch batch;
     bool has_batch, done;
     ts_status poisoned;
@@ -231,7 +230,7 @@ static ts_status set_cell(csv_source *s, size_t c, size_t row, const char *v, si
         return ts_err_set(err, TS_ERR_CORRUPT,
                           "column '%s' was inferred as %s from the first %zu rows, but '%.*s' is "
                           "not; pass --schema %s:TYPE (e.g. string)",
-                          f->name, ts_type_name(f->type), s->infer_rows, (int)(n > 80 ? 80 : n), v, f->name);
+                          f->name, ts_type_name(f->type), s->o.infer_rows, (int)(n > 80 ? 80 : n), v, f->name);
     return ts_err_set(err, TS_ERR_CORRUPT, "column '%s': '%.*s' is not %s%s", f->name,
                       (int)(n > 80 ? 80 : n), v, type_hint(f->type),
                       f->type == TS_TYPE_TIMESTAMP ? " (RFC 3339, or pass --time-format s|ms|us|ns)" : "");
@@ -262,19 +261,12 @@ static ts_status csv_next(ts_source *src, const ts_batch **out, ts_error *err)
             for (size_t c = 0; c < s->schema.ncols && st == TS_OK; c++)
                 st = set_cell(s, c, b->nrows, cell_ptr(&s->r, c), s->r.cells[c].len, s->r.cells[c].quoted, &lerr);
         }
-        if (st == TS_ERR_CORRUPT && s->o.skip_bad_lines) {
-            s->b.counts.bad_lines++;
-            st = fmt_reject_line(s->o.reject, (const char *)s->r.raw.data, s->r.raw.len, err);
-            if (st != TS_OK) return s->poisoned = st;
-            continue;
-        }
-        if (st != TS_OK) {
-            *err = lerr;
-            ts_err_context(err, "%s:%llu", fmt_text_in_name(s->r.in), (unsigned long long)s->r.line);
-            return s->poisoned = st;
-        }
-        b->nrows++;
-        s->b.counts.rows++;
+        if (st != TS_OK)
+            ts_err_context(&lerr, "%s:%llu", fmt_text_in_name(s->r.in), (unsigned long long)s->r.line);
+        bool skip;
+        st = fmt_source_outcome(&s->b, &s->o, st, &lerr, (const char *)s->r.raw.data, s->r.raw.len, &skip, err);
+        if (st != TS_OK) return s->poisoned = st;
+        if (!skip) b->nrows++;
     }
     if (b->nrows) *out = b;
     return TS_OK;
@@ -296,16 +288,6 @@ static void csv_close(ts_source *src)
 }
 
 static const ts_source_ops csv_source_ops = {.kind = "csv", .next = csv_next, .close = csv_close};
-
-/* "dir/energy.csv.gz" → "energy". */
-static char *stem_of(const char *name)
-{
-    const char *b = strrchr(name, '/');
-    b = b ? b + 1 : name;
-    size_t n = strcspn(b, ".");
-    if (n == 0 || strcmp(name, "standard input") == 0) return ts_strdup("data");
-    return ts_strndup(b, n);
-}
 
 static bool is_time_name(const char *n) { return strcasecmp(n, "time") == 0; }
 
@@ -365,7 +347,7 @@ static ts_status csv_setup(csv_source *s, ts_error *err)
                             spec.e[i].name);
     }
     if (st == TS_OK && need_infer) {
-        for (size_t row = 0; row < s->infer_rows; row++) {
+        for (size_t row = 0; row < s->o.infer_rows; row++) {
             st = csv_read(&s->r, &eof, err);
             if (st != TS_OK || eof) break;
             if (s->r.ncells != nc) continue; /* reported by the real pass */
@@ -384,15 +366,13 @@ static ts_status csv_setup(csv_source *s, ts_error *err)
                 st = ts_err_set(err, TS_ERR_CORRUPT,
                                 "%s: column '%s' does not hold RFC 3339 times in the first %zu rows; "
                                 "pass --time-format s|ms|us|ns for epoch numbers, or --schema",
-                                fmt_text_in_name(s->r.in), names[c], s->infer_rows);
+                                fmt_text_in_name(s->r.in), names[c], s->o.infer_rows);
         }
     }
     /* Roles: an explicit time wins, then a timestamp column named "time",
      * then the first timestamp column. */
-    bool time_taken = false;
+    bool time_taken = fmt_schema_spec_has_time(&spec);
     size_t time_col = SIZE_MAX;
-    for (size_t i = 0; i < spec.n; i++)
-        if (spec.e[i].has_role && spec.e[i].role == TS_ROLE_TIME) time_taken = true;
     for (size_t c = 0; st == TS_OK && c < nc && !time_taken; c++) {
         const fmt_schema_spec_entry *e = fmt_schema_spec_find(&spec, names[c], strlen(names[c]));
         if (!(e && e->has_role) && is_time_name(names[c]) && types[c] == TS_TYPE_TIMESTAMP) {
@@ -400,30 +380,10 @@ static ts_status csv_setup(csv_source *s, ts_error *err)
             time_taken = true;
         }
     }
-    for (size_t c = 0; st == TS_OK && c < nc; c++) {
-        const fmt_schema_spec_entry *e = fmt_schema_spec_find(&spec, names[c], strlen(names[c]));
-        ts_role role;
-        if (e && e->has_role)
-            role = e->role;
-        else if (c == time_col)
-            role = TS_ROLE_TIME;
-        else
-            role = fmt_default_role(names[c], types[c], &time_taken);
-        if (role == TS_ROLE_TIME && types[c] != TS_TYPE_TIMESTAMP)
-            st = ts_err_set(err, TS_ERR_USAGE, "column '%s' has role time but type %s", names[c],
-                            ts_type_name(types[c]));
-        if (st == TS_OK && ts_schema_add(&s->schema, names[c], types[c], role, role != TS_ROLE_TIME) != TS_OK)
-            st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    }
-    if (st == TS_OK) {
-        size_t cap = s->o.batch_rows ? s->o.batch_rows : TS_BATCH_DEFAULT_ROWS;
-        if (ts_batch_init(&s->batch, &s->schema, cap) != TS_OK)
-            st = ts_err_set(err, TS_ERR_NOMEM, "out of memory for a batch of %zu rows", cap);
-        else {
-            s->has_batch = true;
-            s->batch.table = s->table;
-        }
-    }
+    for (size_t c = 0; st == TS_OK && c < nc; c++)
+        st = fmt_schema_add_column(&s->schema, &spec, "column", names[c], types[c], c == time_col, &time_taken,
+                                   err);
+    if (st == TS_OK) st = fmt_source_batch(&s->batch, &s->schema, &s->o, s->table, &s->has_batch, err);
     for (size_t c = 0; names && c < nc; c++) ts_free(names[c]);
     ts_free(names);
     ts_free(inf);
@@ -435,28 +395,14 @@ static ts_status csv_setup(csv_source *s, ts_error *err)
 ts_status csv_source_new(fmt_text_in *in, const fmt_read_opts *o, ts_source **out, ts_error *err)
 {
     *out = NULL;
-    csv_source *s = ts_calloc(1, sizeof *s);
-    if (!s) {
-        fmt_text_in_free(in);
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    }
-    s->b.base.ops = &csv_source_ops;
+    csv_source *s = fmt_source_alloc(sizeof *s, &csv_source_ops, in, err);
+    if (!s) return TS_ERR_NOMEM;
     s->r.in = in;
     ts_buf_init(&s->r.rec, TS_MAX_LINE + FMT_MAX_COLUMNS + 1);
     ts_buf_init(&s->r.raw, TS_MAX_LINE + 1);
     ts_schema_init(&s->schema);
-    if (o)
-        s->o = *o;
-    else
-        fmt_read_opts_init(&s->o);
-    s->infer_rows = s->o.infer_rows ? s->o.infer_rows : FMT_DEFAULT_INFER_ROWS;
-    s->table = s->o.table ? ts_strdup(s->o.table) : stem_of(fmt_text_in_name(in));
-    if (!s->table) {
-        csv_close(&s->b.base);
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    }
-    s->o.table = s->table;
-    ts_status st = csv_setup(s, err);
+    ts_status st = fmt_source_opts(o, in, &s->o, &s->table, err);
+    if (st == TS_OK) st = csv_setup(s, err);
     if (st != TS_OK) {
         csv_close(&s->b.base);
         return st;
@@ -468,12 +414,10 @@ ts_status csv_source_new(fmt_text_in *in, const fmt_read_opts *o, ts_source **ou
 /* ======================= sink ======================= */
 
 typedef struct csv_sink {
-    fmt_sink_base b;
-    fmt_text_out *out;
+    fmt_text_sink t;
     ts_schema schema; /* of the first batch; later ones must match */
     char *table;
     bool started;
-    ts_buf line;
 } csv_sink;
 
 static ts_status put_text(ts_buf *L, const char *p, size_t n, bool quote_empty)
@@ -518,15 +462,10 @@ ts_status fmt_cell_text(const ts_batch *b, size_t c, size_t r, char *buf, size_t
     return TS_OK;
 }
 
-typedef struct csv_row {
-    const ts_batch *b;
-    size_t r;
-} csv_row;
-
 /* One row (fmt_record_fn: a full L is TS_ERR_LIMIT, nothing else changed). */
 static ts_status csv_record(void *ctx, ts_buf *L, ts_error *err)
 {
-    const csv_row *x = ctx;
+    const fmt_row *x = ctx;
     const ts_batch *b = x->b;
     char num[64];
     for (size_t c = 0; c < b->schema->ncols; c++) {
@@ -544,7 +483,7 @@ static ts_status csv_record(void *ctx, ts_buf *L, ts_error *err)
 static ts_status csv_write(ts_sink *sk, const ts_batch *b, ts_error *err)
 {
     csv_sink *s = (csv_sink *)sk;
-    ts_buf *L = &s->line;
+    ts_buf *L = &s->t.line;
     if (!s->started) {
         if (ts_schema_copy(&s->schema, b->schema) != TS_OK) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
         if (b->table && !(s->table = ts_strdup(b->table))) return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
@@ -555,7 +494,7 @@ static ts_status csv_write(ts_sink *sk, const ts_batch *b, ts_error *err)
             TS_TRY(put_text(L, nm, strlen(nm), true));
         }
         TS_TRY(ts_buf_append_byte(L, '\n'));
-        TS_TRY(fmt_text_out_write(s->out, L->data, L->len, err));
+        TS_TRY(fmt_text_out_write(s->t.out, L->data, L->len, err));
         s->started = true;
     } else {
         bool same_table = (!b->table && !s->table) || (b->table && s->table && strcmp(b->table, s->table) == 0);
@@ -569,50 +508,29 @@ static ts_status csv_write(ts_sink *sk, const ts_batch *b, ts_error *err)
                               "the columns of table '%s' changed within the input; a CSV file has one header",
                               b->table ? b->table : "");
     }
-    csv_row x = {b, 0};
-    for (size_t r = 0; r < b->nrows; r++) {
-        x.r = r;
-        ts_status st = fmt_text_out_record(s->out, L, csv_record, &x, err);
-        if (st == TS_ERR_LIMIT || st == TS_ERR_NOMEM) return ts_err_set(err, st, "row too large for CSV output");
-        if (st != TS_OK) return st;
-        s->b.counts.rows++;
-    }
-    return TS_OK;
-}
-
-static ts_status csv_finish(ts_sink *sk, ts_error *err)
-{
-    csv_sink *s = (csv_sink *)sk;
-    return fmt_text_out_finish(s->out, err);
+    return fmt_text_sink_rows(&s->t, b, csv_record, "CSV", err);
 }
 
 static void csv_sink_close(ts_sink *sk)
 {
     csv_sink *s = (csv_sink *)sk;
     if (!s) return;
-    fmt_text_out_free(s->out);
+    fmt_text_sink_release(&s->t);
     ts_schema_free(&s->schema);
     ts_free(s->table);
-    ts_buf_free(&s->line);
     ts_free(s);
 }
 
 static const ts_sink_ops csv_sink_ops = {
-    .kind = "csv", .write = csv_write, .finish = csv_finish, .close = csv_sink_close};
+    .kind = "csv", .write = csv_write, .finish = fmt_text_sink_finish, .close = csv_sink_close};
 
 ts_status csv_sink_new(fmt_text_out *out, const fmt_write_opts *o, ts_sink **sink, ts_error *err)
 {
     (void)o;
     *sink = NULL;
-    csv_sink *s = ts_calloc(1, sizeof *s);
-    if (!s) {
-        fmt_text_out_free(out);
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    }
-    s->b.base.ops = &csv_sink_ops;
-    s->out = out;
+    csv_sink *s = fmt_text_sink_alloc(sizeof *s, &csv_sink_ops, out, err);
+    if (!s) return TS_ERR_NOMEM;
     ts_schema_init(&s->schema);
-    ts_buf_init(&s->line, TS_MAX_LINE);
-    *sink = &s->b.base;
+    *sink = &s->t.b.base;
     return TS_OK;
 }

@@ -58,6 +58,83 @@ typedef ts_status (*fmt_record_fn)(void *ctx, ts_buf *L, ts_error *err);
  * back without a message: the caller names the record. */
 ts_status fmt_text_out_record(fmt_text_out *t, ts_buf *spill, fmt_record_fn fn, void *ctx, ts_error *err);
 
+/* ---- shared by the CSV and JSON Lines sources and sinks (fmt_text_base.c) ---- */
+
+/* A zeroed source of `size` bytes (a struct that starts with fmt_source_base)
+ * with its ops set. NULL when out of memory, with err set and `in` freed
+ * (the source owns `in` from the call on). */
+void *fmt_source_alloc(size_t size, const ts_source_ops *ops, fmt_text_in *in, ts_error *err);
+/* Fills *dst with the options a text source reads with: *o (the defaults
+ * when NULL) with infer_rows defaulted and the table name: --table, else
+ * the input's file stem ("dir/energy.csv.gz" -> "energy", "data" for
+ * standard input). *table owns that name (the caller frees it, also on
+ * failure); dst->table borrows it. */
+ts_status fmt_source_opts(const fmt_read_opts *o, const fmt_text_in *in, fmt_read_opts *dst, char **table,
+                          ts_error *err);
+/* ts_batch_init of o->batch_rows (or the default) rows for the table name
+ * (borrowed); *has_batch = true once there is one to free. */
+ts_status fmt_source_batch(ts_batch *b, const ts_schema *schema, const fmt_read_opts *o, const char *table,
+                           bool *has_batch, ts_error *err);
+
+/* What a text source does with the outcome st of one record (its message in
+ * *lerr): TS_OK counts the row; a TS_ERR_CORRUPT record under
+ * --skip-bad-lines is counted as a bad line, copied to the reject file when
+ * there is one (line, len; NULL when the record has no text of its own), and
+ * *skip set; any other failure is returned with *lerr moved to err. Inline:
+ * it runs once per record. */
+static inline ts_status fmt_source_outcome(fmt_source_base *b, const fmt_read_opts *o, ts_status st,
+                                           const ts_error *lerr, const char *line, size_t len, bool *skip,
+                                           ts_error *err)
+{
+    *skip = false;
+    if (st == TS_ERR_CORRUPT && o->skip_bad_lines && line) {
+        b->counts.bad_lines++;
+        *skip = true;
+        return fmt_reject_line(o->reject, line, len, err);
+    }
+    if (st != TS_OK) {
+        *err = *lerr;
+        return st;
+    }
+    b->counts.rows++;
+    return TS_OK;
+}
+
+/* true when --schema gives some column the time role. */
+bool fmt_schema_spec_has_time(const fmt_schema_spec *spec);
+/* Adds column `name` of type t to schema with the role --schema gives it,
+ * else time when is_time_col, else fmt_default_role; a time role on a
+ * non-timestamp is TS_ERR_USAGE naming it as `what` ("column", "key"). */
+ts_status fmt_schema_add_column(ts_schema *schema, const fmt_schema_spec *spec, const char *what,
+                                const char *name, ts_type t, bool is_time_col, bool *time_taken, ts_error *err);
+
+/* The common head of the CSV and JSON Lines sinks. */
+typedef struct fmt_text_sink {
+    fmt_sink_base b;
+    fmt_text_out *out;
+    ts_buf line; /* a record that does not fit the output's block (TS_MAX_LINE) */
+} fmt_text_sink;
+
+/* What a text sink's fmt_record_fn gets as ctx: row r of batch b. */
+typedef struct fmt_row {
+    const fmt_text_sink *s;
+    const ts_batch *b;
+    size_t r;
+} fmt_row;
+
+/* A zeroed sink of `size` bytes (a struct that starts with fmt_text_sink)
+ * with ops, out and the line buffer set. NULL when out of memory, with err
+ * set and `out` freed (the sink owns `out` from the call on). */
+void *fmt_text_sink_alloc(size_t size, const ts_sink_ops *ops, fmt_text_out *out, ts_error *err);
+/* Writes every row of b as one fn record (ctx: a fmt_row) and counts them;
+ * a row that does not fit TS_MAX_LINE is an error naming format_name. */
+ts_status fmt_text_sink_rows(fmt_text_sink *s, const ts_batch *b, fmt_record_fn fn, const char *format_name,
+                             ts_error *err);
+/* The ts_sink_ops finish of a fmt_text_sink. */
+ts_status fmt_text_sink_finish(ts_sink *sk, ts_error *err);
+/* Frees what fmt_text_sink_alloc set up (out and line), not the struct. */
+void fmt_text_sink_release(fmt_text_sink *s);
+
 /* ---- fast number text (fmt_number.c) ---- */
 
 /* Shortest round-trip decimal digits of a (> 0, 1e-5 <= a < 1e15) as the

@@ -36,7 +36,6 @@ typedef struct jsonl_source {
     json_t *pending;        /* a row of the next table (table_key mode) */
     uint64_t pending_line;
     char *cur_table, *next_table;
-    size_t infer_rows;
     ts_status poisoned;
 } jsonl_source;
 
@@ -128,7 +127,7 @@ static ts_status decide(jsonl_source *s, jl_col *c, ts_error *err)
     if (kinds > 1 || (c->has_special && (c->has_bool || c->has_str)))
         return ts_err_set(err, TS_ERR_CORRUPT,
                           "%s: key '%s' mixes value types in the first %zu rows; pass --schema %s:TYPE",
-                          fmt_text_in_name(s->in), c->name, s->infer_rows, c->name);
+                          fmt_text_in_name(s->in), c->name, s->o.infer_rows, c->name);
     if (c->has_real || c->has_special)
         c->type = TS_TYPE_DOUBLE;
     else if (c->has_int)
@@ -231,7 +230,7 @@ static ts_status fill_row(jsonl_source *s, json_t *j, const char **table, ts_err
             return ts_err_set(err, TS_ERR_CORRUPT,
                               "key '%s' did not appear in the first %zu rows; pass --schema naming "
                               "every key (or raise --infer-rows)",
-                              key, s->infer_rows);
+                              key, s->o.infer_rows);
     }
     if (s->o.table_key && !*table)
         return ts_err_set(err, TS_ERR_CORRUPT, "the row has no table key '%s'", s->o.table_key);
@@ -305,18 +304,10 @@ static ts_status jl_next(ts_source *src, const ts_batch **out, ts_error *err)
             st = fill_row(s, j, &table, &lerr);
         }
         json_decref(j);
-        if (st == TS_ERR_CORRUPT && s->o.skip_bad_lines && text) {
-            s->b.counts.bad_lines++;
-            st = fmt_reject_line(s->o.reject, text, len, err);
-            if (st != TS_OK) return s->poisoned = st;
-            continue;
-        }
-        if (st != TS_OK) {
-            *err = lerr;
-            return s->poisoned = st;
-        }
-        b->nrows++;
-        s->b.counts.rows++;
+        bool skip;
+        st = fmt_source_outcome(&s->b, &s->o, st, &lerr, text, len, &skip, err);
+        if (st != TS_OK) return s->poisoned = st;
+        if (!skip) b->nrows++;
     }
     if (b->nrows) *out = b;
     return TS_OK;
@@ -340,15 +331,6 @@ static void jl_close(ts_source *src)
 
 static const ts_source_ops jsonl_source_ops = {.kind = "jsonl", .next = jl_next, .close = jl_close};
 
-static char *stem(const char *name)
-{
-    const char *b = strrchr(name, '/');
-    b = b ? b + 1 : name;
-    size_t n = strcspn(b, ".");
-    if (n == 0 || strcmp(name, "standard input") == 0) return ts_strdup("data");
-    return ts_strndup(b, n);
-}
-
 static ts_status jl_setup(jsonl_source *s, ts_error *err)
 {
     fmt_schema_spec spec = {0};
@@ -356,7 +338,7 @@ static ts_status jl_setup(jsonl_source *s, ts_error *err)
     ts_status st = TS_OK;
     /* Inference pass over a bounded prefix; the input is then rewound. */
     size_t rows = 0;
-    while (st == TS_OK && rows < s->infer_rows) {
+    while (st == TS_OK && rows < s->o.infer_rows) {
         const char *text;
         size_t len;
         st = fmt_text_in_line(s->in, &text, &len, err);
@@ -396,9 +378,7 @@ static ts_status jl_setup(jsonl_source *s, ts_error *err)
             s->cols[s->ncols - 1].inferred = false;
         }
     }
-    bool time_taken = false;
-    for (size_t i = 0; i < spec.n; i++)
-        if (spec.e[i].has_role && spec.e[i].role == TS_ROLE_TIME) time_taken = true;
+    bool time_taken = fmt_schema_spec_has_time(&spec);
     long tcol = col_index(s, "time");
     for (size_t c = 0; st == TS_OK && c < s->ncols; c++)
         if (s->cols[c].inferred) st = decide(s, &s->cols[c], err);
@@ -409,33 +389,13 @@ static ts_status jl_setup(jsonl_source *s, ts_error *err)
     } else {
         tcol = -1;
     }
-    for (size_t c = 0; st == TS_OK && c < s->ncols; c++) {
-        jl_col *jc = &s->cols[c];
-        const fmt_schema_spec_entry *e = fmt_schema_spec_find(&spec, jc->name, strlen(jc->name));
-        ts_role role;
-        if (e && e->has_role)
-            role = e->role;
-        else if ((long)c == tcol)
-            role = TS_ROLE_TIME;
-        else
-            role = fmt_default_role(jc->name, jc->type, &time_taken);
-        if (role == TS_ROLE_TIME && jc->type != TS_TYPE_TIMESTAMP)
-            st = ts_err_set(err, TS_ERR_USAGE, "key '%s' has role time but type %s", jc->name, ts_type_name(jc->type));
-        else if (ts_schema_add(&s->schema, jc->name, jc->type, role, role != TS_ROLE_TIME) != TS_OK)
-            st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    }
+    for (size_t c = 0; st == TS_OK && c < s->ncols; c++)
+        st = fmt_schema_add_column(&s->schema, &spec, "key", s->cols[c].name, s->cols[c].type, (long)c == tcol,
+                                   &time_taken, err);
     if (st == TS_OK && s->ncols == 0)
         st = ts_err_set(err, TS_ERR_CORRUPT, "%s has no rows to take keys from (pass --schema)",
                         fmt_text_in_name(s->in));
-    if (st == TS_OK) {
-        size_t cap = s->o.batch_rows ? s->o.batch_rows : TS_BATCH_DEFAULT_ROWS;
-        if (ts_batch_init(&s->batch, &s->schema, cap) != TS_OK)
-            st = ts_err_set(err, TS_ERR_NOMEM, "out of memory for a batch of %zu rows", cap);
-        else {
-            s->has_batch = true;
-            s->batch.table = s->default_table;
-        }
-    }
+    if (st == TS_OK) st = fmt_source_batch(&s->batch, &s->schema, &s->o, s->default_table, &s->has_batch, err);
     fmt_schema_spec_free(&spec);
     return st;
 }
@@ -443,26 +403,12 @@ static ts_status jl_setup(jsonl_source *s, ts_error *err)
 ts_status jsonl_source_new(fmt_text_in *in, const fmt_read_opts *o, ts_source **out, ts_error *err)
 {
     *out = NULL;
-    jsonl_source *s = ts_calloc(1, sizeof *s);
-    if (!s) {
-        fmt_text_in_free(in);
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    }
-    s->b.base.ops = &jsonl_source_ops;
+    jsonl_source *s = fmt_source_alloc(sizeof *s, &jsonl_source_ops, in, err);
+    if (!s) return TS_ERR_NOMEM;
     s->in = in;
     ts_schema_init(&s->schema);
-    if (o)
-        s->o = *o;
-    else
-        fmt_read_opts_init(&s->o);
-    s->infer_rows = s->o.infer_rows ? s->o.infer_rows : FMT_DEFAULT_INFER_ROWS;
-    s->default_table = s->o.table ? ts_strdup(s->o.table) : stem(fmt_text_in_name(in));
-    if (!s->default_table) {
-        jl_close(&s->b.base);
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    }
-    s->o.table = s->default_table;
-    ts_status st = jl_setup(s, err);
+    ts_status st = fmt_source_opts(o, in, &s->o, &s->default_table, err);
+    if (st == TS_OK) st = jl_setup(s, err);
     if (st != TS_OK) {
         jl_close(&s->b.base);
         return st;
@@ -474,9 +420,7 @@ ts_status jsonl_source_new(fmt_text_in *in, const fmt_read_opts *o, ts_source **
 /* ======================= sink ======================= */
 
 typedef struct jsonl_sink {
-    fmt_sink_base b;
-    fmt_text_out *out;
-    ts_buf line;
+    fmt_text_sink t;
     const ts_schema *keys_for;
     char **keys; /* "\"name\":" per column, JSON-escaped */
     size_t nkeys;
@@ -521,21 +465,16 @@ static void keys_free(jsonl_sink *s)
     s->keys_for = NULL;
 }
 
-typedef struct jl_row {
-    const jsonl_sink *s;
-    const ts_batch *b;
-    size_t r;
-} jl_row;
-
 /* One row (fmt_record_fn: a full L is TS_ERR_LIMIT, nothing else changed). */
 static ts_status jl_record(void *ctx, ts_buf *L, ts_error *err)
 {
-    const jl_row *x = ctx;
+    const fmt_row *x = ctx;
+    const jsonl_sink *s = (const jsonl_sink *)x->s;
     const ts_batch *b = x->b;
     size_t r = x->r;
     char num[64];
     for (size_t c = 0; c < b->schema->ncols; c++) {
-        TS_TRY(ts_buf_append_str(L, x->s->keys[c]));
+        TS_TRY(ts_buf_append_str(L, s->keys[c]));
         if (!ts_batch_valid(b, c, r)) {
             TS_TRY(ts_buf_append(L, "null", 4));
             continue;
@@ -558,7 +497,7 @@ static ts_status jl_record(void *ctx, ts_buf *L, ts_error *err)
 static ts_status jl_write(ts_sink *sk, const ts_batch *b, ts_error *err)
 {
     jsonl_sink *s = (jsonl_sink *)sk;
-    ts_buf *L = &s->line;
+    ts_buf *L = &s->t.line;
     bool same = s->keys_for == b->schema && s->nkeys == b->schema->ncols;
     for (size_t c = 0; same && c < s->nkeys; c++) {
         const char *k = s->keys[c] + 2; /* after '{' or ',' and the quote */
@@ -582,21 +521,7 @@ static ts_status jl_write(ts_sink *sk, const ts_batch *b, ts_error *err)
         }
         s->keys_for = b->schema;
     }
-    jl_row x = {s, b, 0};
-    for (size_t r = 0; r < b->nrows; r++) {
-        x.r = r;
-        ts_status st = fmt_text_out_record(s->out, L, jl_record, &x, err);
-        if (st == TS_ERR_LIMIT || st == TS_ERR_NOMEM)
-            return ts_err_set(err, st, "row too large for JSON Lines output");
-        if (st != TS_OK) return st;
-        s->b.counts.rows++;
-    }
-    return TS_OK;
-}
-
-static ts_status jl_finish(ts_sink *sk, ts_error *err)
-{
-    return fmt_text_out_finish(((jsonl_sink *)sk)->out, err);
+    return fmt_text_sink_rows(&s->t, b, jl_record, "JSON Lines", err);
 }
 
 static void jl_sink_close(ts_sink *sk)
@@ -604,26 +529,19 @@ static void jl_sink_close(ts_sink *sk)
     jsonl_sink *s = (jsonl_sink *)sk;
     if (!s) return;
     keys_free(s);
-    fmt_text_out_free(s->out);
-    ts_buf_free(&s->line);
+    fmt_text_sink_release(&s->t);
     ts_free(s);
 }
 
 static const ts_sink_ops jsonl_sink_ops = {
-    .kind = "jsonl", .write = jl_write, .finish = jl_finish, .close = jl_sink_close};
+    .kind = "jsonl", .write = jl_write, .finish = fmt_text_sink_finish, .close = jl_sink_close};
 
 ts_status jsonl_sink_new(fmt_text_out *out, const fmt_write_opts *o, ts_sink **sink, ts_error *err)
 {
     (void)o;
     *sink = NULL;
-    jsonl_sink *s = ts_calloc(1, sizeof *s);
-    if (!s) {
-        fmt_text_out_free(out);
-        return ts_err_set(err, TS_ERR_NOMEM, "out of memory");
-    }
-    s->b.base.ops = &jsonl_sink_ops;
-    s->out = out;
-    ts_buf_init(&s->line, TS_MAX_LINE);
-    *sink = &s->b.base;
+    jsonl_sink *s = fmt_text_sink_alloc(sizeof *s, &jsonl_sink_ops, out, err);
+    if (!s) return TS_ERR_NOMEM;
+    *sink = &s->t.b.base;
     return TS_OK;
 }

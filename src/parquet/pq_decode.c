@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/ts_alloc.h"
+#include "parquet/pq_le.h"
 
 /* Hard caps on DELTA_BINARY_PACKED headers: real writers use 128/4; these
  * keep the miniblock scratch small whatever a header claims. */
@@ -23,11 +24,6 @@ size_t pq_dec_elem_size(pq_type type, bool dict)
     case PQ_DOUBLE: return 8;
     default: return sizeof(ts_str);
     }
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /* ULEB128 into *v; false when it runs past end or beyond 64 bits. */
@@ -220,7 +216,7 @@ ts_status pq_dec_init(pq_dec *d, pq_encoding enc, pq_type type, int32_t type_len
         if (type != PQ_BOOLEAN) return bad_encoding(enc, type, err);
         if (n < 4) return ts_err_set(err, TS_ERR_CORRUPT, "RLE booleans: missing length prefix");
         {
-            uint32_t len = le32(p);
+            uint32_t len = pq_le32(p);
             if (len > n - 4)
                 return ts_err_set(err, TS_ERR_CORRUPT,
                                   "RLE booleans: length %u overruns the page (%zu bytes left)",
@@ -331,7 +327,7 @@ static ts_status read_plain(pq_dec *d, void *out, size_t n, ts_error *err)
         const uint8_t *p = d->p, *end = d->end;
         for (size_t i = 0; i < n; i++) {
             if (end - p < 4) return short_page(d, n - i, err);
-            uint32_t len = le32(p);
+            uint32_t len = pq_le32(p);
             p += 4;
             if (len > (size_t)(end - p))
                 return ts_err_set(err, TS_ERR_CORRUPT,

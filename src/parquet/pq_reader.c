@@ -15,6 +15,7 @@
 #include "core/ts_time.h"
 #include "parquet/pq_codec.h"
 #include "parquet/pq_decode.h"
+#include "parquet/pq_le.h"
 #include "parquet/pq_rle.h"
 
 #define MAX_BATCH_ROWS 65536u
@@ -84,20 +85,10 @@ void pq_reader_opts_default(pq_reader_opts *o)
 
 /* ---- small helpers ---- */
 
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
 bool pq_int96_to_ns(const uint8_t *p, int64_t *ns)
 {
-    int64_t nanos = (int64_t)le64(p);
-    int64_t jd = (int32_t)le32(p + 8);
+    int64_t nanos = (int64_t)pq_le64(p);
+    int64_t jd = (int32_t)pq_le32(p + 8);
     int64_t days = jd - 2440588, r;
     if (__builtin_mul_overflow(days, TS_NS_PER_DAY, &r)) return false;
     if (__builtin_add_overflow(r, nanos, &r)) return false;
@@ -197,6 +188,13 @@ static void nested_path(const pq_file_meta *m, size_t idx, char *out, size_t out
     }
 }
 
+static void set_kind(pq_column_info *ci, pq_value_kind kind, ts_type type, int64_t unit_ns)
+{
+    ci->kind = kind;
+    ci->type = type;
+    ci->unit_ns = unit_ns;
+}
+
 static ts_status map_column(col_state *c, const pq_schema_element *se, ts_error *err)
 {
     pq_column_info *ci = &c->info;
@@ -228,64 +226,40 @@ static ts_status map_column(col_state *c, const pq_schema_element *se, ts_error 
                (ct >= PQ_CT_UINT_8 && ct <= PQ_CT_UINT_64);
     switch (se->type) {
     case PQ_BOOLEAN:
-        ci->kind = PQ_VK_BOOL;
-        ci->type = TS_TYPE_BOOL;
+        set_kind(ci, PQ_VK_BOOL, TS_TYPE_BOOL, 0);
         break;
     case PQ_INT32:
-        if (ts_ann)
+    case PQ_INT64: {
+        /* The same annotations on both widths, but for TIMESTAMP (INT64
+         * only), DATE (INT32 only) and unsigned 64-bit values. */
+        bool i64 = se->type == PQ_INT64;
+        if (i64 ? date_ann : ts_ann)
             return ts_err_set(err, TS_ERR_UNSUPPORTED,
-                              "invalid annotation: TIMESTAMP on an INT32 column (must be INT64)");
-        if (date_ann) {
-            ci->kind = PQ_VK_DATE;
-            ci->type = TS_TYPE_TIMESTAMP;
-            ci->unit_ns = TS_NS_PER_DAY;
-        } else if (decimal) {
-            ci->kind = PQ_VK_DECIMAL;
-            ci->type = TS_TYPE_STRING;
-        } else if (time_ann) {
-            ci->kind = PQ_VK_TIME;
-            ci->type = TS_TYPE_INT64;
-            ci->unit_ns = unit_ns;
+                              "invalid annotation: %s on an %s column (must be %s)",
+                              i64 ? "DATE" : "TIMESTAMP", i64 ? "INT64" : "INT32", i64 ? "INT32" : "INT64");
+        if (date_ann)
+            set_kind(ci, PQ_VK_DATE, TS_TYPE_TIMESTAMP, TS_NS_PER_DAY);
+        else if (ts_ann)
+            set_kind(ci, PQ_VK_TIMESTAMP, TS_TYPE_TIMESTAMP, unit_ns);
+        else if (decimal)
+            set_kind(ci, PQ_VK_DECIMAL, TS_TYPE_STRING, 0);
+        else if (time_ann)
+            set_kind(ci, PQ_VK_TIME, TS_TYPE_INT64, unit_ns);
+        else if (uns && i64) { /* as text, exact whatever the value: above 2^63-1 does not fit INT64 */
+            set_kind(ci, PQ_VK_UINT64, TS_TYPE_STRING, 0);
+            ci->is_unsigned = true;
         } else {
-            ci->kind = PQ_VK_INT;
-            ci->type = TS_TYPE_INT64;
+            set_kind(ci, PQ_VK_INT, TS_TYPE_INT64, 0);
             ci->is_unsigned = uns;
         }
         break;
-    case PQ_INT64:
-        if (date_ann)
-            return ts_err_set(err, TS_ERR_UNSUPPORTED,
-                              "invalid annotation: DATE on an INT64 column (must be INT32)");
-        if (ts_ann) {
-            ci->kind = PQ_VK_TIMESTAMP;
-            ci->type = TS_TYPE_TIMESTAMP;
-            ci->unit_ns = unit_ns;
-        } else if (decimal) {
-            ci->kind = PQ_VK_DECIMAL;
-            ci->type = TS_TYPE_STRING;
-        } else if (time_ann) {
-            ci->kind = PQ_VK_TIME;
-            ci->type = TS_TYPE_INT64;
-            ci->unit_ns = unit_ns;
-        } else if (uns) {
-            /* Exact whatever the value: UINT_64 above 2^63-1 does not fit INT64. */
-            ci->kind = PQ_VK_UINT64;
-            ci->type = TS_TYPE_STRING;
-            ci->is_unsigned = true;
-        } else {
-            ci->kind = PQ_VK_INT;
-            ci->type = TS_TYPE_INT64;
-        }
-        break;
+    }
     case PQ_INT96:
-        ci->kind = PQ_VK_TIMESTAMP;
-        ci->type = TS_TYPE_TIMESTAMP;
-        ci->unit_ns = 1;
+        set_kind(ci, PQ_VK_TIMESTAMP, TS_TYPE_TIMESTAMP, 1);
         break;
     case PQ_FLOAT:
     case PQ_DOUBLE:
-        ci->kind = PQ_VK_DOUBLE;
-        ci->type = TS_TYPE_DOUBLE;
+        set_kind(ci, PQ_VK_DOUBLE, TS_TYPE_DOUBLE, 0);
         break;
     case PQ_FIXED_LEN_BYTE_ARRAY:
         if (c->type_len <= 0)
@@ -347,7 +321,7 @@ static ts_status read_footer(pq_reader *r, ts_error *err)
                           "not a Parquet file: no PAR1 magic at the end (truncated or another format)");
     if (memcmp(head, MAGIC, 4) != 0)
         return ts_err_set(err, TS_ERR_CORRUPT, "not a Parquet file: no PAR1 magic at the start");
-    uint32_t flen = le32(tail);
+    uint32_t flen = pq_le32(tail);
     if (flen == 0 || (uint64_t)flen > in->size - 12)
         return ts_err_set(err, TS_ERR_CORRUPT,
                           "footer length %u does not fit in the %" PRIu64 "-byte file", flen,
@@ -803,7 +777,7 @@ static ts_status next_page(pq_reader *r, col_state *c, bool *got, ts_error *err)
                 const uint8_t *lp = lv;
                 if (lv_prefixed) {
                     if (lv_len < 4) return PAGE_ERR(c, r, TS_ERR_CORRUPT, "definition levels: missing length");
-                    llen = le32(lv);
+                    llen = pq_le32(lv);
                     if (llen > lv_len - 4)
                         return PAGE_ERR(c, r, TS_ERR_CORRUPT,
                                         "definition levels of %zu bytes overrun the page", llen);
@@ -929,8 +903,34 @@ static ts_status gather_dict(pq_reader *r, col_state *c, size_t nn, ts_error *er
     return TS_OK;
 }
 
+/* How a fixed-width decoded value becomes a batch value. */
+typedef enum conv { CV_I64, CV_I32, CV_U32, CV_F64, CV_F32, CV_B8 } conv;
+
+/* Copies the decoded values (vals) to the rows [row0, row0+m) that have one
+ * (all of them unless nullable, else those whose level is 1). Always inlined
+ * with a constant cv: one loop per conversion, no per-value switch. */
+static inline __attribute__((always_inline)) void scatter_fixed(ts_column *col, const void *vals,
+                                                                const uint32_t *lv, bool nullable,
+                                                                size_t row0, size_t m, conv cv)
+{
+    size_t vi = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (nullable && !lv[i]) continue;
+        size_t row = row0 + i, k = vi++;
+        switch (cv) {
+        case CV_I64: col->v.i64[row] = ((const int64_t *)vals)[k]; break;
+        case CV_I32: col->v.i64[row] = ((const int32_t *)vals)[k]; break;
+        case CV_U32: col->v.i64[row] = (uint32_t)((const int32_t *)vals)[k]; break;
+        case CV_F64: col->v.f64[row] = ((const double *)vals)[k]; break;
+        case CV_F32: col->v.f64[row] = ((const float *)vals)[k]; break;
+        case CV_B8: col->v.b8[row] = ((const uint8_t *)vals)[k]; break;
+        }
+        set_valid(col, row);
+    }
+}
+
 /* Null/valid bookkeeping for one row; returns true when the row has a value. */
-#define ROW_PRESENT(i) (!info->max_def || lv[i])
+#define ROW_PRESENT(i) (!nullable || lv[i])
 
 /* Writes nn decoded values (vals) into batch rows [row0, row0+m) per levels. */
 static ts_status scatter(pq_reader *r, col_state *c, size_t ci, size_t row0, size_t m, size_t nn,
@@ -947,57 +947,28 @@ static ts_status scatter(pq_reader *r, col_state *c, size_t ci, size_t row0, siz
     bool str_ref = dict || c->dec.enc == PQ_ENC_DELTA_BYTE_ARRAY ||
                    (c->dec.enc == PQ_ENC_BYTE_STREAM_SPLIT && info->phys == PQ_FIXED_LEN_BYTE_ARRAY);
     size_t vi = 0;
-    if (info->max_def) {
-        size_t nulls = m - nn;
-        col->null_count += nulls;
-    }
+    bool nullable = info->max_def > 0;
+    if (nullable) col->null_count += m - nn;
     /* Fast paths for the common kinds: one loop per type, no per-value switch. */
     switch (info->kind) {
     case PQ_VK_INT:
-        if (info->phys == PQ_INT64) {
-            const int64_t *v = c->vals;
-            for (size_t i = 0; i < m; i++)
-                if (ROW_PRESENT(i)) {
-                    col->v.i64[row0 + i] = v[vi++];
-                    set_valid(col, row0 + i);
-                }
-        } else {
-            const int32_t *v = c->vals;
-            bool u = info->is_unsigned;
-            for (size_t i = 0; i < m; i++)
-                if (ROW_PRESENT(i)) {
-                    int32_t x = v[vi++];
-                    col->v.i64[row0 + i] = u ? (int64_t)(uint32_t)x : (int64_t)x;
-                    set_valid(col, row0 + i);
-                }
-        }
+    case PQ_VK_TIME: /* in its unit, as stored */
+        if (info->phys == PQ_INT64)
+            scatter_fixed(col, c->vals, lv, nullable, row0, m, CV_I64);
+        else if (info->is_unsigned)
+            scatter_fixed(col, c->vals, lv, nullable, row0, m, CV_U32);
+        else
+            scatter_fixed(col, c->vals, lv, nullable, row0, m, CV_I32);
         return TS_OK;
     case PQ_VK_DOUBLE:
-        if (info->phys == PQ_DOUBLE) {
-            const double *v = c->vals;
-            for (size_t i = 0; i < m; i++)
-                if (ROW_PRESENT(i)) {
-                    col->v.f64[row0 + i] = v[vi++];
-                    set_valid(col, row0 + i);
-                }
-        } else {
-            const float *v = c->vals;
-            for (size_t i = 0; i < m; i++)
-                if (ROW_PRESENT(i)) {
-                    col->v.f64[row0 + i] = (double)v[vi++];
-                    set_valid(col, row0 + i);
-                }
-        }
+        if (info->phys == PQ_DOUBLE)
+            scatter_fixed(col, c->vals, lv, nullable, row0, m, CV_F64);
+        else
+            scatter_fixed(col, c->vals, lv, nullable, row0, m, CV_F32);
         return TS_OK;
-    case PQ_VK_BOOL: {
-        const uint8_t *v = c->vals;
-        for (size_t i = 0; i < m; i++)
-            if (ROW_PRESENT(i)) {
-                col->v.b8[row0 + i] = v[vi++];
-                set_valid(col, row0 + i);
-            }
+    case PQ_VK_BOOL:
+        scatter_fixed(col, c->vals, lv, nullable, row0, m, CV_B8);
         return TS_OK;
-    }
     case PQ_VK_STRING:
     case PQ_VK_BINARY: {
         const ts_str *v = c->vals;
@@ -1033,15 +1004,6 @@ static ts_status scatter(pq_reader *r, col_state *c, size_t ci, size_t row0, siz
             col->v.i64[row0 + i] = ns;
             set_valid(col, row0 + i);
         }
-        return TS_OK;
-    case PQ_VK_TIME:
-        for (size_t i = 0; i < m; i++)
-            if (ROW_PRESENT(i)) {
-                size_t k = vi++;
-                col->v.i64[row0 + i] = info->phys == PQ_INT32 ? (int64_t)((const int32_t *)c->vals)[k]
-                                                              : ((const int64_t *)c->vals)[k];
-                set_valid(col, row0 + i);
-            }
         return TS_OK;
     case PQ_VK_DECIMAL:
     case PQ_VK_UINT64:

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "pq_le.h"
+
 int pq_bit_width(uint64_t max)
 {
     int w = 0;
@@ -16,24 +18,6 @@ int pq_bit_width(uint64_t max)
 
 /* ---------------- bit packing ---------------- */
 
-static inline uint64_t load_le64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
-
-static inline void store_le64(uint8_t *p, uint64_t v)
-{
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    memcpy(p, &v, 8);
-}
-
 /* Value number `idx` of width bw (1..64) from in[0..in_len); the caller
  * guarantees its bits lie inside the input. */
 static inline uint64_t get_bits(const uint8_t *in, size_t in_len, int bw, uint64_t idx)
@@ -43,7 +27,7 @@ static inline uint64_t get_bits(const uint8_t *in, size_t in_len, int bw, uint64
     unsigned shift = (unsigned)(bit & 7);
     uint64_t lo;
     if (byte + 8 <= in_len) {
-        lo = load_le64(in + byte);
+        lo = pq_le64(in + byte);
     } else {
         lo = 0;
         for (size_t k = 0; byte + k < in_len && k < 8; k++) lo |= (uint64_t)in[byte + k] << (8 * k);
@@ -90,7 +74,7 @@ static void unpack32_at(const uint8_t *in, size_t in_len, int bw, uint64_t first
     for (; i < count; i++, bit += (uint64_t)bw) {
         size_t byte = (size_t)(bit >> 3);
         if (byte + 8 > in_len) break;
-        out[i] = (uint32_t)((load_le64(in + byte) >> (bit & 7)) & mask);
+        out[i] = (uint32_t)((pq_le64(in + byte) >> (bit & 7)) & mask);
     }
     for (; i < count; i++) out[i] = (uint32_t)get_bits(in, in_len, bw, first + i);
 }
@@ -106,18 +90,22 @@ size_t pq_unpack32(const uint8_t *in, size_t in_len, int bit_width, uint32_t *ou
     return n;
 }
 
-void pq_pack64(const uint64_t *in, size_t count, int bw, uint8_t *out)
+/* LSB-first packing of count values from in32 or in64 (the other NULL);
+ * always inlined with one of them a constant NULL, so each public entry point
+ * gets its own loop with no per-value test. */
+static inline __attribute__((always_inline)) void pack_bits(const uint32_t *in32, const uint64_t *in64,
+                                                            size_t count, int bw, uint8_t *out)
 {
     if (bw <= 0) return;
     uint64_t mask = bw == 64 ? UINT64_MAX : (UINT64_C(1) << bw) - 1;
     uint64_t acc = 0;
     int nbits = 0;
     for (size_t i = 0; i < count; i++) {
-        uint64_t v = in[i] & mask;
+        uint64_t v = (in64 ? in64[i] : in32[i]) & mask;
         acc |= v << nbits;
         nbits += bw;
         if (nbits >= 64) {
-            store_le64(out, acc);
+            pq_put_le64(out, acc);
             out += 8;
             nbits -= 64;
             acc = nbits ? v >> (bw - nbits) : 0;
@@ -126,24 +114,14 @@ void pq_pack64(const uint64_t *in, size_t count, int bw, uint8_t *out)
     for (int k = 0; k < nbits; k += 8) *out++ = (uint8_t)(acc >> k);
 }
 
+void pq_pack64(const uint64_t *in, size_t count, int bw, uint8_t *out)
+{
+    pack_bits(NULL, in, count, bw, out);
+}
+
 void pq_pack32(const uint32_t *in, size_t count, int bw, uint8_t *out)
 {
-    if (bw <= 0) return;
-    uint64_t mask = (UINT64_C(1) << bw) - 1;
-    uint64_t acc = 0;
-    int nbits = 0;
-    for (size_t i = 0; i < count; i++) {
-        uint64_t v = in[i] & mask;
-        acc |= v << nbits;
-        nbits += bw;
-        if (nbits >= 64) {
-            store_le64(out, acc);
-            out += 8;
-            nbits -= 64;
-            acc = nbits ? v >> (bw - nbits) : 0;
-        }
-    }
-    for (int k = 0; k < nbits; k += 8) *out++ = (uint8_t)(acc >> k);
+    pack_bits(in, NULL, count, bw, out);
 }
 
 /* ---------------- decoder ---------------- */

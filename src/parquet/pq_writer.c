@@ -12,6 +12,7 @@
 #include "core/ts_arena.h"
 #include "core/ts_hash.h"
 #include "core/ts_time.h"
+#include "pq_le.h"
 #include "pq_rle.h"
 
 #define PAGE_MAX_ROWS 131072u     /* levels/indices arrays per column are this long */
@@ -94,32 +95,6 @@ uint64_t pq_writer_bytes(const pq_writer *w) { return w->pos; }
 
 /* ---------------- helpers ---------------- */
 
-static inline void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static inline void put_le64(uint8_t *p, uint64_t v)
-{
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    memcpy(p, &v, 8);
-}
-
-static inline uint64_t get_le64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
-
 static inline uint64_t mix64(uint64_t x)
 {
     x ^= x >> 33;
@@ -134,7 +109,7 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
 {
     uint64_t h = UINT64_C(0x9E3779B97F4A7C15) ^ (n * UINT64_C(0xff51afd7ed558ccd));
     while (n >= 8) {
-        h = (h ^ (get_le64(p) * UINT64_C(0x87c37b91114253d5))) * UINT64_C(0x4cf5ad432745937f);
+        h = (h ^ (pq_le64(p) * UINT64_C(0x87c37b91114253d5))) * UINT64_C(0x4cf5ad432745937f);
         h = (h << 31) | (h >> 33);
         p += 8;
         n -= 8;
@@ -320,11 +295,34 @@ static ts_status dict_grow(colw *c, ts_error *err)
     return TS_OK;
 }
 
+/* Room for one more entry taking `bytes` of the dictionary page; when the
+ * table grows, *h moves to a free slot for slot_hash in the new table. */
+static inline ts_status dict_room(colw *c, uint64_t slot_hash, size_t bytes, size_t *h, ts_error *err)
+{
+    if (c->ndict == c->dcap || (c->ndict + 1) * 2 > c->slot_mask + 1) {
+        TS_TRY(dict_grow(c, err));
+        *h = (size_t)slot_hash & c->slot_mask;
+        while (c->slots[*h]) *h = (*h + 1) & c->slot_mask;
+    }
+    ts_status st = ts_buf_reserve(&c->dict, bytes);
+    return st == TS_OK ? TS_OK : buf_fail(st, err, "a dictionary");
+}
+
+/* Files the next entry (its bytes already in the page) under key and slot h;
+ * returns its index. */
+static inline uint32_t dict_add(colw *c, uint64_t key, size_t h)
+{
+    c->dkey[c->ndict] = key;
+    c->slots[h] = (uint32_t)(c->ndict + 1);
+    return (uint32_t)c->ndict++;
+}
+
 /* Finds or adds an 8-byte key. *full when a new entry would pass a limit. */
 static inline ts_status dict_find64(colw *c, uint64_t key, size_t dict_max, uint32_t *id, bool *added,
                                     bool *full, ts_error *err)
 {
-    size_t h = (size_t)mix64(key) & c->slot_mask;
+    uint64_t hv = mix64(key);
+    size_t h = (size_t)hv & c->slot_mask;
     uint32_t s;
     while ((s = c->slots[h]) != 0) {
         if (c->dkey[s - 1] == key) {
@@ -338,18 +336,10 @@ static inline ts_status dict_find64(colw *c, uint64_t key, size_t dict_max, uint
         *full = true;
         return TS_OK;
     }
-    if (c->ndict == c->dcap || (c->ndict + 1) * 2 > c->slot_mask + 1) {
-        TS_TRY(dict_grow(c, err));
-        h = (size_t)mix64(key) & c->slot_mask;
-        while (c->slots[h]) h = (h + 1) & c->slot_mask;
-    }
-    ts_status st = ts_buf_reserve(&c->dict, 8);
-    if (st != TS_OK) return buf_fail(st, err, "a dictionary");
-    put_le64(c->dict.data + c->dict.len, key);
+    TS_TRY(dict_room(c, hv, 8, &h, err));
+    pq_put_le64(c->dict.data + c->dict.len, key);
     c->dict.len += 8;
-    c->dkey[c->ndict] = key;
-    c->slots[h] = (uint32_t)(c->ndict + 1);
-    *id = (uint32_t)c->ndict++;
+    *id = dict_add(c, key, h);
     *added = true;
     return TS_OK;
 }
@@ -373,21 +363,13 @@ static inline ts_status dict_find_str(colw *c, const uint8_t *p, size_t n, size_
         *full = true;
         return TS_OK;
     }
-    if (c->ndict == c->dcap || (c->ndict + 1) * 2 > c->slot_mask + 1) {
-        TS_TRY(dict_grow(c, err));
-        h = (size_t)hv & c->slot_mask;
-        while (c->slots[h]) h = (h + 1) & c->slot_mask;
-    }
-    ts_status st = ts_buf_reserve(&c->dict, 4 + n);
-    if (st != TS_OK) return buf_fail(st, err, "a dictionary");
-    put_le32(c->dict.data + c->dict.len, (uint32_t)n);
+    TS_TRY(dict_room(c, hv, 4 + n, &h, err));
+    pq_put_le32(c->dict.data + c->dict.len, (uint32_t)n);
     if (n) memcpy(c->dict.data + c->dict.len + 4, p, n);
     c->doff[c->ndict] = (uint32_t)(c->dict.len + 4);
     c->dlen[c->ndict] = (uint32_t)n;
     c->dict.len += 4 + n;
-    c->dkey[c->ndict] = hv;
-    c->slots[h] = (uint32_t)(c->ndict + 1);
-    *id = (uint32_t)c->ndict++;
+    *id = dict_add(c, hv, h);
     *added = true;
     return TS_OK;
 }
@@ -412,7 +394,7 @@ static ts_status dict_page_to_plain(colw *c, ts_error *err)
             memcpy(o, c->dict.data + c->doff[e] - 4, 4 + (size_t)c->dlen[e]);
             o += 4 + (size_t)c->dlen[e];
         } else {
-            put_le64(o, c->dkey[e]);
+            pq_put_le64(o, c->dkey[e]);
             o += 8;
         }
     }
@@ -478,7 +460,7 @@ static ts_status flush_page(pq_writer *w, colw *c, ts_error *err)
             b->len = 4;
             st = pq_rle_encode_u8(c->def, c->page_rows, 1, b);
         }
-        if (st == TS_OK) put_le32(b->data, (uint32_t)(b->len - 4));
+        if (st == TS_OK) pq_put_le32(b->data, (uint32_t)(b->len - 4));
     }
     if (st == TS_OK) {
         if (c->page_dict) {
@@ -562,10 +544,31 @@ static ts_status lossy_time(enc_args *a, size_t r, int64_t ns)
         continue;                                                                \
     }
 
-static ts_status enc_i64(enc_args *a)
+/* After a value: counts it and marks its row as defined. */
+static inline void value_done(colw *c)
+{
+    c->page_vals++;
+    if (c->optional) c->def[c->page_rows] = 1;
+    c->page_rows++;
+}
+
+/* Stops the encoder before row r (the caller flushes the page, or falls back
+ * to PLAIN, and resumes there). */
+static inline ts_status stop_at(enc_args *a, size_t r, int ev)
+{
+    a->next = r;
+    a->ev = ev;
+    return TS_OK;
+}
+
+/* The 8-byte types: INT64 and TIMESTAMP (scaled to the stored unit) as
+ * integers, DOUBLE as its bits. One loop for both; always inlined with a
+ * constant is_double, so each type gets its own branch-free copy. */
+static inline __attribute__((always_inline)) ts_status enc_word(enc_args *a, bool is_double)
 {
     colw *c = a->c;
-    const int64_t *v = a->col->v.i64;
+    const int64_t *vi = a->col->v.i64;
+    const double *vd = a->col->v.f64;
     const uint8_t *valid = a->col->validity;
     size_t dict_max = a->w->o.dict_max_bytes;
     if (!c->page_dict) {
@@ -574,77 +577,47 @@ static ts_status enc_i64(enc_args *a)
     }
     for (size_t r = a->r0; r < a->r1; r++) {
         HANDLE_NULL(a, c, valid, r)
-        int64_t x = v[r];
-        if (c->div != 1) {
-            int64_t q = x / c->div, m = x % c->div;
-            if (m) {
-                if (!c->floor) return lossy_time(a, r, x);
-                if (m < 0) q--;
+        int64_t x = 0;
+        double d = 0;
+        uint64_t bits;
+        if (is_double) {
+            d = vd[r];
+            memcpy(&bits, &d, 8);
+        } else {
+            x = vi[r];
+            if (c->div != 1) {
+                int64_t q = x / c->div, m = x % c->div;
+                if (m) {
+                    if (!c->floor) return lossy_time(a, r, x);
+                    if (m < 0) q--;
+                }
+                x = q;
             }
-            x = q;
+            bits = (uint64_t)x;
         }
+        bool add_stat = true;
         if (c->page_dict) {
             uint32_t id = 0;
-            bool added = false, full = false;
-            TS_TRY(dict_find64(c, (uint64_t)x, dict_max, &id, &added, &full, a->err));
-            if (full) {
-                a->next = r;
-                a->ev = EV_DICT_FULL;
-                return TS_OK;
-            }
-            if (added) stat_i64(c, x);
+            bool full = false;
+            TS_TRY(dict_find64(c, bits, dict_max, &id, &add_stat, &full, a->err));
+            if (full) return stop_at(a, r, EV_DICT_FULL);
             c->idx[c->page_vals] = id;
         } else {
-            put_le64(c->plain.data + c->plain.len, (uint64_t)x);
+            pq_put_le64(c->plain.data + c->plain.len, bits);
             c->plain.len += 8;
-            stat_i64(c, x);
         }
-        c->page_vals++;
-        if (c->optional) c->def[c->page_rows] = 1;
-        c->page_rows++;
+        if (add_stat) { /* a dictionary entry seen before is in the statistics already */
+            if (is_double) stat_f64(c, d);
+            else stat_i64(c, x);
+        }
+        value_done(c);
     }
     a->next = a->r1;
     return TS_OK;
 }
 
-static ts_status enc_f64(enc_args *a)
-{
-    colw *c = a->c;
-    const double *v = a->col->v.f64;
-    const uint8_t *valid = a->col->validity;
-    size_t dict_max = a->w->o.dict_max_bytes;
-    if (!c->page_dict) {
-        ts_status st = ts_buf_reserve(&c->plain, (a->r1 - a->r0) * 8);
-        if (st != TS_OK) return buf_fail(st, a->err, "a data page");
-    }
-    for (size_t r = a->r0; r < a->r1; r++) {
-        HANDLE_NULL(a, c, valid, r)
-        double x = v[r];
-        uint64_t bits;
-        memcpy(&bits, &x, 8);
-        if (c->page_dict) {
-            uint32_t id = 0;
-            bool added = false, full = false;
-            TS_TRY(dict_find64(c, bits, dict_max, &id, &added, &full, a->err));
-            if (full) {
-                a->next = r;
-                a->ev = EV_DICT_FULL;
-                return TS_OK;
-            }
-            if (added) stat_f64(c, x);
-            c->idx[c->page_vals] = id;
-        } else {
-            put_le64(c->plain.data + c->plain.len, bits);
-            c->plain.len += 8;
-            stat_f64(c, x);
-        }
-        c->page_vals++;
-        if (c->optional) c->def[c->page_rows] = 1;
-        c->page_rows++;
-    }
-    a->next = a->r1;
-    return TS_OK;
-}
+static ts_status enc_i64(enc_args *a) { return enc_word(a, false); }
+static ts_status enc_f64(enc_args *a) { return enc_word(a, true); }
 
 static ts_status bad_utf8(enc_args *a, size_t r, size_t at)
 {
@@ -671,11 +644,7 @@ static ts_status enc_str(enc_args *a)
             uint32_t id = 0;
             bool added = false, full = false;
             TS_TRY(dict_find_str(c, p, n, dict_max, &id, &added, &full, a->err));
-            if (full) {
-                a->next = r;
-                a->ev = EV_DICT_FULL;
-                return TS_OK;
-            }
+            if (full) return stop_at(a, r, EV_DICT_FULL);
             if (added) {
                 size_t bad = utf8_check(p, n);
                 if (bad != SIZE_MAX) return bad_utf8(a, r, bad);
@@ -685,21 +654,15 @@ static ts_status enc_str(enc_args *a)
         } else {
             size_t bad = utf8_check(p, n);
             if (bad != SIZE_MAX) return bad_utf8(a, r, bad);
-            if (c->page_rows && c->plain.len + 4 + n > page_max) {
-                a->next = r;
-                a->ev = EV_PAGE_FULL;
-                return TS_OK;
-            }
+            if (c->page_rows && c->plain.len + 4 + n > page_max) return stop_at(a, r, EV_PAGE_FULL);
             ts_status st = ts_buf_reserve(&c->plain, 4 + n);
             if (st != TS_OK) return buf_fail(st, a->err, "a data page");
-            put_le32(c->plain.data + c->plain.len, (uint32_t)n);
+            pq_put_le32(c->plain.data + c->plain.len, (uint32_t)n);
             if (n) memcpy(c->plain.data + c->plain.len + 4, p, n);
             c->plain.len += 4 + n;
             TS_TRY(stat_str(c, p, n, a->err));
         }
-        c->page_vals++;
-        if (c->optional) c->def[c->page_rows] = 1;
-        c->page_rows++;
+        value_done(c);
     }
     a->next = a->r1;
     return TS_OK;
@@ -721,9 +684,7 @@ static ts_status enc_bool(enc_args *a)
         int x = v[r] != 0;
         c->plain.data[c->page_vals >> 3] |= (uint8_t)(x << (c->page_vals & 7));
         stat_i64(c, x);
-        c->page_vals++;
-        if (c->optional) c->def[c->page_rows] = 1;
-        c->page_rows++;
+        value_done(c);
     }
     c->plain.len = (c->page_vals + 7) / 8;
     a->next = a->r1;
@@ -826,16 +787,16 @@ static ts_status fill_stats(pq_writer *w, colw *c, pq_statistics *s, ts_error *e
     switch (c->type) {
     case TS_TYPE_TIMESTAMP:
     case TS_TYPE_INT64:
-        put_le64(mn, (uint64_t)c->imin);
-        put_le64(mx, (uint64_t)c->imax);
+        pq_put_le64(mn, (uint64_t)c->imin);
+        pq_put_le64(mx, (uint64_t)c->imax);
         break;
     case TS_TYPE_DOUBLE: {
         double dmin = c->dmin == 0 ? -0.0 : c->dmin, dmax = c->dmax == 0 ? 0.0 : c->dmax;
         uint64_t b;
         memcpy(&b, &dmin, 8);
-        put_le64(mn, b);
+        pq_put_le64(mn, b);
         memcpy(&b, &dmax, 8);
-        put_le64(mx, b);
+        pq_put_le64(mx, b);
         break;
     }
     case TS_TYPE_BOOL:
@@ -1201,7 +1162,7 @@ static ts_status write_footer(pq_writer *w, ts_error *err)
     TS_TRY(pq_meta_encode_file(&m, &w->hdr, err));
     if (w->hdr.len > UINT32_MAX) return ts_err_set(err, TS_ERR_LIMIT, "parquet footer too large");
     uint8_t tail[8];
-    put_le32(tail, (uint32_t)w->hdr.len);
+    pq_put_le32(tail, (uint32_t)w->hdr.len);
     memcpy(tail + 4, "PAR1", 4);
     TS_TRY(out_write(w, w->hdr.data, w->hdr.len, err));
     return out_write(w, tail, 8, err);
