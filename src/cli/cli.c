@@ -211,9 +211,16 @@ int cli_exit_for(ts_status st)
     return CLI_EXIT_ERROR;
 }
 
+int cli_exit_unchecked(ts_status st)
+{
+    if (st == TS_ERR_USAGE) return CLI_EXIT_USAGE;
+    if (st == TS_ERR_CANCELLED) return CLI_EXIT_INTERRUPTED;
+    return CLI_EXIT_UNAVAILABLE;
+}
+
 int cli_fail(cli_ctx *ctx, const ts_error *err)
 {
-    char msg[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
+    char msg[CLI_ERR_TEXT_MAX];
     ts_err_format(err, msg, sizeof msg);
     fprintf(ctx->err, "%s: error: %s\n", ctx->prog, msg);
     return cli_exit_for(err->code);

@@ -81,9 +81,15 @@ size_t cli_get_all(const cli_args *a, const char *name, const char *const **vals
  * error itself and returns false when malformed. */
 bool cli_get_size(const cli_args *a, cli_ctx *ctx, const char *name, uint64_t def, uint64_t *out);
 
+/* Room for a ts_error formatted by ts_err_format. */
+#define CLI_ERR_TEXT_MAX (TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8)
+
 /* Prints "tsarchive CMD: error: <ctx>: <msg>" and maps the status to an exit code. */
 int cli_fail(cli_ctx *ctx, const ts_error *err);
 int cli_exit_for(ts_status st);
+/* The exit code of a check that could not be made (verify, cleanup's plan):
+ * 2 for a usage error, 130 when interrupted, else 4 (whatever the cause). */
+int cli_exit_unchecked(ts_status st);
 /* Prints a usage error and returns CLI_EXIT_USAGE. */
 int cli_usage_error(cli_ctx *ctx, const cli_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -122,5 +128,20 @@ bool cli_parse_time_opt(const cli_args *a, cli_ctx *ctx, const char *name, bool 
  * secrets a URL may carry; NULL from it means a plain string. */
 typedef struct json_t json_t; /* jansson's; only commands that write JSON include it */
 json_t *cli_args_json(const cli_args *a, json_t *(*value)(const char *opt, const char *v));
+
+/* A whole number without sign ("12"), the whole of s; false when s is NULL,
+ * empty, negative or has anything after the digits. */
+bool cli_parse_u64(const char *s, uint64_t *out);
+/* --NAME N in [min, max] into *out, left as it is when the option is absent;
+ * false when malformed or out of range (the caller prints its own message). */
+bool cli_get_range(const cli_args *a, const char *name, uint64_t min, uint64_t max, uint64_t *out);
+/* --prefix P (default timestream-archive/) into prefix with one trailing
+ * '/'. With relative, a P that holds ".." or starts with '/' is refused:
+ * false after printing the usage error. */
+bool cli_get_prefix(const cli_args *a, cli_ctx *ctx, bool relative, char *prefix, size_t size);
+/* Prints j on stdout as one line (compact, keys sorted) and frees it. */
+void cli_print_json(cli_ctx *ctx, json_t *j);
+/* Sets o's "error" to the formatted err. */
+void cli_json_set_error(json_t *o, const ts_error *err);
 
 #endif

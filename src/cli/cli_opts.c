@@ -1,8 +1,11 @@
-/* Option values shared by several subcommands (convert, export): one place
- * for the spellings of --precision, --time-format and --since/--until. */
+/* Option values and JSON output shared by several subcommands: one place
+ * for the spellings of --precision, --time-format, --since/--until, --prefix
+ * and numeric ranges, and for the one-line JSON results. */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "archive/arc_layout.h"
 #include "cli.h"
 #include "core/ts_time.h"
 #include "formats/fmt.h"
@@ -61,4 +64,50 @@ json_t *cli_args_json(const cli_args *a, json_t *(*value)(const char *opt, const
         }
     }
     return o;
+}
+
+bool cli_parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || !*s) return false;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || s[0] == '-') return false;
+    *out = v;
+    return true;
+}
+
+bool cli_get_range(const cli_args *a, const char *name, uint64_t min, uint64_t max, uint64_t *out)
+{
+    const char *s = cli_get(a, name);
+    uint64_t v = 0;
+    if (!s) return true;
+    if (!cli_parse_u64(s, &v) || v < min || v > max) return false;
+    *out = v;
+    return true;
+}
+
+bool cli_get_prefix(const cli_args *a, cli_ctx *ctx, bool relative, char *prefix, size_t size)
+{
+    const char *p = cli_get(a, "prefix");
+    if (!p) p = ARC_DEFAULT_PREFIX;
+    snprintf(prefix, size, "%s%s", p, (*p && p[strlen(p) - 1] != '/') ? "/" : "");
+    if (relative && (strstr(prefix, "..") || prefix[0] == '/')) {
+        cli_usage_error(ctx, a->cmd, "--prefix %s: must be a relative key prefix", p);
+        return false;
+    }
+    return true;
+}
+
+void cli_print_json(cli_ctx *ctx, json_t *j)
+{
+    json_dumpf(j, ctx->out, JSON_SORT_KEYS | JSON_COMPACT);
+    fputc('\n', ctx->out);
+    json_decref(j);
+}
+
+void cli_json_set_error(json_t *o, const ts_error *err)
+{
+    char m[CLI_ERR_TEXT_MAX];
+    ts_err_format(err, m, sizeof m);
+    json_object_set_new(o, "error", json_string(m));
 }

@@ -75,12 +75,24 @@ ts_status cli_root_audit_flush(cli_root *r, ts_error *err)
 ts_status cli_root_audit_end(cli_root *r, json_t *fields, const ts_error *failed, bool flush,
                              ts_error *err)
 {
-    if (failed && fields) {
-        char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
-        ts_err_format(failed, m, sizeof m);
-        json_object_set_new(fields, "error", json_string(m));
-    }
+    if (failed && fields) cli_json_set_error(fields, failed);
     return cli_root_audit(r, "end", fields, flush, err);
+}
+
+void cli_root_warn_write(cli_ctx *ctx, const char *command, const ts_error *e)
+{
+    char m[CLI_ERR_TEXT_MAX];
+    ts_err_format(e, m, sizeof m);
+    fprintf(ctx->err, "%s %s: warning: cannot write the audit log: %s\n", ctx->prog, command, m);
+}
+
+void cli_root_warn_chain(const cli_root *r, cli_ctx *ctx, const char *command, const char *where,
+                         const char *prefix)
+{
+    if (r->chain_ok) return;
+    fprintf(ctx->err, "%s %s: warning: the audit log under %s%s is broken (see 'tsarchive audit "
+                      "verify')\n",
+            ctx->prog, command, where, prefix);
 }
 
 void cli_root_close(cli_root *r)

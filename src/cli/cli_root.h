@@ -10,6 +10,7 @@
 #include "archive/arc_audit.h"
 #include "archive/arc_storage.h"
 #include "aws/aws.h"
+#include "cli.h"
 #include "core/ts_error.h"
 
 /* What is checked of a ROOT that is not s3:// before it is opened. */
@@ -70,6 +71,15 @@ ts_status cli_root_audit_flush(cli_root *r, ts_error *err);
  * is not NULL, written when flush. Returns the write's status. */
 ts_status cli_root_audit_end(cli_root *r, json_t *fields, const ts_error *failed, bool flush,
                              ts_error *err);
+
+/* Warns on stderr that the audit log could not be written:
+ * "PROG COMMAND: warning: cannot write the audit log: <e>". */
+void cli_root_warn_write(cli_ctx *ctx, const char *command, const ts_error *e);
+
+/* When the existing chain did not check out, warns on stderr:
+ * "PROG COMMAND: warning: the audit log under WHEREPREFIX is broken (see …)". */
+void cli_root_warn_chain(const cli_root *r, cli_ctx *ctx, const char *command, const char *where,
+                         const char *prefix);
 
 /* Frees the audit log, the storages, the client and the configuration
  * (reverse order); r is zeroed again. */

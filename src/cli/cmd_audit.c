@@ -69,8 +69,7 @@ static ts_status show(arc_storage *storage, const char *prefix, bool json, cli_c
     json_t *chain = json_object_get(h, "chain");
     *broken = !json_is_true(json_object_get(chain, "ok"));
     if (json) {
-        json_dumpf(h, ctx->out, JSON_SORT_KEYS | JSON_COMPACT);
-        fputc('\n', ctx->out);
+        cli_print_json(ctx, json_incref(h));
     } else {
         size_t i;
         json_t *r;
@@ -94,9 +93,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
         return cli_usage_error(ctx, a->cmd, "unknown action '%s' (verify or show)", a->pos[0]);
     const char *root = a->pos[1];
     char prefix[ARC_PATH_MAX];
-    const char *p = cli_get(a, "prefix");
-    if (!p) p = ARC_DEFAULT_PREFIX;
-    snprintf(prefix, sizeof prefix, "%s%s", p, (*p && p[strlen(p) - 1] != '/') ? "/" : "");
+    cli_get_prefix(a, ctx, false, prefix, sizeof prefix);
     ts_error err;
     ts_err_clear(&err);
     cli_root r;
@@ -114,14 +111,8 @@ static int run(const cli_args *a, cli_ctx *ctx)
     if (cli_flag(a, "json")) {
         json_t *j = json_pack("{s:b,s:I,s:I,s:s}", "ok", st == TS_OK, "runs", (json_int_t)rep.runs,
                               "entries", (json_int_t)rep.entries, "head", rep.head);
-        if (st != TS_OK) {
-            char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
-            ts_err_format(&err, m, sizeof m);
-            json_object_set_new(j, "error", json_string(m));
-        }
-        json_dumpf(j, ctx->out, JSON_SORT_KEYS | JSON_COMPACT);
-        fputc('\n', ctx->out);
-        json_decref(j);
+        if (st != TS_OK) cli_json_set_error(j, &err);
+        cli_print_json(ctx, j);
     } else if (st == TS_OK) {
         fprintf(ctx->out, "audit log intact: %zu runs, %zu entries, head %s\n", rep.runs,
                 rep.entries, rep.head);

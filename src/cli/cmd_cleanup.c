@@ -60,10 +60,7 @@ static void audit_flush(audit_ctx *ac)
     ts_error e;
     ts_err_clear(&e);
     if (cli_root_audit_flush(ac->root, &e) != TS_OK) {
-        char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
-        ts_err_format(&e, m, sizeof m);
-        fprintf(ac->ctx->err, "%s cleanup: warning: cannot write the audit log: %s\n",
-                ac->ctx->prog, m);
+        cli_root_warn_write(ac->ctx, "cleanup", &e);
         ac->write_failed = true;
     }
 }
@@ -178,7 +175,7 @@ static int retire_bucket(cli_ctx *ctx, const char *bucket, bool apply, bool json
     ts_err_clear(&err);
     ts_status st = arc_bucket_retire(client, &ro, &res, &err);
     int rc = st == TS_OK ? CLI_EXIT_OK : st == TS_ERR_REFUSED ? CLI_EXIT_REFUSED : cli_exit_for(st);
-    char emsg[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8] = "";
+    char emsg[CLI_ERR_TEXT_MAX] = "";
     if (st != TS_OK) ts_err_format(&err, emsg, sizeof emsg);
     char may[TS_TIME_STR_MAX] = "";
     if (res.may_go_ns) ts_time_format(res.may_go_ns, may);
@@ -199,9 +196,7 @@ static int retire_bucket(cli_ctx *ctx, const char *bucket, bool apply, bool json
                               "legal_hold", res.legal_hold, "held_versions", held, "deleted",
                               (json_int_t)res.deleted, "bucket_deleted", res.bucket_deleted);
         if (*emsg) json_object_set_new(j, "error", json_string(emsg));
-        json_dumpf(j, ctx->out, JSON_SORT_KEYS | JSON_COMPACT);
-        fputc('\n', ctx->out);
-        json_decref(j);
+        cli_print_json(ctx, j);
     } else if (st == TS_OK || st == TS_ERR_REFUSED) {
         fprintf(ctx->out, "archive bucket s3://%s: %zu object versions, %zu delete markers, %llu bytes\n",
                 bucket, res.versions, res.delete_markers, (unsigned long long)res.bytes);
@@ -310,19 +305,11 @@ static int run(const cli_args *a, cli_ctx *ctx)
     for (size_t i = 0; i < nf; i++)
         if (!strchr(fv[i], '.'))
             return cli_usage_error(ctx, self, "--force-unarchived %s: expected DB.TABLE", fv[i]);
-    int jobs = 2;
-    if (cli_get(a, "jobs")) {
-        char *end;
-        long j = strtol(cli_get(a, "jobs"), &end, 10);
-        if (*end || j < 1 || j > 64) return cli_usage_error(ctx, self, "--jobs: a number from 1 to 64");
-        jobs = (int)j;
-    }
+    uint64_t jobs = 2;
+    if (!cli_get_range(a, "jobs", 1, 64, &jobs))
+        return cli_usage_error(ctx, self, "--jobs: a number from 1 to 64");
     char prefix[ARC_PATH_MAX];
-    const char *pp = cli_get(a, "prefix");
-    if (!pp) pp = ARC_DEFAULT_PREFIX;
-    snprintf(prefix, sizeof prefix, "%s%s", pp, (*pp && pp[strlen(pp) - 1] != '/') ? "/" : "");
-    if (strstr(prefix, "..") || prefix[0] == '/')
-        return cli_usage_error(ctx, self, "--prefix %s: must be a relative key prefix", pp);
+    if (!cli_get_prefix(a, ctx, true, prefix, sizeof prefix)) return CLI_EXIT_USAGE;
     const char *archive_root = cli_get(a, "archive");
     const char *audit_root = archive_root ? archive_root : cli_get(a, "audit-to");
     if (!audit_root) audit_root = DEFAULT_AUDIT_ROOT;
@@ -367,9 +354,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
             json_object_set_new(f, "force_unarchived", fa);
         }
         audit_add(&ac, "start", f);
-        if (!r.chain_ok)
-            fprintf(ctx->err, "%s cleanup: warning: the audit log under %s is broken (see "
-                              "'tsarchive audit verify')\n", ctx->prog, audit_root);
+        cli_root_warn_chain(&r, ctx, "cleanup", audit_root, "");
     }
 
     if (retire && st == TS_OK) {
@@ -390,7 +375,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     o.client = r.client;
     o.force_unarchived = fv;
     o.nforce = nf;
-    o.verify_jobs = jobs;
+    o.verify_jobs = (int)jobs;
     o.cancel = ctx->cancel;
     o.progress = on_progress;
     o.user = ctx;
@@ -424,16 +409,14 @@ static int run(const cli_args *a, cli_ctx *ctx)
     size_t remaining = arc_cl_remaining(&plan);
 
     int rc;
-    if (!planned) rc = st == TS_ERR_CANCELLED ? CLI_EXIT_INTERRUPTED
-                       : st == TS_ERR_USAGE   ? CLI_EXIT_USAGE
-                                              : CLI_EXIT_UNAVAILABLE;
+    if (!planned) rc = cli_exit_unchecked(st);
     else if (st == TS_ERR_CANCELLED) rc = CLI_EXIT_INTERRUPTED;
     else if (mode == ARC_CL_MODE_CHECK) rc = remaining ? CLI_EXIT_DAMAGED : CLI_EXIT_OK;
     else if (mode == ARC_CL_MODE_APPLY && plan.failed) rc = CLI_EXIT_ERROR;
     else if (mode == ARC_CL_MODE_APPLY && plan.interlock_kept) rc = CLI_EXIT_REFUSED;
     else rc = CLI_EXIT_OK;
 
-    char emsg[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8] = "";
+    char emsg[CLI_ERR_TEXT_MAX] = "";
     if (st != TS_OK) ts_err_format(&err, emsg, sizeof emsg);
     if (r.audit) {
         json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:i}", "outcome",
@@ -471,9 +454,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
             json_object_set_new(j, "audit_log", json_string(where));
         }
         if (*emsg) json_object_set_new(j, "error", json_string(emsg));
-        json_dumpf(j, ctx->out, JSON_SORT_KEYS | JSON_COMPACT);
-        fputc('\n', ctx->out);
-        json_decref(j);
+        cli_print_json(ctx, j);
     } else if (planned) {
         const char *what = mode == ARC_CL_MODE_APPLY ? "cleanup" : mode == ARC_CL_MODE_CHECK ? "cleanup check" : "cleanup plan (dry run)";
         fprintf(ctx->out, "%s for project %s, environment %s, region %s:\n", what, project, envname,

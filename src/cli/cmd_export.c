@@ -77,16 +77,6 @@ static void on_after_plan(void *user, const char *db)
     }
 }
 
-static bool parse_u64(const char *s, uint64_t *out)
-{
-    if (!s || !*s) return false;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || s[0] == '-') return false;
-    *out = v;
-    return true;
-}
-
 /* A URL without the password of "user:pass@host" (audit log, messages). */
 static json_t *url_json(const char *url)
 {
@@ -179,11 +169,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
         root = def_root;
     }
     char prefix[ARC_PATH_MAX];
-    const char *p = cli_get(a, "prefix");
-    if (!p) p = ARC_DEFAULT_PREFIX;
-    snprintf(prefix, sizeof prefix, "%s%s", p, (*p && p[strlen(p) - 1] != '/') ? "/" : "");
-    if (strstr(prefix, "..") || prefix[0] == '/')
-        return cli_usage_error(ctx, self, "--prefix %s: must be a relative key prefix", p);
+    if (!cli_get_prefix(a, ctx, true, prefix, sizeof prefix)) return CLI_EXIT_USAGE;
 
     arc_export_opts o = {.root = root, .prefix = prefix, .cancel = ctx->cancel};
     o.codec = cli_get(a, "codec");
@@ -192,22 +178,16 @@ static int run(const cli_args *a, cli_ctx *ctx)
     else if (strcmp(tu, "ns") == 0) o.time_unit = ARC_TIME_NS;
     else if (strcmp(tu, "ms") == 0) o.time_unit = ARC_TIME_MS;
     else return cli_usage_error(ctx, self, "--time-unit %s: use us, ns or ms", tu);
-    uint64_t v;
-    if (cli_get(a, "jobs")) {
-        if (!parse_u64(cli_get(a, "jobs"), &v) || v < 1 || v > 64)
-            return cli_usage_error(ctx, self, "--jobs: a number from 1 to 64");
-        o.jobs = (int)v;
-    }
-    if (cli_get(a, "max-rows-per-query")) {
-        if (!parse_u64(cli_get(a, "max-rows-per-query"), &v) || v < 1)
-            return cli_usage_error(ctx, self, "--max-rows-per-query: a positive number");
-        o.max_rows_per_query = v;
-    }
-    if (cli_get(a, "batch-rows")) {
-        if (!parse_u64(cli_get(a, "batch-rows"), &v) || v < 1 || v > 1000000)
-            return cli_usage_error(ctx, self, "--batch-rows: 1..1000000");
-        o.batch_rows = (size_t)v;
-    }
+    uint64_t jobs = 0, max_rows = 0, batch_rows = 0, chunk_size = 0; /* 0: the default */
+    if (!cli_get_range(a, "jobs", 1, 64, &jobs))
+        return cli_usage_error(ctx, self, "--jobs: a number from 1 to 64");
+    if (!cli_get_range(a, "max-rows-per-query", 1, UINT64_MAX, &max_rows))
+        return cli_usage_error(ctx, self, "--max-rows-per-query: a positive number");
+    if (!cli_get_range(a, "batch-rows", 1, 1000000, &batch_rows))
+        return cli_usage_error(ctx, self, "--batch-rows: 1..1000000");
+    o.jobs = (int)jobs;
+    o.max_rows_per_query = max_rows;
+    o.batch_rows = (size_t)batch_rows;
     const char *const *dbs;
     o.ndatabases = cli_get_all(a, "database", &dbs);
     o.databases = dbs;
@@ -231,11 +211,9 @@ static int run(const cli_args *a, cli_ctx *ctx)
                                           "--from timestream://, influx:// and influx1:// sources");
     /* InfluxDB-only options */
     arc_export_influx_opts io = {0};
-    if (cli_get(a, "chunk-size")) {
-        if (!parse_u64(cli_get(a, "chunk-size"), &v) || v < 1 || v > 1000000)
-            return cli_usage_error(ctx, self, "--chunk-size: 1..1000000");
-        io.chunk_size = (size_t)v;
-    }
+    if (!cli_get_range(a, "chunk-size", 1, 1000000, &chunk_size))
+        return cli_usage_error(ctx, self, "--chunk-size: 1..1000000");
+    io.chunk_size = (size_t)chunk_size;
     if (!influx_src && io.chunk_size)
         return cli_usage_error(ctx, self, "--chunk-size is for --from influx:// and influx1:// "
                                           "sources");
@@ -411,19 +389,13 @@ static int run(const cli_args *a, cli_ctx *ctx)
                               (json_int_t)res.files, "files_unchanged",
                               (json_int_t)res.files_skipped, "rows", (json_int_t)res.rows,
                               "bytes", (json_int_t)res.bytes, "seconds", secs, "tables", tables);
-        if (st != TS_OK) {
-            char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
-            ts_err_format(&err, m, sizeof m);
-            json_object_set_new(j, "error", json_string(m));
-        }
+        if (st != TS_OK) cli_json_set_error(j, &err);
         json_object_set_new(j, "audit_log", json_string(arc_audit_object_name(r.audit)));
         if (retain_years)
             json_object_set_new(j, "object_lock", json_pack("{s:s,s:s}", "mode", lock_mode,
                                                             "retain_until", lock_until));
         if (o.dry_run) json_object_set_new(j, "dry_run", json_true());
-        json_dumpf(j, ctx->out, JSON_SORT_KEYS | JSON_COMPACT);
-        fputc('\n', ctx->out);
-        json_decref(j);
+        cli_print_json(ctx, j);
     } else {
         for (size_t i = 0; i < res.ntables_v; i++) {
             const arc_export_table_result *t = &res.tables_v[i];

@@ -71,9 +71,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
         return cli_usage_error(ctx, a->cmd, "--years must be a whole number of years (1..%d), "
                                "e.g. 7 or 7y (not '%s')", ARC_RET_MAX_YEARS, ys);
     char prefix[ARC_PATH_MAX];
-    const char *p = cli_get(a, "prefix");
-    if (!p) p = ARC_DEFAULT_PREFIX;
-    snprintf(prefix, sizeof prefix, "%s%s", p, (*p && p[strlen(p) - 1] != '/') ? "/" : "");
+    cli_get_prefix(a, ctx, false, prefix, sizeof prefix);
 
     ts_error err;
     ts_err_clear(&err);
@@ -83,7 +81,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     if (st == TS_OK) st = cli_root_open(&r, root, &(cli_root_opts){0}, &err);
     json_t *model = NULL, *ret_json = NULL;
     int64_t now = ts_now_ns();
-    char ret_err[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8] = "";
+    char ret_err[CLI_ERR_TEXT_MAX] = "";
     if (st == TS_OK) {
         /* The retention assessment (bucket settings, every object's lock); when it
          * cannot be made, the report says why and shows what HEAD tells. */

@@ -149,11 +149,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     const cli_cmd *self = a->cmd;
     const char *root = a->pos[0];
     char prefix[ARC_PATH_MAX];
-    const char *p = cli_get(a, "prefix");
-    if (!p) p = ARC_DEFAULT_PREFIX;
-    snprintf(prefix, sizeof prefix, "%s%s", p, (*p && p[strlen(p) - 1] != '/') ? "/" : "");
-    if (strstr(prefix, "..") || prefix[0] == '/')
-        return cli_usage_error(ctx, self, "--prefix %s: must be a relative key prefix", p);
+    if (!cli_get_prefix(a, ctx, true, prefix, sizeof prefix)) return CLI_EXIT_USAGE;
     int years = ARC_RET_DEFAULT_YEARS;
     if (cli_get(a, "years") && !arc_retention_parse_years(cli_get(a, "years"), &years))
         return cli_usage_error(ctx, self, "--years %s: a number of years from 1 to %d (7 or 7y)",
@@ -204,10 +200,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
         json_object_set_new(f, "root", json_string(root));
         if (s3) json_object_set_new(f, "identity", arc_audit_identity(&rt.cfg));
         cli_root_audit(&rt, "start", f, false, &err);
-        if (!rt.chain_ok)
-            fprintf(ctx->err, "%s retention: warning: the audit log under %s%s is broken (see "
-                              "'tsarchive audit verify')\n",
-                    ctx->prog, root, prefix);
+        cli_root_warn_chain(&rt, ctx, "retention", root, prefix);
     }
     arc_retention_opts ro = {.prefix = prefix, .years = years, .cancel = ctx->cancel};
     arc_retention r;
@@ -268,11 +261,8 @@ static int run(const cli_args *a, cli_ctx *ctx)
         ts_error ae;
         ts_err_clear(&ae);
         /* only where an archive is: a wrong ROOT gets no _audit folder */
-        if (cli_root_audit_end(&rt, f, st != TS_OK ? &err : NULL, r.databases > 0, &ae) != TS_OK) {
-            char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
-            ts_err_format(&ae, m, sizeof m);
-            fprintf(ctx->err, "%s retention: warning: cannot write the audit log: %s\n", ctx->prog, m);
-        }
+        if (cli_root_audit_end(&rt, f, st != TS_OK ? &err : NULL, r.databases > 0, &ae) != TS_OK)
+            cli_root_warn_write(ctx, "retention", &ae);
     }
     if (json) {
         json_t *j = st == TS_OK || r.root ? arc_retention_to_json(&r, true) : json_object();
@@ -295,16 +285,10 @@ static int run(const cli_args *a, cli_ctx *ctx)
         json_object_set_new(j, "verdict_before", json_string(arc_ret_verdict_name(before)));
         json_object_set_new(j, "exit_code", json_integer(rc));
         json_object_set_new(j, "ok", json_boolean(rc == CLI_EXIT_OK));
-        if (st != TS_OK) {
-            char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
-            ts_err_format(&err, m, sizeof m);
-            json_object_set_new(j, "error", json_string(m));
-        }
+        if (st != TS_OK) cli_json_set_error(j, &err);
         if (rt.audit && r.databases)
             json_object_set_new(j, "audit_log", json_string(arc_audit_object_name(rt.audit)));
-        json_dumpf(j, ctx->out, JSON_SORT_KEYS | JSON_COMPACT);
-        fputc('\n', ctx->out);
-        json_decref(j);
+        cli_print_json(ctx, j);
     }
     if (st != TS_OK) rc = cli_fail(ctx, &err);
     else if (rc != CLI_EXIT_OK)

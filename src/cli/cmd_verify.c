@@ -61,16 +61,6 @@ static json_t *redact_value(const char *opt, const char *v)
     return json_string(buf);
 }
 
-static bool parse_u64(const char *s, uint64_t *out)
-{
-    if (!s || !*s) return false;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || s[0] == '-') return false;
-    *out = v;
-    return true;
-}
-
 static json_t *finding_json(const arc_finding *f)
 {
     json_t *o = json_pack("{s:s,s:s,s:s}", "kind", arc_finding_kind_name(f->kind), "severity",
@@ -143,16 +133,10 @@ static void print_report(cli_ctx *ctx, const arc_verify_report *rep, const arc_c
             json_object_set_new(j, "months", ms);
             json_object_set_new(j, "windows", windows_json(cmp));
         }
-        if (!ran) {
-            char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
-            ts_err_format(err, m, sizeof m);
-            json_object_set_new(j, "error", json_string(m));
-        }
+        if (!ran) cli_json_set_error(j, err);
         if (audit_name) json_object_set_new(j, "audit_log", json_string(audit_name));
         if (retention) json_object_set(j, "retention", retention);
-        json_dumpf(j, ctx->out, JSON_SORT_KEYS | JSON_COMPACT);
-        fputc('\n', ctx->out);
-        json_decref(j);
+        cli_print_json(ctx, j);
         return;
     }
     if (!ran) return; /* the error is printed by cli_fail */
@@ -246,27 +230,14 @@ static void print_retention(cli_ctx *ctx, const arc_retention *r, bool checked, 
     if (shown > 20) fprintf(f, "EXPOSED [retention] ... and %zu more\n", shown - 20);
 }
 
-static int fail_code(ts_status st)
-{
-    switch (st) {
-    case TS_ERR_USAGE: return CLI_EXIT_USAGE;
-    case TS_ERR_CANCELLED: return CLI_EXIT_INTERRUPTED;
-    default: return CLI_EXIT_UNAVAILABLE; /* could not check */
-    }
-}
-
 static int run(const cli_args *a, cli_ctx *ctx)
 {
     const cli_cmd *self = a->cmd;
     const char *root = a->pos[0];
     char prefix[ARC_PATH_MAX];
-    const char *p = cli_get(a, "prefix");
-    if (!p) p = ARC_DEFAULT_PREFIX;
-    snprintf(prefix, sizeof prefix, "%s%s", p, (*p && p[strlen(p) - 1] != '/') ? "/" : "");
-    if (strstr(prefix, "..") || prefix[0] == '/')
-        return cli_usage_error(ctx, self, "--prefix %s: must be a relative key prefix", p);
+    if (!cli_get_prefix(a, ctx, true, prefix, sizeof prefix)) return CLI_EXIT_USAGE;
     uint64_t v = 2;
-    if (cli_get(a, "jobs") && (!parse_u64(cli_get(a, "jobs"), &v) || v < 1 || v > 64))
+    if (!cli_get_range(a, "jobs", 1, 64, &v))
         return cli_usage_error(ctx, self, "--jobs: a number from 1 to 64");
     const char *against = cli_get(a, "against");
     bool deep = cli_flag(a, "deep");
@@ -308,10 +279,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
         /* flushed at the end, once it is known that ROOT holds an archive:
          * verifying a wrong path must not leave an _audit folder there */
         cli_root_audit(&r, "start", f, false, &err);
-        if (!r.chain_ok)
-            fprintf(ctx->err, "%s verify: warning: the audit log under %s%s is broken (see "
-                              "'tsarchive audit verify')\n",
-                    ctx->prog, root, prefix);
+        cli_root_warn_chain(&r, ctx, "verify", root, prefix);
     }
 
     const char *const *dbs;
@@ -339,7 +307,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     arc_retention ret;
     arc_retention_init(&ret);
     bool ret_ok = false;
-    char ret_err[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8] = "";
+    char ret_err[CLI_ERR_TEXT_MAX] = "";
     if (st == TS_OK && rep.objects) {
         arc_retention_opts ro = {.prefix = prefix, .years = ret_years ? ret_years : ARC_RET_DEFAULT_YEARS,
                                  .cancel = ctx->cancel};
@@ -360,7 +328,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
         if (ret.objects[i].present && !ret.objects[i].held && ret_in_scope(&ret.objects[i], dbs, ndbs))
             exposed++;
     double secs = (double)(ts_mono_ns() - ps.t0) / 1e9;
-    int rc = st != TS_OK ? fail_code(st)
+    int rc = st != TS_OK ? cli_exit_unchecked(st)
              : rep.errors || (ret_years && exposed) ? CLI_EXIT_DAMAGED
                                                     : CLI_EXIT_OK;
     if (r.audit) {
@@ -387,11 +355,8 @@ static int run(const cli_args *a, cli_ctx *ctx)
         }
         ts_error ae;
         ts_err_clear(&ae);
-        if (cli_root_audit_end(&r, f, st != TS_OK ? &err : NULL, rep.objects > 0, &ae) != TS_OK) {
-            char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
-            ts_err_format(&ae, m, sizeof m);
-            fprintf(ctx->err, "%s verify: warning: cannot write the audit log: %s\n", ctx->prog, m);
-        }
+        if (cli_root_audit_end(&r, f, st != TS_OK ? &err : NULL, rep.objects > 0, &ae) != TS_OK)
+            cli_root_warn_write(ctx, "verify", &ae);
     }
     const char *shown_against = NULL;
     char against_safe[512];
@@ -415,7 +380,7 @@ static int run(const cli_args *a, cli_ctx *ctx)
     if (!json && (ret_ok || ret_err[0]))
         print_retention(ctx, &ret, ret_years > 0, ret_ok ? NULL : ret_err, dbs, ndbs);
     if (st != TS_OK) {
-        char m[TS_ERR_MSG_MAX + TS_ERR_CTX_MAX + 8];
+        char m[CLI_ERR_TEXT_MAX];
         ts_err_format(&err, m, sizeof m);
         fprintf(ctx->err, "%s verify: %s: %s\n", ctx->prog,
                 st == TS_ERR_CANCELLED ? "interrupted" : "could not check the archive", m);
