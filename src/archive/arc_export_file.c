@@ -429,7 +429,7 @@ static ts_status prepare_table(xf_run *run, xf_table *t, arc_manifest *man, ts_e
                             : f->role == TS_ROLE_MEASURE_NAME  ? ARC_ROLE_MEASURE_NAME
                                                                : ARC_ROLE_MEASURE;
         if (ts_schema_add(&t->fin, f->name, f->type, f->role, f->nullable) != TS_OK ||
-            arc_table_add_column(mt, f->name, role, arc_export_stype(f->type), f->type) != TS_OK)
+            arc_table_add_column(mt, f->name, role, fmt_timestream_type(f->type), f->type) != TS_OK)
             st = ts_err_set(err, TS_ERR_NOMEM, "out of memory");
         if (st == TS_OK && c == 0 && with_ns &&
             (ts_schema_add(&t->fin, "time_ns", TS_TYPE_INT64, TS_ROLE_TIME, false) != TS_OK ||

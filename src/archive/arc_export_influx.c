@@ -20,6 +20,7 @@
 #include "core/ts_batch.h"
 #include "core/ts_buf.h"
 #include "core/ts_time.h"
+#include "formats/fmt.h"
 #include "influx/influx.h"
 #include "parquet/pq_reader.h"
 #include "parquet/pq_writer.h"
@@ -122,7 +123,7 @@ static ts_status add_col(ix_table *t, const char *name, arc_col_role role, ts_ty
 {
     bool is_time = role == ARC_ROLE_TIME || role == ARC_ROLE_TIME_NS;
     return arc_export_add_column(&t->schema, &t->cols, &t->ncols, name, role,
-                                 role == ARC_ROLE_TIME_NS ? "TIMESTAMP" : arc_export_stype(type),
+                                 role == ARC_ROLE_TIME_NS ? "TIMESTAMP" : fmt_timestream_type(type),
                                  type, !is_time, err);
 }
 

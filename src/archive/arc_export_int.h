@@ -26,8 +26,6 @@ ts_status arc_export_storage_open(const arc_export_opts *o, aws_client *client,
                                   arc_storage **out, ts_error *err);
 /* The manifest's time_unit: "us", "ns" or "ms". */
 const char *arc_export_unit_name(arc_time_unit u);
-/* The Timestream type name recorded for a column of type t. */
-const char *arc_export_stype(ts_type t);
 /* Appends a column to schema (its ts_role from role) and to *cols (count *ncols),
  * the manifest's view of it (name, role, source type stype, type). */
 ts_status arc_export_add_column(ts_schema *schema, arc_column **cols, size_t *ncols,

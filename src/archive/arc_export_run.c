@@ -47,18 +47,6 @@ const char *arc_export_unit_name(arc_time_unit u)
     return u == ARC_TIME_NS ? "ns" : u == ARC_TIME_MS ? "ms" : "us";
 }
 
-const char *arc_export_stype(ts_type t)
-{
-    switch (t) {
-    case TS_TYPE_TIMESTAMP: return "TIMESTAMP";
-    case TS_TYPE_STRING: return "VARCHAR";
-    case TS_TYPE_DOUBLE: return "DOUBLE";
-    case TS_TYPE_INT64: return "BIGINT";
-    case TS_TYPE_BOOL: return "BOOLEAN";
-    }
-    return "VARCHAR";
-}
-
 ts_status arc_export_add_column(ts_schema *schema, arc_column **cols, size_t *ncols,
                                 const char *name, arc_col_role role, const char *stype,
                                 ts_type type, bool nullable, ts_error *err)

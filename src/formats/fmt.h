@@ -172,6 +172,10 @@ bool fmt_parse_f64(const char *s, size_t n, bool allow_special, double *out);
 /* Time text per the chosen format; false when it does not parse. */
 bool fmt_parse_time(const char *s, size_t n, fmt_time_format tf, int64_t *ns);
 
+/* The Timestream type name of a column type, as the archive records it
+ * ("TIMESTAMP", "VARCHAR", "DOUBLE", "BIGINT", "BOOLEAN"). */
+const char *fmt_timestream_type(ts_type t);
+
 /* ---- line protocol ---- */
 
 /* Two-pass reader: the first pass collects each measurement's schema (time,

@@ -216,7 +216,7 @@ static int cmp_ord(const void *a, const void *b)
     return x->col < y->col ? -1 : x->col > y->col;       /* others keep their order */
 }
 
-static const char *timestream_type(ts_type t)
+const char *fmt_timestream_type(ts_type t)
 {
     switch (t) {
     case TS_TYPE_TIMESTAMP: return "TIMESTAMP";
@@ -243,7 +243,7 @@ static ts_status roles_json(const ts_schema *sc, size_t ns_col, char **out, ts_e
         json_decref(name);
         st = ts_buf_printf(&j, "%s{\"name\":%s,\"role\":\"%s\",\"timestream_type\":\"%s\"}", k ? "," : "",
                            nj ? nj : "\"\"", k == ns_col ? "time_ns" : ts_role_name(f->role),
-                           k == ns_col ? "BIGINT" : timestream_type(f->type));
+                           k == ns_col ? "BIGINT" : fmt_timestream_type(f->type));
         free(nj);
     }
     if (st == TS_OK) st = ts_buf_append_str(&j, "],\"format_version\":1}");

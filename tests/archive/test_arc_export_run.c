@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "arc_test_util.h"
+
 #include "archive/arc_export_int.h"
 #include "archive/arc_manifest.h"
 #include "archive/arc_storage.h"
@@ -166,17 +168,14 @@ static char dir[256];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/tsa-exprun-XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    arc_test_mkdtemp(dir, sizeof dir, "exprun");
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    arc_test_rmtree(dir);
     return 0;
 }
 

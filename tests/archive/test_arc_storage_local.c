@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "arc_test_util.h"
+
 #include "archive/arc_storage.h"
 #include "aws/aws.h"
 #include "core/ts_alloc.h"
@@ -20,17 +22,14 @@ static char dir[256];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/tsa-arcst-XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    arc_test_mkdtemp(dir, sizeof dir, "arcst");
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    arc_test_rmtree(dir);
     return 0;
 }
 

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "arc_test_util.h"
+
 #include "archive/arc_layout.h"
 #include "archive/arc_manifest.h"
 #include "archive/arc_storage.h"
@@ -125,8 +127,7 @@ static void write_archive(void)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/tsa-verify-XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    arc_test_mkdtemp(dir, sizeof dir, "verify");
     write_archive();
     return 0;
 }
@@ -134,9 +135,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    arc_test_rmtree(dir);
     return 0;
 }
 
