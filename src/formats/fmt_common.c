@@ -261,35 +261,6 @@ size_t fmt_double(double v, char *out, size_t outsz)
     bool in_range = a >= 1e-5 && a < 1e15;
     uint64_t dv;
     if (in_range && fmt_double_dec_fast(a, &dv, &nd, &x)) {
-        if (outsz >= 32 && x >= -4 && x < 16) {
-            /* the usual layouts, digits written where they go */
-            size_t k = 0;
-            if (neg) out[k++] = '-';
-            if (x < 0) {
-                out[k++] = '0';
-                out[k++] = '.';
-                memset(out + k, '0', (size_t)(-x - 1));
-                k += (size_t)(-x - 1);
-                k += fmt_u64_digits(dv, out + k);
-            } else if (nd <= (size_t)x + 1) {
-                k += fmt_u64_digits(dv, out + k);
-                memset(out + k, '0', (size_t)x + 1 - nd);
-                k += (size_t)x + 1 - nd;
-                out[k++] = '.';
-                out[k++] = '0';
-            } else {
-                /* digits one place right, the integer part back over the gap */
-                size_t ip = (size_t)x + 1;
-                fmt_u64_digits(dv, out + k + 1);
-                char head[16];
-                fmt_copy_short(head, out + k + 1, ip);
-                fmt_copy_short(out + k, head, ip);
-                out[k + ip] = '.';
-                k += nd + 1;
-            }
-            out[k] = 0;
-            return k;
-        }
         nd = fmt_u64_digits(dv, dig);
     } else {
         char e[40];
